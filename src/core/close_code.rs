@@ -1,0 +1,54 @@
+//! What each WebSocket close code means for the session: the one place that decides whether to
+//! reconnect. The table is documented in PROTOCOL.md; keep the two in step.
+
+/// Normal closure.
+pub const NORMAL: u16 = 1000;
+/// The server went away (restart, deploy).
+pub const GOING_AWAY: u16 = 1001;
+/// Closed with no close frame: network loss, server crash, failed connect.
+pub const ABNORMAL: u16 = 1006;
+/// No `auth_response` (or `reauth_response`) in time.
+pub const AUTH_TIMEOUT: u16 = 4001;
+/// Authentication failed or required.
+pub const AUTH_FAILED: u16 = 4003;
+/// Too many connections for this IP or user.
+pub const TOO_MANY_CONNECTIONS: u16 = 4007;
+/// Rate limit exceeded.
+pub const RATE_LIMITED: u16 = 4008;
+/// A message was too large.
+pub const MESSAGE_TOO_LARGE: u16 = 4009;
+/// Client-side: no `pong` within `heartbeat.timeoutMs` (the connection is half-open).
+pub const HEARTBEAT_TIMEOUT: u16 = 4010;
+
+/// What to do after a close the user did not ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseAction {
+    /// Reconnect after the backoff delay, with a fresh token (every connect fetches one).
+    Reconnect,
+    /// The server ended the session on purpose: stay closed.
+    Stop,
+}
+
+/// Classifies a close code. Only a deliberate `1000` from the server is terminal; everything else
+/// (including auth failures, which a fresh token may cure, and rate limits, which the backoff
+/// respects) reconnects, bounded by `reconnect.maxAttempts`.
+pub fn classify(code: u16) -> CloseAction {
+    match code {
+        NORMAL => CloseAction::Stop,
+        _ => CloseAction::Reconnect,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_normal_close_is_terminal() {
+        assert_eq!(classify(NORMAL), CloseAction::Stop);
+        for code in [GOING_AWAY, ABNORMAL, 1011, AUTH_TIMEOUT, AUTH_FAILED, TOO_MANY_CONNECTIONS,
+                     RATE_LIMITED, MESSAGE_TOO_LARGE, HEARTBEAT_TIMEOUT] {
+            assert_eq!(classify(code), CloseAction::Reconnect, "{code}");
+        }
+    }
+}

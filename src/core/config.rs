@@ -1,0 +1,251 @@
+//! Validated options. The JavaScript layer reads the user's object; every check of a value's
+//! range or of how values relate lives here, so it is tested natively.
+
+use std::fmt;
+
+use super::Millis;
+
+/// Reconnect policy: exponential backoff with optional full jitter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconnectPolicy {
+    /// Delay before the first retry (`reconnect.baseDelayMs`, default 1000).
+    pub base_delay_ms: Millis,
+    /// Upper bound of any delay (`reconnect.maxDelayMs`, default 30000).
+    pub max_delay_ms: Millis,
+    /// Consecutive failed attempts before giving up (`reconnect.maxAttempts`, default 5).
+    pub max_attempts: u32,
+    /// Draw each delay uniformly from `[0, delay]` (`reconnect.jitter`, default true).
+    pub jitter: bool,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        Self { base_delay_ms: 1000, max_delay_ms: 30_000, max_attempts: 5, jitter: true }
+    }
+}
+
+/// App-level liveness check (`heartbeat`), off by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// Time between a pong (or authentication) and the next ping.
+    pub interval_ms: Millis,
+    /// How long to wait for the pong before declaring the connection dead.
+    pub timeout_ms: Millis,
+}
+
+/// Everything the core needs to know about the user's options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `authTimeoutMs`: also bounds each connect step (token fetch, socket open).
+    pub auth_timeout_ms: Millis,
+    /// `reauthIntervalMs`; 0 disables the periodic re-auth (expiry-driven re-auth stays on).
+    pub reauth_interval_ms: Millis,
+    /// `reauthTimeoutMs`.
+    pub reauth_timeout_ms: Millis,
+    /// `reconnect`.
+    pub reconnect: ReconnectPolicy,
+    /// `maxQueuedMessages`.
+    pub max_queued_messages: usize,
+    /// `maxMessageBytes`.
+    pub max_message_bytes: usize,
+    /// `heartbeat`.
+    pub heartbeat: Option<Heartbeat>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            auth_timeout_ms: 5000,
+            reauth_interval_ms: 840_000,
+            reauth_timeout_ms: 5000,
+            reconnect: ReconnectPolicy::default(),
+            max_queued_messages: 1000,
+            max_message_bytes: 10_240,
+            heartbeat: None,
+        }
+    }
+}
+
+/// The longest duration an option accepts: about 24.8 days, the most `setTimeout` can wait.
+pub const MAX_DURATION_MS: Millis = i32::MAX as Millis;
+
+impl Config {
+    /// Checks how values relate to each other, after each was read with [`duration`] / [`count`].
+    pub fn validate(self) -> Result<Self, ConfigError> {
+        if self.auth_timeout_ms == 0 {
+            return Err(ConfigError::new("authTimeoutMs", "must be greater than 0"));
+        }
+        if self.reauth_timeout_ms == 0 {
+            return Err(ConfigError::new("reauthTimeoutMs", "must be greater than 0"));
+        }
+        if self.reconnect.base_delay_ms > self.reconnect.max_delay_ms {
+            return Err(ConfigError::new(
+                "reconnect.baseDelayMs",
+                "must not be greater than reconnect.maxDelayMs",
+            ));
+        }
+        if self.max_queued_messages == 0 {
+            return Err(ConfigError::new("maxQueuedMessages", "must be at least 1"));
+        }
+        if self.max_message_bytes == 0 {
+            return Err(ConfigError::new("maxMessageBytes", "must be at least 1"));
+        }
+        if let Some(heartbeat) = self.heartbeat {
+            if heartbeat.interval_ms == 0 || heartbeat.timeout_ms == 0 {
+                return Err(ConfigError::new("heartbeat", "intervalMs and timeoutMs must be > 0"));
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// Reads a duration option: a whole number of milliseconds in `0..=MAX_DURATION_MS`.
+pub fn duration(option: &'static str, value: f64) -> Result<Millis, ConfigError> {
+    whole_number(option, value, MAX_DURATION_MS as f64).map(|v| v as Millis)
+}
+
+/// Reads a count option: a whole number in `0..=u32::MAX`.
+pub fn count(option: &'static str, value: f64) -> Result<u32, ConfigError> {
+    whole_number(option, value, u32::MAX as f64).map(|v| v as u32)
+}
+
+fn whole_number(option: &'static str, value: f64, max: f64) -> Result<f64, ConfigError> {
+    if !value.is_finite() || value.fract() != 0.0 || value < 0.0 || value > max {
+        return Err(ConfigError::new(option, format!("must be a whole number from 0 to {max}")));
+    }
+    Ok(value)
+}
+
+/// Query parameters that would put a credential in the URL; the SDK refuses to open such URLs.
+const CREDENTIAL_PARAMS: &[&str] =
+    &["token", "access_token", "auth_token", "jwt", "authorization", "auth"];
+
+/// The parts of the WebSocket URL the SDK checks, as the browser's `URL` parser split them.
+#[derive(Debug, Clone, Copy)]
+pub struct UrlParts<'a> {
+    /// `ws:` or `wss:` (with the colon, as `URL.protocol` gives it).
+    pub scheme: &'a str,
+    /// `URL.hostname`: `127.0.0.1`, `[::1]`, `example.com`.
+    pub hostname: &'a str,
+    /// Whether `URL.username` or `URL.password` is set.
+    pub has_userinfo: bool,
+    /// `URL.search`, including the leading `?` when there is a query.
+    pub search: &'a str,
+}
+
+/// Refuses URLs that would leak or expose a credential: anything but `ws:`/`wss:`, user-info,
+/// a credential-like query parameter, or plain `ws:` to a host other than loopback.
+pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigError> {
+    if url.scheme != "ws:" && url.scheme != "wss:" {
+        return Err(ConfigError::insecure("the URL must start with ws:// or wss://"));
+    }
+    if url.has_userinfo {
+        return Err(ConfigError::insecure("the URL must not contain a user name or password"));
+    }
+    let query = url.search.strip_prefix('?').unwrap_or(url.search);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let name = pair.split('=').next().unwrap_or(pair).to_ascii_lowercase();
+        if CREDENTIAL_PARAMS.contains(&name.as_str()) {
+            return Err(ConfigError::insecure(
+                "the URL must not carry a credential; the SDK sends the token in the first message",
+            ));
+        }
+    }
+    let loopback = matches!(url.hostname, "127.0.0.1" | "[::1]" | "localhost");
+    if url.scheme == "ws:" && !loopback && !allow_insecure {
+        return Err(ConfigError::insecure(
+            "ws:// is only allowed to 127.0.0.1, [::1] or localhost; use wss:// or set allowInsecure",
+        ));
+    }
+    Ok(())
+}
+
+/// An option the constructor refuses, with which one and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The option's name as users write it (`reconnect.maxDelayMs`), or `url`.
+    pub option: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+    /// True when the URL was refused for security reasons (`insecure_url`).
+    pub insecure: bool,
+}
+
+impl ConfigError {
+    /// An option that is missing, unknown, or of the wrong type or range.
+    pub fn new(option: &'static str, problem: impl Into<String>) -> Self {
+        Self { option, problem: problem.into(), insecure: false }
+    }
+
+    fn insecure(problem: &str) -> Self {
+        Self { option: "url", problem: problem.into(), insecure: true }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.option, self.problem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url<'a>(scheme: &'a str, hostname: &'a str, search: &'a str) -> UrlParts<'a> {
+        UrlParts { scheme, hostname, has_userinfo: false, search }
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones_and_valid() {
+        let config = Config::default().validate().unwrap();
+        assert_eq!(config.auth_timeout_ms, 5000);
+        assert_eq!(config.reauth_interval_ms, 840_000);
+        assert_eq!(config.reconnect.max_attempts, 5);
+        assert_eq!(config.max_message_bytes, 10_240);
+        assert_eq!(config.heartbeat, None);
+    }
+
+    #[test]
+    fn durations_must_be_whole_non_negative_and_bounded() {
+        assert_eq!(duration("authTimeoutMs", 250.0), Ok(250));
+        for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e12] {
+            let err = duration("authTimeoutMs", bad).unwrap_err();
+            assert_eq!(err.option, "authTimeoutMs", "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn relations_between_options_are_checked() {
+        let mut config = Config::default();
+        config.reconnect.base_delay_ms = 60_000;
+        assert_eq!(config.validate().unwrap_err().option, "reconnect.baseDelayMs");
+        let config = Config { max_queued_messages: 0, ..Config::default() };
+        assert_eq!(config.validate().unwrap_err().option, "maxQueuedMessages");
+        let heartbeat = Some(Heartbeat { interval_ms: 1000, timeout_ms: 0 });
+        let config = Config { heartbeat, ..Config::default() };
+        assert_eq!(config.validate().unwrap_err().option, "heartbeat");
+    }
+
+    #[test]
+    fn plain_ws_is_allowed_only_to_loopback() {
+        for host in ["127.0.0.1", "[::1]", "localhost"] {
+            assert!(check_url(url("ws:", host, ""), false).is_ok(), "{host}");
+        }
+        let err = check_url(url("ws:", "example.com", ""), false).unwrap_err();
+        assert!(err.insecure);
+        assert!(check_url(url("ws:", "example.com", ""), true).is_ok());
+        assert!(check_url(url("wss:", "example.com", ""), false).is_ok());
+        assert!(check_url(url("https:", "example.com", ""), false).is_err());
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused() {
+        for search in ["?token=abc", "?room=1&access_token=x", "?JWT", "?Auth=1"] {
+            assert!(check_url(url("wss:", "example.com", search), false).is_err(), "{search}");
+        }
+        assert!(check_url(url("wss:", "example.com", "?room=tokens"), false).is_ok());
+        let with_user = UrlParts { has_userinfo: true, ..url("wss:", "example.com", "") };
+        assert!(check_url(with_user, false).is_err());
+    }
+}

@@ -1,0 +1,119 @@
+//! Error codes users can branch on. Each surfaces in JavaScript as an `Error` with a string `code`.
+
+use std::fmt;
+
+/// The `code` of an `error` event or a thrown `Error`.
+///
+/// Codes are part of the public API: they are stable strings, documented in the README.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// An option was missing, unknown or of the wrong type or range (thrown by the constructor).
+    InvalidOptions,
+    /// The URL is not `ws://`/`wss://`, carries credentials, or is `ws://` to a non-loopback host
+    /// without `allowInsecure` (thrown by the constructor).
+    InsecureUrl,
+    /// The token endpoint answered 401/403. Terminal: the session ends `closed`.
+    Unauthorized,
+    /// The token could not be fetched (network error, 5xx, `getToken` threw). Retried.
+    TokenUnavailable,
+    /// The server rejected the token (`auth_response` with `success: false`). Retried.
+    AuthFailed,
+    /// The server rejected a re-authentication. The connection is replaced.
+    ReauthFailed,
+    /// Gave up after `reconnect.maxAttempts` consecutive failed attempts. Terminal.
+    ReconnectFailed,
+    /// A server frame was not JSON, not an object, or had no string `type`. Dropped; the
+    /// connection stays up.
+    InvalidFrame,
+    /// `send()` while `maxQueuedMessages` are already waiting.
+    QueueFull,
+    /// `send()` of a message over `maxMessageBytes` once serialised.
+    MessageTooLarge,
+    /// `send()` of something `JSON.stringify` cannot turn into a JSON text.
+    InvalidMessage,
+    /// `send()` after `close()`, or `ready()` on a session that ended.
+    Closed,
+    /// An `error` frame from the server, with the server's own code.
+    Server(String),
+}
+
+impl ErrorCode {
+    /// The stable string users see as `error.code`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidOptions => "invalid_options",
+            Self::InsecureUrl => "insecure_url",
+            Self::Unauthorized => "unauthorized",
+            Self::TokenUnavailable => "token_unavailable",
+            Self::AuthFailed => "auth_failed",
+            Self::ReauthFailed => "reauth_failed",
+            Self::ReconnectFailed => "reconnect_failed",
+            Self::InvalidFrame => "invalid_frame",
+            Self::QueueFull => "queue_full",
+            Self::MessageTooLarge => "message_too_large",
+            Self::InvalidMessage => "invalid_message",
+            Self::Closed => "closed",
+            Self::Server(code) => code,
+        }
+    }
+}
+
+/// An error with a code and a human-readable message that never contains a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdkError {
+    /// What users branch on.
+    pub code: ErrorCode,
+    /// What users read.
+    pub message: String,
+}
+
+impl SdkError {
+    /// Builds an error from a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+impl fmt::Display for SdkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code.as_str())
+    }
+}
+
+impl std::error::Error for SdkError {}
+
+/// Why `send()` refused a message. Nothing is ever dropped silently: each case throws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// The queue already holds `maxQueuedMessages`.
+    QueueFull {
+        /// The configured bound.
+        limit: usize,
+    },
+    /// The serialised message is larger than `maxMessageBytes`.
+    MessageTooLarge {
+        /// Its size in UTF-8 bytes.
+        bytes: usize,
+        /// The configured bound.
+        limit: usize,
+    },
+    /// The session was closed by `close()` or ended for good.
+    Closed,
+}
+
+impl From<SendError> for SdkError {
+    fn from(error: SendError) -> Self {
+        match error {
+            SendError::QueueFull { limit } => SdkError::new(
+                ErrorCode::QueueFull,
+                format!("send queue is full ({limit} messages waiting)"),
+            ),
+            SendError::MessageTooLarge { bytes, limit } => SdkError::new(
+                ErrorCode::MessageTooLarge,
+                format!("message is {bytes} bytes, over the limit of {limit}"),
+            ),
+            SendError::Closed => SdkError::new(ErrorCode::Closed, "the connection is closed"),
+        }
+    }
+}

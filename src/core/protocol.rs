@@ -1,0 +1,323 @@
+//! The wire protocol (see PROTOCOL.md): classifying server frames and encoding client frames.
+//!
+//! Parsing JSON text is left to whoever calls [`classify`]: the browser driver uses the engine's
+//! own `JSON.parse` (no JSON library in the wasm binary), the tests use `serde_json`. Both hand
+//! over the parsed object through [`JsonFields`].
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use super::token::Token;
+
+/// Read access to the fields of a parsed JSON object.
+pub trait JsonFields {
+    /// The field's value if it is a JSON string.
+    fn string(&self, key: &str) -> Option<String>;
+    /// The field's value if it is a JSON boolean.
+    fn boolean(&self, key: &str) -> Option<bool>;
+}
+
+/// The server's answer to `auth` or `reauth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// `success: true`, with the `userId` when the server sent one as a string.
+    Accepted {
+        /// The authenticated user.
+        user_id: Option<String>,
+    },
+    /// `success: false`, with the server's `error` text (empty when absent).
+    Rejected {
+        /// Why, in the server's words.
+        error: String,
+    },
+}
+
+/// A server frame, classified.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound<M> {
+    /// `auth_response`.
+    AuthResponse(Verdict),
+    /// `reauth_response`.
+    ReauthResponse(Verdict),
+    /// `ping`: answered with `pong`.
+    Ping,
+    /// `pong`: answers our heartbeat.
+    Pong,
+    /// `error`: a generic error from the server.
+    Error {
+        /// The server's code (`rate_limited`, `permission_denied`, ...).
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+    /// Any other object with a string `type`: an application message, handed over as parsed.
+    App(M),
+}
+
+/// Why a server frame was dropped. Reported as an `invalid_frame` error; never fatal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameError {
+    /// A binary frame; the protocol is JSON text only.
+    Binary,
+    /// Text that is not JSON.
+    NotJson,
+    /// JSON, but not an object.
+    NotAnObject,
+    /// An object without a string `type`.
+    MissingType,
+    /// A control frame with a field of the wrong type (`success` not a boolean, ...).
+    BadField(&'static str),
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Binary => f.write_str("binary frame; the protocol uses JSON text frames"),
+            Self::NotJson => f.write_str("frame is not valid JSON"),
+            Self::NotAnObject => f.write_str("frame is not a JSON object"),
+            Self::MissingType => f.write_str("frame has no string \"type\""),
+            Self::BadField(field) => write!(f, "control frame has a malformed \"{field}\""),
+        }
+    }
+}
+
+/// Sorts a parsed JSON object into the protocol's frames.
+pub fn classify<M: JsonFields>(object: M) -> Result<Inbound<M>, FrameError> {
+    let Some(kind) = object.string("type") else {
+        return Err(FrameError::MissingType);
+    };
+    Ok(match kind.as_str() {
+        "auth_response" => Inbound::AuthResponse(verdict(&object)?),
+        "reauth_response" => Inbound::ReauthResponse(verdict(&object)?),
+        "ping" => Inbound::Ping,
+        "pong" => Inbound::Pong,
+        "error" => Inbound::Error {
+            code: object.string("code").ok_or(FrameError::BadField("code"))?,
+            message: object.string("message").unwrap_or_default(),
+        },
+        _ => Inbound::App(object),
+    })
+}
+
+fn verdict(object: &impl JsonFields) -> Result<Verdict, FrameError> {
+    match object.boolean("success") {
+        Some(true) => Ok(Verdict::Accepted { user_id: object.string("userId") }),
+        Some(false) => Ok(Verdict::Rejected { error: object.string("error").unwrap_or_default() }),
+        None => Err(FrameError::BadField("success")),
+    }
+}
+
+/// What an outbound frame is, which decides whether its text may be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    /// `{"type":"auth","token":…}`: carries a token.
+    Auth,
+    /// `{"type":"reauth","token":…}`: carries a token.
+    Reauth,
+    /// `{"type":"ping"}`.
+    Ping,
+    /// `{"type":"pong"}`.
+    Pong,
+    /// An application message, as the user's `send()` serialised it.
+    App,
+}
+
+/// A frame ready to go on the wire. Its text is wiped from memory when dropped, and its `Debug`
+/// hides the text of frames that carry a token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutboundFrame {
+    kind: FrameKind,
+    text: Zeroizing<String>,
+}
+
+impl OutboundFrame {
+    /// `{"type":"auth","token":T}`.
+    pub fn auth(token: &Token) -> Self {
+        Self::with_token(FrameKind::Auth, "auth", token)
+    }
+
+    /// `{"type":"reauth","token":T}`.
+    pub fn reauth(token: &Token) -> Self {
+        Self::with_token(FrameKind::Reauth, "reauth", token)
+    }
+
+    /// `{"type":"ping"}`.
+    pub fn ping() -> Self {
+        Self { kind: FrameKind::Ping, text: Zeroizing::new(r#"{"type":"ping"}"#.into()) }
+    }
+
+    /// `{"type":"pong"}`.
+    pub fn pong() -> Self {
+        Self { kind: FrameKind::Pong, text: Zeroizing::new(r#"{"type":"pong"}"#.into()) }
+    }
+
+    /// An application message already serialised to JSON text.
+    pub fn app(text: String) -> Self {
+        Self { kind: FrameKind::App, text: Zeroizing::new(text) }
+    }
+
+    fn with_token(kind: FrameKind, name: &str, token: &Token) -> Self {
+        let mut text = String::with_capacity(token.expose().len() + 32);
+        text.push_str(r#"{"type":""#);
+        text.push_str(name);
+        text.push_str(r#"","token":"#);
+        push_json_string(&mut text, token.expose());
+        text.push('}');
+        Self { kind, text: Zeroizing::new(text) }
+    }
+
+    /// What the frame is.
+    pub fn kind(&self) -> FrameKind {
+        self.kind
+    }
+
+    /// The JSON text to put on the wire.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Debug for OutboundFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: &str = match self.kind {
+            FrameKind::Auth | FrameKind::Reauth => "<redacted>",
+            _ => &self.text,
+        };
+        f.debug_struct("OutboundFrame").field("kind", &self.kind).field("text", &shown).finish()
+    }
+}
+
+/// Appends `value` as a JSON string literal (RFC 8259 §7). Written by hand so the wasm binary
+/// carries no JSON library; tokens are opaque strings from the app's backend and must round-trip
+/// exactly, whatever they contain.
+fn push_json_string(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 0xf] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    /// The test stand-in for the browser's parsed object.
+    impl JsonFields for Value {
+        fn string(&self, key: &str) -> Option<String> {
+            self.get(key)?.as_str().map(str::to_owned)
+        }
+        fn boolean(&self, key: &str) -> Option<bool> {
+            self.get(key)?.as_bool()
+        }
+    }
+
+    #[test]
+    fn control_frames_are_recognised() {
+        let ok = json!({"type": "auth_response", "success": true, "userId": "alice"});
+        assert_eq!(
+            classify(ok),
+            Ok(Inbound::AuthResponse(Verdict::Accepted { user_id: Some("alice".into()) }))
+        );
+        let no = json!({"type": "reauth_response", "success": false, "error": "expired"});
+        assert_eq!(
+            classify(no),
+            Ok(Inbound::ReauthResponse(Verdict::Rejected { error: "expired".into() }))
+        );
+        assert_eq!(classify(json!({"type": "pong"})), Ok(Inbound::Pong));
+        let error = json!({"type": "error", "code": "rate_limited", "message": "slow down"});
+        assert_eq!(
+            classify(error),
+            Ok(Inbound::Error { code: "rate_limited".into(), message: "slow down".into() })
+        );
+    }
+
+    #[test]
+    fn anything_else_with_a_string_type_is_an_app_message() {
+        let chat = json!({"type": "chat", "text": "hi"});
+        assert_eq!(classify(chat.clone()), Ok(Inbound::App(chat)));
+    }
+
+    #[test]
+    fn malformed_frames_are_errors_not_panics() {
+        assert_eq!(classify(json!({"kind": "chat"})), Err(FrameError::MissingType));
+        assert_eq!(classify(json!({"type": 7})), Err(FrameError::MissingType));
+        assert_eq!(classify(json!([1, 2])), Err(FrameError::MissingType));
+        let bad = json!({"type": "auth_response", "success": "yes"});
+        assert_eq!(classify(bad), Err(FrameError::BadField("success")));
+    }
+
+    #[test]
+    fn token_frames_hide_their_text_in_debug() {
+        let token = Token::new("tok-SECRET".into()).unwrap();
+        let frame = OutboundFrame::auth(&token);
+        assert!(frame.text().contains("tok-SECRET"));
+        assert!(!format!("{frame:?}").contains("SECRET"));
+        assert!(!format!("{:?}", OutboundFrame::reauth(&token)).contains("SECRET"));
+        assert!(format!("{:?}", OutboundFrame::app("{}".into())).contains("{}"));
+    }
+
+    proptest! {
+        #[test]
+        fn auth_frames_are_valid_json_carrying_the_exact_token(raw in "\\PC*|[\\x00-\\x7f]*") {
+            prop_assume!(!raw.is_empty());
+            let token = Token::new(raw.clone()).unwrap();
+            let parsed: Value = serde_json::from_str(OutboundFrame::auth(&token).text()).unwrap();
+            prop_assert_eq!(parsed, json!({"type": "auth", "token": raw}));
+        }
+
+        #[test]
+        fn classify_never_panics(value in arbitrary_json()) {
+            let _ = classify(value);
+        }
+    }
+
+    /// Random JSON values, biased towards objects that look like protocol frames.
+    pub(crate) fn arbitrary_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            prop_oneof![
+                Just("auth_response".to_string()),
+                Just("reauth_response".to_string()),
+                Just("ping".to_string()),
+                Just("pong".to_string()),
+                Just("error".to_string()),
+                "\\PC{0,8}",
+            ]
+            .prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            let key = prop_oneof![
+                Just("type".to_string()),
+                Just("success".to_string()),
+                Just("userId".to_string()),
+                Just("code".to_string()),
+                "[a-z]{1,6}",
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(key, inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+}

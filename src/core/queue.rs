@@ -1,0 +1,64 @@
+//! The bounded FIFO of application messages waiting for an authenticated connection.
+
+use std::collections::VecDeque;
+
+use super::error::SendError;
+
+/// Messages sent before authentication, or while reconnecting. They survive reconnects and leave,
+/// in order, once a connection is authenticated.
+#[derive(Debug)]
+pub struct SendQueue {
+    messages: VecDeque<String>,
+    limit: usize,
+}
+
+impl SendQueue {
+    /// An empty queue that holds at most `limit` messages.
+    pub fn new(limit: usize) -> Self {
+        Self { messages: VecDeque::new(), limit }
+    }
+
+    /// Appends a message, or says why it cannot wait: a full queue is an error, never a drop.
+    pub fn push(&mut self, message: String) -> Result<(), SendError> {
+        if self.messages.len() >= self.limit {
+            return Err(SendError::QueueFull { limit: self.limit });
+        }
+        self.messages.push_back(message);
+        Ok(())
+    }
+
+    /// Takes every waiting message, oldest first.
+    pub fn drain(&mut self) -> impl Iterator<Item = String> + '_ {
+        self.messages.drain(..)
+    }
+
+    /// Throws every waiting message away (on `close()`).
+    pub fn clear(&mut self) {
+        self.messages.clear();
+    }
+
+    /// How many messages wait.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_order_and_refuses_beyond_the_limit() {
+        let mut queue = SendQueue::new(2);
+        queue.push("a".into()).unwrap();
+        queue.push("b".into()).unwrap();
+        assert_eq!(queue.push("c".into()), Err(SendError::QueueFull { limit: 2 }));
+        assert_eq!(queue.drain().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(queue.is_empty());
+    }
+}

@@ -1,0 +1,582 @@
+//! Lifecycle tests on a virtual clock: each drives the core as the browser driver would, with
+//! time stepped to the core's own deadlines, so timeouts and backoff take no real time.
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::core::{config::Heartbeat, protocol::classify, token::Token, ReconnectPolicy};
+
+/// A driver with a virtual clock and an in-memory record of what the core asked for.
+pub(super) struct Harness {
+    pub core: SessionCore<Value>,
+    pub now: Millis,
+    tokens_issued: u32,
+}
+
+pub(super) fn no_jitter() -> Config {
+    Config {
+        reconnect: ReconnectPolicy { jitter: false, ..ReconnectPolicy::default() },
+        ..Config::default()
+    }
+}
+
+impl Harness {
+    pub fn new(config: Config) -> Self {
+        Self { core: SessionCore::new(config, 7, 0), now: 0, tokens_issued: 0 }
+    }
+
+    /// Takes every pending action.
+    pub fn drain(&mut self) -> Vec<Action<Value>> {
+        std::iter::from_fn(|| self.core.poll_action()).collect()
+    }
+
+    /// Moves the clock to the core's next deadline and fires it; returns the time waited.
+    pub fn fire_next_timeout(&mut self) -> Millis {
+        let at = self.core.poll_timeout().expect("a timer should be armed");
+        let waited = at - self.now;
+        self.now = at;
+        self.core.handle_timeout(self.now);
+        waited
+    }
+
+    /// Moves the clock forward by `ms`, firing every deadline on the way.
+    pub fn advance(&mut self, ms: Millis) {
+        let end = self.now + ms;
+        while let Some(at) = self.core.poll_timeout().filter(|at| *at <= end) {
+            self.now = self.now.max(at);
+            self.core.handle_timeout(self.now);
+        }
+        self.now = end;
+    }
+
+    /// Answers a token fetch with a new, distinct token.
+    pub fn give_token(&mut self, lifetime_ms: Option<Millis>) -> String {
+        self.tokens_issued += 1;
+        let token = format!("token-{}", self.tokens_issued);
+        let grant = TokenGrant { token: Token::new(token.clone()).unwrap(), lifetime_ms };
+        self.core.handle_token(self.now, Ok(grant));
+        token
+    }
+
+    pub fn frame(&mut self, value: Value) {
+        self.core.handle_frame(self.now, classify(value).unwrap());
+    }
+
+    pub fn auth_ok(&mut self) {
+        self.frame(json!({"type": "auth_response", "success": true, "userId": "alice"}));
+    }
+
+    /// From a fresh connect to authenticated; returns the actions of the last step.
+    pub fn authenticate(&mut self) -> Vec<Action<Value>> {
+        self.give_token(None);
+        self.core.handle_open(self.now);
+        self.drain();
+        self.auth_ok();
+        self.drain()
+    }
+}
+
+fn sent_texts(actions: &[Action<Value>]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send(frame) => Some(frame.text().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn events(actions: &[Action<Value>]) -> Vec<&Event<Value>> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Emit(event) => Some(event),
+            _ => None,
+        })
+        .collect()
+}
+
+fn error_codes(actions: &[Action<Value>]) -> Vec<String> {
+    events(actions)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Error(error) => Some(error.code.as_str().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn closes(actions: &[Action<Value>]) -> Vec<u16> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CloseSocket { code, .. } => Some(*code),
+            _ => None,
+        })
+        .collect()
+}
+
+fn reconnect_delays(actions: &[Action<Value>]) -> Vec<Millis> {
+    events(actions)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Reconnecting { delay_ms, .. } => Some(*delay_ms),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn starts_by_fetching_a_token_and_opening_a_socket_in_parallel() {
+    let mut h = Harness::new(Config::default());
+    assert_eq!(h.drain(), [Action::FetchToken, Action::OpenSocket]);
+    assert_eq!(h.core.state(), State::Connecting);
+}
+
+#[test]
+fn auth_is_the_first_frame_whichever_of_token_and_open_comes_first() {
+    for token_first in [true, false] {
+        let mut h = Harness::new(Config::default());
+        h.drain();
+        h.core.send(r#"{"type":"early"}"#.into()).unwrap();
+        let token = if token_first {
+            let t = h.give_token(None);
+            assert!(sent_texts(&h.drain()).is_empty(), "nothing may go out before the socket opens");
+            h.core.handle_open(h.now);
+            t
+        } else {
+            h.core.handle_open(h.now);
+            assert!(sent_texts(&h.drain()).is_empty(), "nothing may go out before the token");
+            h.give_token(None)
+        };
+        let sent = sent_texts(&h.drain());
+        assert_eq!(sent, [format!(r#"{{"type":"auth","token":"{token}"}}"#)]);
+        assert_eq!(h.core.state(), State::Authenticating);
+    }
+}
+
+#[test]
+fn queued_sends_flush_in_order_after_auth_and_not_before() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    for i in 0..3 {
+        h.core.send(format!(r#"{{"type":"m","i":{i}}}"#)).unwrap();
+    }
+    assert_eq!(h.core.queued_count(), 3);
+    h.give_token(None);
+    h.core.handle_open(h.now);
+    let before = sent_texts(&h.drain());
+    assert_eq!(before.len(), 1, "only auth before auth_response: {before:?}");
+    h.auth_ok();
+    let actions = h.drain();
+    assert_eq!(
+        sent_texts(&actions),
+        [r#"{"type":"m","i":0}"#, r#"{"type":"m","i":1}"#, r#"{"type":"m","i":2}"#]
+    );
+    assert_eq!(h.core.queued_count(), 0);
+    let first_event = actions.iter().position(|a| matches!(a, Action::Emit(_))).unwrap();
+    let last_send = actions.iter().rposition(|a| matches!(a, Action::Send(_))).unwrap();
+    assert!(last_send < first_event, "queued sends leave before any handler can run");
+    assert!(events(&actions).contains(&&Event::Authenticated { user_id: Some("alice".into()) }));
+}
+
+#[test]
+fn sends_after_auth_go_straight_out() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.authenticate();
+    h.core.send(r#"{"type":"now"}"#.into()).unwrap();
+    assert_eq!(sent_texts(&h.drain()), [r#"{"type":"now"}"#]);
+    assert_eq!(h.core.queued_count(), 0);
+}
+
+#[test]
+fn auth_timeout_closes_4001_and_reconnects_with_a_new_token() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.give_token(None);
+    h.core.handle_open(h.now);
+    h.drain();
+    assert_eq!(h.fire_next_timeout(), 5000);
+    let actions = h.drain();
+    assert_eq!(closes(&actions), [4001]);
+    assert_eq!(h.core.state(), State::Reconnecting);
+    assert_eq!(reconnect_delays(&actions), [1000]);
+    assert_eq!(h.fire_next_timeout(), 1000);
+    assert_eq!(h.drain(), [Action::FetchToken, Action::OpenSocket, Action::Emit(Event::State(State::Connecting))]);
+    let second = h.give_token(None);
+    h.core.handle_open(h.now);
+    assert!(sent_texts(&h.drain())[0].contains(&second));
+}
+
+#[test]
+fn auth_rejection_closes_4003_reports_and_reconnects() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.give_token(None);
+    h.core.handle_open(h.now);
+    h.drain();
+    h.frame(json!({"type": "auth_response", "success": false, "error": "invalid token"}));
+    let actions = h.drain();
+    assert_eq!(closes(&actions), [4003]);
+    assert_eq!(error_codes(&actions), ["auth_failed"]);
+    assert!(events(&actions).contains(&&Event::Close {
+        code: 4003,
+        reason: "authentication failed".into(),
+        will_reconnect: true
+    }));
+    assert_ne!(h.core.state(), State::Authenticated);
+    assert_eq!(h.core.state(), State::Reconnecting);
+}
+
+#[test]
+fn backoff_doubles_per_failure_and_resets_after_authentication() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    let mut delays = vec![];
+    for _ in 0..4 {
+        h.core.handle_close(h.now, 1006, String::new());
+        delays.extend(reconnect_delays(&h.drain()));
+        h.fire_next_timeout();
+        h.drain();
+    }
+    assert_eq!(delays, [1000, 2000, 4000, 8000]);
+    h.authenticate();
+    h.core.handle_close(h.now, 1006, String::new());
+    assert_eq!(reconnect_delays(&h.drain()), [1000]);
+}
+
+#[test]
+fn jittered_delays_are_drawn_within_the_exponential_ceiling() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    for n in 0..5u32 {
+        h.core.handle_close(h.now, 1006, String::new());
+        let delays = reconnect_delays(&h.drain());
+        assert!(delays[0] <= 1000 << n, "attempt {n}: {delays:?}");
+        h.fire_next_timeout();
+        h.drain();
+    }
+}
+
+#[test]
+fn gives_up_after_max_attempts_and_ends_closed() {
+    let mut config = no_jitter();
+    config.reconnect.max_attempts = 2;
+    let mut h = Harness::new(config);
+    h.drain();
+    h.core.send(r#"{"type":"lost"}"#.into()).unwrap();
+    for _ in 0..2 {
+        h.core.handle_close(h.now, 1006, String::new());
+        h.fire_next_timeout();
+        h.drain();
+    }
+    h.core.handle_close(h.now, 1006, String::new());
+    let actions = h.drain();
+    assert_eq!(error_codes(&actions), ["reconnect_failed"]);
+    assert!(events(&actions).contains(&&Event::Close { code: 1006, reason: String::new(), will_reconnect: false }));
+    assert_eq!(h.core.state(), State::Closed);
+    assert_eq!(h.core.poll_timeout(), None);
+    let Some(Event::Error(error)) = events(&actions).into_iter().find(|e| matches!(e, Event::Error(_))) else {
+        unreachable!()
+    };
+    assert!(error.message.contains("1 queued messages were discarded"), "{}", error.message);
+}
+
+#[test]
+fn unauthorized_token_ends_closed_without_any_retry() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.core.handle_token(h.now, Err(TokenError::Unauthorized));
+    let actions = h.drain();
+    assert_eq!(error_codes(&actions), ["unauthorized"]);
+    assert_eq!(closes(&actions), [1000], "the socket opened in parallel is closed");
+    assert_eq!(h.core.state(), State::Closed);
+    assert_eq!(h.core.poll_timeout(), None, "no timer left that could retry");
+    h.advance(1_000_000);
+    assert!(h.drain().is_empty());
+}
+
+#[test]
+fn a_transient_token_failure_is_retried_with_backoff() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.core.handle_token(h.now, Err(TokenError::Unavailable("HTTP 503".into())));
+    let actions = h.drain();
+    assert_eq!(error_codes(&actions), ["token_unavailable"]);
+    assert_eq!(reconnect_delays(&actions), [1000]);
+    h.fire_next_timeout();
+    assert!(h.drain().contains(&Action::FetchToken));
+}
+
+#[test]
+fn a_token_need_shares_the_fetch_already_in_flight() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    // The socket fails while the first token fetch is still out: the reconnect must not start
+    // a second fetch, but wait for the one in flight.
+    h.core.handle_close(h.now, 1006, String::new());
+    h.drain();
+    h.fire_next_timeout();
+    assert_eq!(h.drain(), [Action::OpenSocket, Action::Emit(Event::State(State::Connecting))]);
+    h.give_token(None);
+    h.core.handle_open(h.now);
+    assert_eq!(sent_texts(&h.drain()).len(), 1);
+}
+
+#[test]
+fn periodic_reauth_sends_a_fresh_token_on_the_live_connection() {
+    let config = Config { reauth_interval_ms: 60_000, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.drain();
+    h.authenticate();
+    assert_eq!(h.fire_next_timeout(), 60_000);
+    assert_eq!(h.drain(), [Action::FetchToken]);
+    h.core.send(r#"{"type":"during"}"#.into()).unwrap();
+    assert_eq!(sent_texts(&h.drain()), [r#"{"type":"during"}"#], "sends keep flowing during re-auth");
+    let fresh = h.give_token(None);
+    assert_eq!(sent_texts(&h.drain()), [format!(r#"{{"type":"reauth","token":"{fresh}"}}"#)]);
+    h.frame(json!({"type": "reauth_response", "success": true}));
+    assert!(h.drain().is_empty(), "a successful re-auth is silent");
+    assert_eq!(h.core.state(), State::Authenticated);
+    assert_eq!(h.fire_next_timeout(), 60_000, "the next re-auth is scheduled");
+}
+
+#[test]
+fn reauth_happens_before_the_token_expires() {
+    let config = Config { reauth_interval_ms: 0, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.drain();
+    h.give_token(Some(60_000));
+    h.core.handle_open(h.now);
+    h.auth_ok();
+    h.drain();
+    assert_eq!(h.fire_next_timeout(), 48_000);
+    assert_eq!(h.drain(), [Action::FetchToken]);
+}
+
+#[test]
+fn periodic_reauth_can_be_disabled() {
+    let config = Config { reauth_interval_ms: 0, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.drain();
+    h.authenticate();
+    assert_eq!(h.core.poll_timeout(), None);
+}
+
+#[test]
+fn failed_or_silent_reauth_replaces_the_connection() {
+    for (answer, code) in [(Some(false), 4003), (None, 4001)] {
+        let config = Config { reauth_interval_ms: 60_000, ..no_jitter() };
+        let mut h = Harness::new(config);
+        h.drain();
+        h.authenticate();
+        h.fire_next_timeout();
+        h.give_token(None);
+        h.drain();
+        match answer {
+            Some(success) => h.frame(json!({"type": "reauth_response", "success": success})),
+            None => assert_eq!(h.fire_next_timeout(), 5000),
+        }
+        let actions = h.drain();
+        assert_eq!(closes(&actions), [code]);
+        assert_eq!(h.core.state(), State::Reconnecting);
+    }
+}
+
+#[test]
+fn heartbeat_detects_a_silent_server() {
+    let heartbeat = Some(Heartbeat { interval_ms: 10_000, timeout_ms: 2000 });
+    let mut h = Harness::new(Config { heartbeat, reauth_interval_ms: 0, ..no_jitter() });
+    h.drain();
+    h.authenticate();
+    assert_eq!(h.fire_next_timeout(), 10_000);
+    assert_eq!(sent_texts(&h.drain()), [r#"{"type":"ping"}"#]);
+    h.frame(json!({"type": "pong"}));
+    assert_eq!(h.fire_next_timeout(), 10_000, "a pong re-arms the next ping");
+    h.drain();
+    assert_eq!(h.fire_next_timeout(), 2000, "no pong this time");
+    let actions = h.drain();
+    assert_eq!(closes(&actions), [4010]);
+    assert_eq!(h.core.state(), State::Reconnecting);
+}
+
+#[test]
+fn server_pings_are_answered() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.authenticate();
+    h.frame(json!({"type": "ping"}));
+    assert_eq!(sent_texts(&h.drain()), [r#"{"type":"pong"}"#]);
+}
+
+#[test]
+fn invalid_frames_raise_an_error_and_keep_the_connection() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.authenticate();
+    h.core.handle_invalid_frame(FrameError::NotJson);
+    let actions = h.drain();
+    assert_eq!(error_codes(&actions), ["invalid_frame"]);
+    assert!(closes(&actions).is_empty());
+    assert_eq!(h.core.state(), State::Authenticated);
+}
+
+#[test]
+fn app_messages_are_delivered_only_when_authenticated() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.give_token(None);
+    h.core.handle_open(h.now);
+    h.drain();
+    h.frame(json!({"type": "chat", "text": "too early"}));
+    assert_eq!(error_codes(&h.drain()), ["invalid_frame"]);
+    h.auth_ok();
+    h.drain();
+    h.frame(json!({"type": "chat", "text": "hi"}));
+    assert_eq!(h.drain(), [Action::Emit(Event::Message(json!({"type": "chat", "text": "hi"})))]);
+}
+
+#[test]
+fn server_error_frames_surface_with_the_server_code() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.authenticate();
+    h.frame(json!({"type": "error", "code": "permission_denied", "message": "not yours"}));
+    assert_eq!(error_codes(&h.drain()), ["permission_denied"]);
+}
+
+#[test]
+fn close_stops_everything_and_later_inputs_do_nothing() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.authenticate();
+    h.core.close(h.now);
+    let actions = h.drain();
+    assert_eq!(closes(&actions), [1000]);
+    assert_eq!(h.core.state(), State::Closed);
+    assert_eq!(h.core.poll_timeout(), None);
+    h.give_token(None);
+    h.core.handle_open(h.now);
+    h.auth_ok();
+    h.core.handle_close(h.now, 1006, String::new());
+    h.core.handle_network(h.now, true);
+    h.advance(10_000_000);
+    assert!(h.drain().is_empty(), "nothing may happen after close()");
+    assert_eq!(h.core.send("{}".into()), Err(SendError::Closed));
+}
+
+#[test]
+fn close_discards_pending_events_but_keeps_accepted_sends() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.core.send(r#"{"type":"queued"}"#.into()).unwrap();
+    h.give_token(None);
+    h.core.handle_open(h.now);
+    h.drain();
+    h.auth_ok();
+    // The driver runs the first action (the flushed send), then a handler calls close().
+    assert!(matches!(h.core.poll_action(), Some(Action::Send(_))));
+    h.core.send(r#"{"type":"from-handler"}"#.into()).unwrap();
+    h.core.close(h.now);
+    let rest = h.drain();
+    assert_eq!(sent_texts(&rest), [r#"{"type":"from-handler"}"#]);
+    assert!(!events(&rest).iter().any(|e| matches!(e, Event::Authenticated { .. })));
+    assert_eq!(closes(&rest), [1000]);
+}
+
+#[test]
+fn send_limits_throw_instead_of_dropping() {
+    let config = Config { max_queued_messages: 2, max_message_bytes: 16, ..Config::default() };
+    let mut h = Harness::new(config);
+    h.drain();
+    assert_eq!(
+        h.core.send("x".repeat(17)),
+        Err(SendError::MessageTooLarge { bytes: 17, limit: 16 })
+    );
+    h.core.send("a".into()).unwrap();
+    h.core.send("b".into()).unwrap();
+    assert_eq!(h.core.send("c".into()), Err(SendError::QueueFull { limit: 2 }));
+    assert_eq!(h.core.queued_count(), 2);
+}
+
+#[test]
+fn message_size_counts_utf8_bytes() {
+    let config = Config { max_message_bytes: 4, ..Config::default() };
+    let mut h = Harness::new(config);
+    assert!(h.core.send("éé".into()).is_ok());
+    assert!(h.core.send("ééé".into()).is_err());
+}
+
+#[test]
+fn a_normal_close_from_the_server_is_terminal() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.authenticate();
+    h.core.handle_close(h.now, 1000, "bye".into());
+    let actions = h.drain();
+    assert!(events(&actions).contains(&&Event::Close { code: 1000, reason: "bye".into(), will_reconnect: false }));
+    assert_eq!(h.core.state(), State::Closed);
+}
+
+#[test]
+fn the_queue_survives_reconnects() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.authenticate();
+    h.core.handle_close(h.now, 1006, String::new());
+    h.core.send(r#"{"type":"during-outage"}"#.into()).unwrap();
+    h.fire_next_timeout();
+    h.drain();
+    let flushed = h.authenticate();
+    assert_eq!(sent_texts(&flushed), [r#"{"type":"during-outage"}"#]);
+}
+
+#[test]
+fn offline_pauses_reconnecting_and_online_resumes_at_once() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.authenticate();
+    h.core.handle_network(h.now, false);
+    h.core.handle_close(h.now, 1006, String::new());
+    h.drain();
+    h.fire_next_timeout();
+    assert!(h.drain().is_empty(), "no attempt while offline");
+    assert_eq!(h.core.state(), State::Reconnecting);
+    assert_eq!(h.core.poll_timeout(), None);
+    h.now += 60_000;
+    h.core.handle_network(h.now, true);
+    assert_eq!(h.drain()[..2], [Action::FetchToken, Action::OpenSocket]);
+}
+
+#[test]
+fn online_cuts_a_backoff_short() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.give_token(None);
+    h.core.handle_close(h.now, 1006, String::new());
+    h.drain();
+    h.core.handle_network(h.now, true);
+    assert_eq!(h.drain()[..2], [Action::FetchToken, Action::OpenSocket]);
+}
+
+#[test]
+fn a_connect_that_hangs_times_out() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    assert_eq!(h.fire_next_timeout(), 5000);
+    let actions = h.drain();
+    assert_eq!(closes(&actions), [4001]);
+    assert_eq!(h.core.state(), State::Reconnecting);
+}
+
+#[test]
+fn debug_output_of_the_core_never_shows_a_token() {
+    let mut h = Harness::new(Config::default());
+    h.give_token(Some(60_000));
+    let dump = format!("{:?}", h.core);
+    assert!(!dump.contains("token-1"), "{dump}");
+    h.core.handle_open(h.now);
+    let actions = h.drain();
+    assert!(!format!("{actions:?}").contains("token-1"));
+}

@@ -1,0 +1,18 @@
+//! # secure-ws
+//!
+//! An authenticated, self-healing WebSocket for the browser, compiled to WebAssembly.
+//!
+//! - [`core`]: the sans-IO state machine that decides everything (tested natively).
+//! - `browser` (wasm only): the driver that runs the core's actions with `web_sys`.
+//! - `api` (wasm only): the JavaScript surface, `SecureWebSocket`.
+//!
+//! The wire protocol is in `PROTOCOL.md`; the contract in the README.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod browser;
