@@ -32,6 +32,8 @@ pub enum ErrorCode {
     MessageTooLarge,
     /// `send()` of something `JSON.stringify` cannot turn into a JSON text.
     InvalidMessage,
+    /// A method was called with an argument it cannot use (an unknown event type for `on()`).
+    InvalidArgument,
     /// `send()` after `close()`, or `ready()` on a session that ended.
     Closed,
     /// An `error` frame from the server, with the server's own code.
@@ -53,6 +55,7 @@ impl ErrorCode {
             Self::QueueFull => "queue_full",
             Self::MessageTooLarge => "message_too_large",
             Self::InvalidMessage => "invalid_message",
+            Self::InvalidArgument => "invalid_argument",
             Self::Closed => "closed",
             Self::Server(code) => code,
         }
@@ -71,7 +74,10 @@ pub struct SdkError {
 impl SdkError {
     /// Builds an error from a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 

@@ -1,0 +1,185 @@
+//! Reading `SecureWebSocketOptions` from a JavaScript object. Types are checked here; ranges and
+//! relations in [`crate::core::config`], where they are tested natively.
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::{
+    browser::TokenSource,
+    core::config::{self, Config, ConfigError, Heartbeat, UrlParts},
+};
+
+const OPTIONS: &[&str] = &[
+    "tokenUrl",
+    "getToken",
+    "authTimeoutMs",
+    "reauthIntervalMs",
+    "reauthTimeoutMs",
+    "reconnect",
+    "maxQueuedMessages",
+    "maxMessageBytes",
+    "allowInsecure",
+    "heartbeat",
+];
+const RECONNECT: &[&str] = &["baseDelayMs", "maxDelayMs", "maxAttempts", "jitter"];
+const HEARTBEAT: &[&str] = &["intervalMs", "timeoutMs"];
+
+/// The constructor's arguments, checked.
+pub(crate) struct Options {
+    pub url: String,
+    pub token_source: TokenSource,
+    pub config: Config,
+}
+
+/// Reads and checks `new SecureWebSocket(url, options)`.
+pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, ConfigError> {
+    let options = plain_object(options, "options", OPTIONS)?;
+    let token_source = match (
+        string(&options, "tokenUrl")?,
+        function(&options, "getToken")?,
+    ) {
+        (Some(url), None) => TokenSource::Url(url),
+        (None, Some(get_token)) => TokenSource::Callback(get_token),
+        _ => {
+            return Err(ConfigError::new(
+                "tokenUrl",
+                "give exactly one of tokenUrl or getToken",
+            ))
+        }
+    };
+    let allow_insecure = boolean(&options, "allowInsecure")?.unwrap_or(false);
+    let url = check_url(url, allow_insecure)?;
+
+    let mut config = Config::default();
+    if let Some(v) = number(&options, "authTimeoutMs")? {
+        config.auth_timeout_ms = config::duration("authTimeoutMs", v)?;
+    }
+    if let Some(v) = number(&options, "reauthIntervalMs")? {
+        config.reauth_interval_ms = config::duration("reauthIntervalMs", v)?;
+    }
+    if let Some(v) = number(&options, "reauthTimeoutMs")? {
+        config.reauth_timeout_ms = config::duration("reauthTimeoutMs", v)?;
+    }
+    if let Some(v) = number(&options, "maxQueuedMessages")? {
+        config.max_queued_messages = config::count("maxQueuedMessages", v)? as usize;
+    }
+    if let Some(v) = number(&options, "maxMessageBytes")? {
+        config.max_message_bytes = config::count("maxMessageBytes", v)? as usize;
+    }
+    if let Some(reconnect) = nested(&options, "reconnect", RECONNECT)? {
+        let policy = &mut config.reconnect;
+        if let Some(v) = number(&reconnect, "baseDelayMs")? {
+            policy.base_delay_ms = config::duration("reconnect.baseDelayMs", v)?;
+        }
+        if let Some(v) = number(&reconnect, "maxDelayMs")? {
+            policy.max_delay_ms = config::duration("reconnect.maxDelayMs", v)?;
+        }
+        if let Some(v) = number(&reconnect, "maxAttempts")? {
+            policy.max_attempts = config::count("reconnect.maxAttempts", v)?;
+        }
+        if let Some(v) = boolean(&reconnect, "jitter")? {
+            policy.jitter = v;
+        }
+    }
+    if let Some(heartbeat) = nested(&options, "heartbeat", HEARTBEAT)? {
+        let required = |key: &'static str, option: &'static str| {
+            number(&heartbeat, key)?
+                .ok_or_else(|| ConfigError::new(option, "is required"))
+                .and_then(|v| config::duration(option, v))
+        };
+        config.heartbeat = Some(Heartbeat {
+            interval_ms: required("intervalMs", "heartbeat.intervalMs")?,
+            timeout_ms: required("timeoutMs", "heartbeat.timeoutMs")?,
+        });
+    }
+    Ok(Options {
+        url,
+        token_source,
+        config: config.validate()?,
+    })
+}
+
+fn check_url(url: &str, allow_insecure: bool) -> Result<String, ConfigError> {
+    let parsed = web_sys::Url::new(url)
+        .map_err(|_| ConfigError::new("url", "is not a valid absolute URL"))?;
+    let (scheme, hostname, search) = (parsed.protocol(), parsed.hostname(), parsed.search());
+    let has_userinfo = !parsed.username().is_empty() || !parsed.password().is_empty();
+    config::check_url(
+        UrlParts {
+            scheme: &scheme,
+            hostname: &hostname,
+            has_userinfo,
+            search: &search,
+        },
+        allow_insecure,
+    )?;
+    Ok(parsed.href())
+}
+
+/// The object itself, refusing keys it does not know (a typo should not silently do nothing).
+fn plain_object(
+    value: &JsValue,
+    option: &'static str,
+    known: &[&str],
+) -> Result<Object, ConfigError> {
+    if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
+        return Err(ConfigError::new(option, "must be an object"));
+    }
+    let object: Object = value.clone().unchecked_into();
+    for key in Object::keys(&object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            return Err(ConfigError::new(option, format!("unknown option '{key}'")));
+        }
+    }
+    Ok(object)
+}
+
+fn nested(
+    object: &Object,
+    key: &'static str,
+    known: &[&str],
+) -> Result<Option<Object>, ConfigError> {
+    let value = get(object, key);
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    plain_object(&value, key, known).map(Some)
+}
+
+fn get(object: &Object, key: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn typed<T>(
+    object: &Object,
+    key: &'static str,
+    kind: &str,
+    cast: impl Fn(&JsValue) -> Option<T>,
+) -> Result<Option<T>, ConfigError> {
+    let value = get(object, key);
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    cast(&value)
+        .map(Some)
+        .ok_or_else(|| ConfigError::new(key, format!("must be {kind}")))
+}
+
+fn number(object: &Object, key: &'static str) -> Result<Option<f64>, ConfigError> {
+    typed(object, key, "a number", JsValue::as_f64)
+}
+
+fn boolean(object: &Object, key: &'static str) -> Result<Option<bool>, ConfigError> {
+    typed(object, key, "a boolean", JsValue::as_bool)
+}
+
+fn string(object: &Object, key: &'static str) -> Result<Option<String>, ConfigError> {
+    typed(object, key, "a string", JsValue::as_string)
+}
+
+fn function(object: &Object, key: &'static str) -> Result<Option<Function>, ConfigError> {
+    typed(object, key, "a function", |v| {
+        v.dyn_ref::<Function>().cloned()
+    })
+}

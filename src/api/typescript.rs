@@ -1,0 +1,73 @@
+//! The TypeScript declarations users see: the options interface, the state union and typed event
+//! overloads. wasm-bindgen writes the class; these merge into it (interface/class declaration
+//! merging), so nothing public is typed `any`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** The connection's lifecycle state. */
+export type ConnectionState = 'connecting' | 'authenticating' | 'authenticated' | 'reconnecting' | 'closed';
+
+/** Options of `new SecureWebSocket(url, options)`. Exactly one of `tokenUrl` / `getToken` is required. */
+export interface SecureWebSocketOptions {
+  /** Credentialed `POST` that answers `{ wsToken, expiresIn }`; 401/403 ends the session. */
+  tokenUrl?: string;
+  /** Alternative to `tokenUrl`: returns a fresh token. Throw `{ code: 'unauthorized' }` to end the session. */
+  getToken?: () => string | Promise<string>;
+  /** Default 5000. No `auth_response` this long after `auth` → close 4001 and reconnect. Also bounds token fetch + open. */
+  authTimeoutMs?: number;
+  /** Default 840000 (14 min); 0 disables the periodic re-auth. Re-auth also happens at 80 % of `expiresIn`. */
+  reauthIntervalMs?: number;
+  /** Default 5000. No `reauth_response` this long after starting a re-auth → reconnect. */
+  reauthTimeoutMs?: number;
+  /** Exponential backoff: delay for attempt n is `min(baseDelayMs·2ⁿ, maxDelayMs)`, full jitter when on. */
+  reconnect?: { baseDelayMs?: number; maxDelayMs?: number; maxAttempts?: number; jitter?: boolean };
+  /** Default 1000. Beyond it `send()` throws `queue_full`. */
+  maxQueuedMessages?: number;
+  /** Default 10240 (UTF-8 bytes of the JSON text). Larger `send()` throws `message_too_large`. */
+  maxMessageBytes?: number;
+  /** Default false: `ws://` only to 127.0.0.1, [::1] or localhost. */
+  allowInsecure?: boolean;
+  /** Off by default. Sends `{"type":"ping"}` every `intervalMs`; no pong within `timeoutMs` → reconnect. */
+  heartbeat?: { intervalMs: number; timeoutMs: number };
+}
+
+/** Every error the SDK throws or emits: an `Error` with a string `code`. */
+export interface SecureWebSocketError extends Error {
+  code: 'invalid_options' | 'insecure_url' | 'unauthorized' | 'token_unavailable' | 'auth_failed'
+    | 'reauth_failed' | 'reconnect_failed' | 'invalid_frame' | 'queue_full' | 'message_too_large'
+    | 'invalid_message' | 'invalid_argument' | 'closed' | (string & {});
+}
+
+/** An application message: any JSON object with a string `type`. */
+export interface SecureWebSocketMessage { type: string; [key: string]: unknown }
+
+/** Payloads of each event. */
+export interface SecureWebSocketEventMap {
+  state: ConnectionState;
+  authenticated: { userId: string | null };
+  message: SecureWebSocketMessage;
+  reconnecting: { attempt: number; delayMs: number };
+  close: { code: number; reason: string; willReconnect: boolean };
+  error: SecureWebSocketError;
+}
+
+export interface SecureWebSocket {
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof SecureWebSocketEventMap>(type: K, handler: (payload: SecureWebSocketEventMap[K]) => void): () => void;
+  /** The current lifecycle state. */
+  readonly state: ConnectionState;
+  /** Called with `{ userId }` on every successful authentication. */
+  onAuthenticated: ((payload: SecureWebSocketEventMap['authenticated']) => void) | null | undefined;
+  /** Called with each application message. */
+  onMessage: ((message: SecureWebSocketMessage) => void) | null | undefined;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `SecureWebSocketOptions`, typed in the section above.
+    #[wasm_bindgen(typescript_type = "SecureWebSocketOptions")]
+    pub type Options;
+}
