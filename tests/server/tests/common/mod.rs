@@ -1,0 +1,173 @@
+//! Starts a server in-process on a free port and talks to it as a browser would.
+
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use secure_ws_test_server::{serve, ServerConfig};
+use serde_json::{json, Value};
+use tokio_tungstenite::{
+    tungstenite::{client::IntoClientRequest, protocol::frame::coding::CloseCode, Message},
+    MaybeTlsStream, WebSocketStream,
+};
+
+/// The origin the tests' "page" is served from.
+pub const ORIGIN: &str = "http://127.0.0.1:9999";
+
+pub type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Self {
+        let mut config = ServerConfig {
+            allowed_origins: vec![ORIGIN.into()],
+            test_controls: true,
+            ..Default::default()
+        };
+        adjust(&mut config);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(serve(config, move |addr| {
+            let _ = tx.send(addr);
+        }));
+        let addr = rx.await.expect("server bound");
+        Self {
+            addr,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Logs in and returns the `Set-Cookie` header and the `name=value` cookie pair.
+    pub async fn login(&self, user: &str, password: &str) -> (String, String) {
+        let response = self
+            .http
+            .post(self.url("/api/login"))
+            .header("Origin", ORIGIN)
+            .json(&json!({"username": user, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "login as {user}");
+        let set_cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let pair = set_cookie.split(';').next().unwrap().to_owned();
+        (set_cookie, pair)
+    }
+
+    pub async fn token_response(
+        &self,
+        cookie: Option<&str>,
+        origin: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(self.url("/api/ws-token"));
+        if let Some(cookie) = cookie {
+            request = request.header("Cookie", cookie);
+        }
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn token(&self, user: &str) -> String {
+        let (_, cookie) = self.login(user, &format!("{user}-pass")).await;
+        let body: Value = self
+            .token_response(Some(&cookie), Some(ORIGIN))
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["wsToken"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn connect(
+        &self,
+        origin: Option<&str>,
+    ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+        let mut request = format!("ws://{}/ws", self.addr)
+            .into_client_request()
+            .unwrap();
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("Origin", origin.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(request)
+            .await
+            .map(|(socket, _)| socket)
+    }
+
+    /// Connects and authenticates as `user`.
+    pub async fn authenticated(&self, user: &str) -> Socket {
+        let token = self.token(user).await;
+        let mut socket = self.connect(Some(ORIGIN)).await.unwrap();
+        send(&mut socket, json!({"type": "auth", "token": token})).await;
+        let reply = recv(&mut socket).await;
+        assert_eq!(
+            reply,
+            json!({"type": "auth_response", "success": true, "userId": user})
+        );
+        socket
+    }
+
+    pub async fn audit(&self) -> Value {
+        self.http
+            .get(self.url("/test/audit"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+pub async fn send(socket: &mut Socket, frame: Value) {
+    socket.send(Message::text(frame.to_string())).await.unwrap();
+}
+
+/// The next text frame as JSON, within a bound so a broken server fails the test instead of
+/// hanging it.
+pub async fn recv(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        match message {
+            Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+            Message::Close(frame) => panic!("closed: {frame:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Reads until the close frame and returns its code.
+pub async fn close_code(socket: &mut Socket) -> u16 {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a close within 5 s");
+        match message {
+            Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
+            Some(Ok(Message::Close(None))) => return u16::from(CloseCode::Status),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The HTTP side, spoken to over real HTTP. Covers: login cookie flags, wrong password, token
+//! endpoint without cookie (401) and from a foreign or missing origin (403), CORS echoing only
+//! allowed origins with credentials and never a wildcard, and the token's shape and lifetime.
+
+mod common;
+
+use common::{TestServer, ORIGIN};
+use serde_json::Value;
+
+#[tokio::test]
+async fn login_sets_an_httponly_samesite_strict_session_cookie() {
+    let server = TestServer::start().await;
+    let (set_cookie, _) = server.login("alice", "alice-pass").await;
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused() {
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .post(server.url("/api/login"))
+        .json(&serde_json::json!({"username": "alice", "password": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn the_token_endpoint_needs_the_session_cookie() {
+    let server = TestServer::start().await;
+    assert_eq!(
+        server.token_response(None, Some(ORIGIN)).await.status(),
+        401
+    );
+    assert_eq!(
+        server
+            .token_response(Some("sid=forged"), Some(ORIGIN))
+            .await
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn the_token_endpoint_needs_an_allowed_origin() {
+    let server = TestServer::start().await;
+    let (_, cookie) = server.login("alice", "alice-pass").await;
+    assert_eq!(
+        server
+            .token_response(Some(&cookie), Some("http://evil.test"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        server.token_response(Some(&cookie), None).await.status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn the_token_is_a_short_lived_jwt_answered_without_caching() {
+    let server = TestServer::start().await;
+    let (_, cookie) = server.login("alice", "alice-pass").await;
+    let response = server.token_response(Some(&cookie), Some(ORIGIN)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["expiresIn"], 60);
+    assert_eq!(
+        body["wsToken"].as_str().unwrap().split('.').count(),
+        3,
+        "a JWT"
+    );
+}
+
+#[tokio::test]
+async fn cors_echoes_only_allowed_origins_with_credentials() {
+    let server = TestServer::start().await;
+    let preflight = |origin: &'static str| {
+        server
+            .http
+            .request(reqwest::Method::OPTIONS, server.url("/api/ws-token"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+    };
+    let allowed = preflight(ORIGIN).await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], ORIGIN);
+    assert_eq!(
+        allowed.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    let foreign = preflight("http://evil.test").await.unwrap();
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
