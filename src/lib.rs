@@ -15,4 +15,6 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 mod api;
 #[cfg(target_arch = "wasm32")]
+pub use api::{SecureWebSocket, SecureWebSocketOptions};
+#[cfg(target_arch = "wasm32")]
 mod browser;

@@ -4,6 +4,8 @@ mod events;
 mod options;
 mod typescript;
 
+pub use typescript::SecureWebSocketOptions;
+
 use std::{cell::RefCell, rc::Rc};
 
 use js_sys::{Function, Promise, JSON};
@@ -83,7 +85,7 @@ impl SecureWebSocket {
     ///
     /// @throws {Error} with `code` `'invalid_options'` or `'insecure_url'`.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: &str, options: &typescript::Options) -> Result<SecureWebSocket, JsValue> {
+    pub fn new(url: &str, options: &SecureWebSocketOptions) -> Result<SecureWebSocket, JsValue> {
         let options = options::read(url, options).map_err(|error| {
             let code = if error.insecure {
                 ErrorCode::InsecureUrl

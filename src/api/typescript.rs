@@ -69,5 +69,5 @@ export interface SecureWebSocket {
 extern "C" {
     /// `SecureWebSocketOptions`, typed in the section above.
     #[wasm_bindgen(typescript_type = "SecureWebSocketOptions")]
-    pub type Options;
+    pub type SecureWebSocketOptions;
 }

@@ -39,7 +39,7 @@ pub fn classify(code: u16) -> CloseAction {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

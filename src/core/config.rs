@@ -220,7 +220,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

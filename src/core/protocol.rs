@@ -231,7 +231,7 @@ fn push_json_string(out: &mut String, value: &str) {
     out.push('"');
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) mod tests {
     use proptest::prelude::*;
     use serde_json::{json, Value};

@@ -694,5 +694,5 @@ fn rejected(what: &str, error: &str) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

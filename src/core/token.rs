@@ -56,7 +56,7 @@ pub enum TokenError {
     Invalid(&'static str),
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

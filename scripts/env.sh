@@ -1,0 +1,32 @@
+# Sourced by the other scripts: paths and the fixed loopback ports of the test setup.
+# 127.0.0.1 everywhere, never localhost: they are different sites for cookies (TOOLCHAIN.md).
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+export GECKODRIVER="${GECKODRIVER:-$HOME/.cargo/bin/geckodriver}"
+# The test server for the browser tests, and the page wasm-bindgen-test serves them from.
+export TEST_SERVER_PORT="${TEST_SERVER_PORT:-47411}"
+export TEST_PAGE_PORT="${TEST_PAGE_PORT:-47412}"
+export SECURE_WS_TEST_SERVER="127.0.0.1:$TEST_SERVER_PORT"
+export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$TEST_PAGE_PORT"
+
+# start_server LOGFILE [ARGS...]: starts the test server in the background, waits for its
+# "listening on" line, and sets SERVER_PID and SERVER_ADDR. The server is stopped on exit.
+start_server() {
+  local log=$1; shift
+  local out; out=$(mktemp)
+  target/debug/secure-ws-test-server "$@" >"$out" 2>"$log" &
+  SERVER_PID=$!
+  trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    SERVER_ADDR=$(sed -n 's/^listening on //p' "$out")
+    [ -n "$SERVER_ADDR" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log"; echo "test server failed to start" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "test server did not report its address" >&2; return 1
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+}

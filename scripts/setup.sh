@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, on a fresh machine of this kind, and does
+# nothing but check on a warm one. Every step looks before it installs (see ../shared/TOOLCHAIN.md
+# for why each tool is installed the way it is).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '[setup] %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Browsers and drivers, from Debian. Never Debian's binaryen: its wasm-opt breaks release builds.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} (apt)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || {
+  say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+
+command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack --locked; }
+
+# wasm-pack uses the wasm-bindgen on PATH only when it matches Cargo.toml's pinned version exactly.
+wbg=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wbg" ]; then
+  say "installing wasm-bindgen-cli $wbg"
+  # Not --locked: its lock file names a webpki-roots version the registry lacks.
+  cargo install wasm-bindgen-cli --version "$wbg" --force
+fi
+
+command -v geckodriver >/dev/null || { say "installing geckodriver"; cargo install geckodriver --locked; }
+
+# npm dependencies: the root (wasm-opt from npm binaryen, playwright-core) and the demo.
+install_npm() {
+  local dir=$1
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "npm install in $dir"
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+  fi
+}
+install_npm .
+install_npm www
+say "ready"

@@ -1,0 +1,196 @@
+//! Browser tests: the real SDK in headless Chrome and Firefox against the test server
+//! (`scripts/test.sh` starts it with one user per test, so tests cannot disturb each other).
+//!
+//! Covers:
+//! - a session authenticates through `tokenUrl` (credentialed fetch, HttpOnly cookie) and
+//!   receives an echoed message via `on('message')` and `onMessage`;
+//! - frames sent before authentication reach the server only after `auth`, in order;
+//! - no URL the browser requested carried the token, and the socket URL has no query;
+//! - a rejected token ends in a 4003 close, never in `authenticated`;
+//! - without a login, the token endpoint's 401 ends in `closed` / `unauthorized`;
+//! - bad options and insecure URLs throw named errors at construction.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use std::{cell::Cell, rc::Rc};
+
+use js_sys::JSON;
+use secure_ws::SecureWebSocket;
+use support::*;
+use wasm_bindgen::{prelude::*, JsCast};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Generous for a loaded CI machine; a healthy run takes a few milliseconds.
+const WITHIN_MS: f64 = 5000.0;
+
+fn message(kind: &str, n: u32) -> JsValue {
+    JSON::parse(&format!(r#"{{"type":"{kind}","n":{n}}}"#)).unwrap()
+}
+
+fn is_n(n: u32) -> impl Fn(&JsValue) -> bool {
+    move |payload| get(payload, "n").as_f64() == Some(n as f64)
+}
+
+#[wasm_bindgen_test]
+async fn authenticates_and_receives_a_message() {
+    login("walker").await;
+    let ws = connect("");
+    let events = Recorder::attach(&ws);
+    let property_calls = Rc::new(Cell::new(0));
+    let counter = property_calls.clone();
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |_| counter.set(counter.get() + 1));
+    ws.set_on_message(on_message.as_ref().clone());
+    JsFuture::from(ws.ready()).await.expect("ready() resolves");
+    assert_eq!(ws.state(), "authenticated");
+    let authenticated = events.wait_for("authenticated", |_| true, WITHIN_MS).await;
+    assert_eq!(
+        get(&authenticated, "userId").as_string().as_deref(),
+        Some("walker")
+    );
+
+    ws.send(&message("echo", 7)).unwrap();
+    events.wait_for("message", is_n(7), WITHIN_MS).await;
+    assert_eq!(property_calls.get(), 1, "onMessage is called too");
+    assert_eq!(
+        events.count("message"),
+        1,
+        "auth frames are never surfaced as messages"
+    );
+    ws.close();
+    assert_eq!(ws.state(), "closed");
+}
+
+#[wasm_bindgen_test]
+async fn frames_sent_before_authentication_arrive_after_auth_in_order() {
+    login("queuer").await;
+    let ws = connect("");
+    let events = Recorder::attach(&ws);
+    for n in 0..3 {
+        ws.send(&message("queued", n)).unwrap();
+    }
+    assert_eq!(ws.queued_count(), 3, "nothing leaves before auth_response");
+    events.wait_for("message", is_n(2), WITHIN_MS).await;
+    assert_eq!(ws.queued_count(), 0);
+    let connections = js_sys::Array::from(&get(&audit("queuer").await, "connections"));
+    assert_eq!(connections.length(), 1);
+    let frames: Vec<String> = js_sys::Array::from(&get(&connections.get(0), "frames"))
+        .iter()
+        .map(|f| f.as_string().unwrap())
+        .collect();
+    assert_eq!(
+        frames,
+        [
+            r#"{"token":"<redacted>","type":"auth"}"#,
+            r#"{"n":0,"type":"queued"}"#,
+            r#"{"n":1,"type":"queued"}"#,
+            r#"{"n":2,"type":"queued"}"#,
+        ]
+    );
+    ws.close();
+}
+
+#[wasm_bindgen_test]
+async fn no_url_carries_the_token() {
+    login("auditor").await;
+    let ws = connect("");
+    JsFuture::from(ws.ready()).await.unwrap();
+    ws.close();
+    let audit = audit("auditor").await;
+    assert_eq!(get(&audit, "tokenInUri").as_bool(), Some(false));
+    let uris: Vec<String> = js_sys::Array::from(&get(&audit, "uris"))
+        .iter()
+        .map(|u| u.as_string().unwrap())
+        .collect();
+    assert!(
+        uris.iter().any(|u| u == "/ws"),
+        "the socket URL is clean: {uris:?}"
+    );
+    assert!(
+        uris.iter()
+            .all(|u| !u.contains("eyJ") && !u.contains("token=")),
+        "{uris:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_rejected_token_ends_in_4003_not_authenticated() {
+    login("rejected").await;
+    faults("rejected", r#""rejectAuth":1"#).await;
+    let ws = connect(r#""reconnect":{"maxAttempts":0}"#);
+    let events = Recorder::attach(&ws);
+    let close = events.wait_for("close", |_| true, WITHIN_MS).await;
+    assert_eq!(get(&close, "code").as_f64(), Some(4003.0));
+    assert_eq!(events.count("authenticated"), 0, "{:?}", events.summary());
+    events
+        .wait_for(
+            "error",
+            |e| get(e, "code").as_string().as_deref() == Some("auth_failed"),
+            WITHIN_MS,
+        )
+        .await;
+    assert_eq!(ws.state(), "closed");
+    let rejection = JsFuture::from(ws.ready())
+        .await
+        .expect_err("ready() rejects once closed");
+    assert!(get(&rejection, "code").is_string());
+}
+
+#[wasm_bindgen_test]
+async fn a_401_from_the_token_endpoint_ends_closed_unauthorized() {
+    assert_eq!(request("POST", "/api/logout", None).await.status(), 204);
+    let ws = connect("");
+    let events = Recorder::attach(&ws);
+    let ready = JsFuture::from(ws.ready())
+        .await
+        .expect_err("ready() rejects");
+    assert_eq!(
+        get(&ready, "code").as_string().as_deref(),
+        Some("unauthorized")
+    );
+    assert_eq!(ws.state(), "closed");
+    assert_eq!(
+        events.count("reconnecting"),
+        0,
+        "no retry after a 401: {:?}",
+        events.summary()
+    );
+}
+
+#[wasm_bindgen_test]
+fn bad_options_throw_named_errors_at_construction() {
+    let code = |url: &str, options: &str| {
+        let options: JsValue = JSON::parse(options).unwrap();
+        let error = SecureWebSocket::new(url, options.unchecked_ref())
+            .err()
+            .expect("refused");
+        assert!(error.is_instance_of::<js_sys::Error>());
+        get(&error, "code").as_string().unwrap()
+    };
+    let token_url = r#"{"tokenUrl":"/t"}"#;
+    assert_eq!(
+        code(&ws_url(), r#"{"tokenUrl":"/t","bogus":1}"#),
+        "invalid_options"
+    );
+    assert_eq!(
+        code(&ws_url(), r#"{"tokenUrl":"/t","authTimeoutMs":"5"}"#),
+        "invalid_options"
+    );
+    assert_eq!(
+        code(
+            &ws_url(),
+            r#"{"tokenUrl":"/t","reconnect":{"maxAttempts":-1}}"#
+        ),
+        "invalid_options"
+    );
+    assert_eq!(code(&ws_url(), "{}"), "invalid_options");
+    assert_eq!(code("ws://example.com/ws", token_url), "insecure_url");
+    assert_eq!(
+        code(&format!("{}?token=abc", ws_url()), token_url),
+        "insecure_url"
+    );
+    assert_eq!(code("https://example.com/ws", token_url), "insecure_url");
+}
