@@ -8,6 +8,10 @@ export TEST_SERVER_PORT="${TEST_SERVER_PORT:-47411}"
 export TEST_PAGE_PORT="${TEST_PAGE_PORT:-47412}"
 export SECURE_WS_TEST_SERVER="127.0.0.1:$TEST_SERVER_PORT"
 export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$TEST_PAGE_PORT"
+# Firefox delays each reconnect to a host after an abnormal close by 200 ms or more
+# (network.websocket.delay-failed-reconnects), so its 200-cycle leak test takes about a minute;
+# the runner's default 20 s budget is too short for that.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-240}"
 
 # start_server LOGFILE [ARGS...]: starts the test server in the background, waits for its
 # "listening on" line, and sets SERVER_PID and SERVER_ADDR. The server is stopped on exit.

@@ -19,8 +19,10 @@ cargo test --workspace
 
 step "browser tests"
 cargo build -q -p secure-ws-test-server
-# One user per browser test, so no test can consume another's faults or see its frames.
-export USERS="walker:walker-pass,queuer:queuer-pass,auditor:auditor-pass,rejected:rejected-pass"
+# One user per browser test, so no test can consume another's faults or see its frames. The list
+# is read from the tests' own `login("name")` calls, so it cannot drift from them.
+USERS=$(grep -ho 'login("[a-z0-9-]*")' tests/browser/*.rs | sed 's/login("\(.*\)")/\1:\1-pass/' | sort -u | paste -sd, -)
+export USERS
 export ALLOWED_ORIGINS="http://127.0.0.1:$TEST_PAGE_PORT"
 for browser in chrome firefox; do
   step "browser tests in headless $browser"

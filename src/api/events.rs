@@ -13,25 +13,14 @@ extern "C" {
     #[wasm_bindgen(js_name = createRegistry)]
     pub(crate) fn create_registry() -> JsValue;
     pub(crate) fn subscribe(registry: &JsValue, kind: &str, handler: &Function) -> Function;
-    pub(crate) fn dispatch(
-        registry: &JsValue,
-        kind: &str,
-        payload: &JsValue,
-        property_handler: &JsValue,
-    );
+    pub(crate) fn dispatch(registry: &JsValue, kind: &str, payload: &JsValue, property_handler: &JsValue);
     #[wasm_bindgen(js_name = sdkError)]
     fn sdk_error(code: &str, message: &str) -> js_sys::Error;
 }
 
 /// The event names `on()` accepts.
-pub(crate) const EVENT_TYPES: [&str; 6] = [
-    "state",
-    "authenticated",
-    "message",
-    "reconnecting",
-    "close",
-    "error",
-];
+pub(crate) const EVENT_TYPES: [&str; 6] =
+    ["state", "authenticated", "message", "reconnecting", "close", "error"];
 
 /// An `Error` with a string `code`, as every error of the SDK is.
 pub(crate) fn to_js_error(error: &SdkError) -> JsValue {
@@ -47,23 +36,14 @@ pub(crate) fn js_error(code: ErrorCode, message: impl Into<String>) -> JsValue {
 pub(crate) fn to_js(event: Event<JsObject>) -> (&'static str, JsValue) {
     match event {
         Event::State(state) => ("state", state.as_str().into()),
-        Event::Authenticated { user_id } => (
-            "authenticated",
-            object(&[("userId", user_id.map_or(JsValue::NULL, Into::into))]),
-        ),
+        Event::Authenticated { user_id } => {
+            ("authenticated", object(&[("userId", user_id.map_or(JsValue::NULL, Into::into))]))
+        }
         Event::Message(message) => ("message", message.0),
-        Event::Reconnecting { attempt, delay_ms } => (
-            "reconnecting",
-            object(&[
-                ("attempt", attempt.into()),
-                ("delayMs", (delay_ms as f64).into()),
-            ]),
-        ),
-        Event::Close {
-            code,
-            reason,
-            will_reconnect,
-        } => (
+        Event::Reconnecting { attempt, delay_ms } => {
+            ("reconnecting", object(&[("attempt", attempt.into()), ("delayMs", (delay_ms as f64).into())]))
+        }
+        Event::Close { code, reason, will_reconnect } => (
             "close",
             object(&[
                 ("code", code.into()),

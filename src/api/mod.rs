@@ -87,11 +87,7 @@ impl SecureWebSocket {
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: &SecureWebSocketOptions) -> Result<SecureWebSocket, JsValue> {
         let options = options::read(url, options).map_err(|error| {
-            let code = if error.insecure {
-                ErrorCode::InsecureUrl
-            } else {
-                ErrorCode::InvalidOptions
-            };
+            let code = if error.insecure { ErrorCode::InsecureUrl } else { ErrorCode::InvalidOptions };
             events::js_error(code, error.to_string())
         })?;
         let surface = Rc::new(Surface {
@@ -115,18 +111,10 @@ impl SecureWebSocket {
     ///
     /// @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
     pub fn send(&self, data: &JsValue) -> Result<(), JsValue> {
-        let text = JSON::stringify(data)
-            .ok()
-            .and_then(|text| text.as_string())
-            .ok_or_else(|| {
-                events::js_error(
-                    ErrorCode::InvalidMessage,
-                    "send() needs a JSON-serialisable value",
-                )
-            })?;
-        self.driver
-            .send(text)
-            .map_err(|error| events::to_js_error(&error.into()))
+        let text = JSON::stringify(data).ok().and_then(|text| text.as_string()).ok_or_else(|| {
+            events::js_error(ErrorCode::InvalidMessage, "send() needs a JSON-serialisable value")
+        })?;
+        self.driver.send(text).map_err(|error| events::to_js_error(&error.into()))
     }
 
     /// Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards.
@@ -150,10 +138,7 @@ impl SecureWebSocket {
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, kind: &str, handler: &Function) -> Result<Function, JsValue> {
         if !events::EVENT_TYPES.contains(&kind) {
-            return Err(events::js_error(
-                ErrorCode::InvalidArgument,
-                format!("unknown event type '{kind}'"),
-            ));
+            return Err(events::js_error(ErrorCode::InvalidArgument, format!("unknown event type '{kind}'")));
         }
         Ok(events::subscribe(&self.surface.registry, kind, handler))
     }

@@ -34,18 +34,10 @@ pub(crate) struct Options {
 /// Reads and checks `new SecureWebSocket(url, options)`.
 pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, ConfigError> {
     let options = plain_object(options, "options", OPTIONS)?;
-    let token_source = match (
-        string(&options, "tokenUrl")?,
-        function(&options, "getToken")?,
-    ) {
+    let token_source = match (string(&options, "tokenUrl")?, function(&options, "getToken")?) {
         (Some(url), None) => TokenSource::Url(url),
         (None, Some(get_token)) => TokenSource::Callback(get_token),
-        _ => {
-            return Err(ConfigError::new(
-                "tokenUrl",
-                "give exactly one of tokenUrl or getToken",
-            ))
-        }
+        _ => return Err(ConfigError::new("tokenUrl", "give exactly one of tokenUrl or getToken")),
     };
     let allow_insecure = boolean(&options, "allowInsecure")?.unwrap_or(false);
     let url = check_url(url, allow_insecure)?;
@@ -92,36 +84,23 @@ pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, ConfigError>
             timeout_ms: required("timeoutMs", "heartbeat.timeoutMs")?,
         });
     }
-    Ok(Options {
-        url,
-        token_source,
-        config: config.validate()?,
-    })
+    Ok(Options { url, token_source, config: config.validate()? })
 }
 
 fn check_url(url: &str, allow_insecure: bool) -> Result<String, ConfigError> {
-    let parsed = web_sys::Url::new(url)
-        .map_err(|_| ConfigError::new("url", "is not a valid absolute URL"))?;
+    let parsed =
+        web_sys::Url::new(url).map_err(|_| ConfigError::new("url", "is not a valid absolute URL"))?;
     let (scheme, hostname, search) = (parsed.protocol(), parsed.hostname(), parsed.search());
     let has_userinfo = !parsed.username().is_empty() || !parsed.password().is_empty();
     config::check_url(
-        UrlParts {
-            scheme: &scheme,
-            hostname: &hostname,
-            has_userinfo,
-            search: &search,
-        },
+        UrlParts { scheme: &scheme, hostname: &hostname, has_userinfo, search: &search },
         allow_insecure,
     )?;
     Ok(parsed.href())
 }
 
 /// The object itself, refusing keys it does not know (a typo should not silently do nothing).
-fn plain_object(
-    value: &JsValue,
-    option: &'static str,
-    known: &[&str],
-) -> Result<Object, ConfigError> {
+fn plain_object(value: &JsValue, option: &'static str, known: &[&str]) -> Result<Object, ConfigError> {
     if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
         return Err(ConfigError::new(option, "must be an object"));
     }
@@ -135,11 +114,7 @@ fn plain_object(
     Ok(object)
 }
 
-fn nested(
-    object: &Object,
-    key: &'static str,
-    known: &[&str],
-) -> Result<Option<Object>, ConfigError> {
+fn nested(object: &Object, key: &'static str, known: &[&str]) -> Result<Option<Object>, ConfigError> {
     let value = get(object, key);
     if value.is_undefined() {
         return Ok(None);
@@ -161,9 +136,7 @@ fn typed<T>(
     if value.is_undefined() {
         return Ok(None);
     }
-    cast(&value)
-        .map(Some)
-        .ok_or_else(|| ConfigError::new(key, format!("must be {kind}")))
+    cast(&value).map(Some).ok_or_else(|| ConfigError::new(key, format!("must be {kind}")))
 }
 
 fn number(object: &Object, key: &'static str) -> Result<Option<f64>, ConfigError> {
@@ -179,7 +152,5 @@ fn string(object: &Object, key: &'static str) -> Result<Option<String>, ConfigEr
 }
 
 fn function(object: &Object, key: &'static str) -> Result<Option<Function>, ConfigError> {
-    typed(object, key, "a function", |v| {
-        v.dyn_ref::<Function>().cloned()
-    })
+    typed(object, key, "a function", |v| v.dyn_ref::<Function>().cloned())
 }

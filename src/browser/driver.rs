@@ -42,12 +42,7 @@ pub(crate) struct Driver {
 
 impl Driver {
     /// Starts a session: the core's first actions (token fetch, socket open) run before this returns.
-    pub(crate) fn start(
-        url: String,
-        token_source: TokenSource,
-        config: Config,
-        sink: EventSink,
-    ) -> Rc<Self> {
+    pub(crate) fn start(url: String, token_source: TokenSource, config: Config, sink: EventSink) -> Rc<Self> {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let driver = Rc::new(Self {
             core: RefCell::new(SessionCore::new(config, seed, now())),
@@ -164,9 +159,7 @@ impl Driver {
             return self.input(|core, now| {
                 core.handle_token(
                     now,
-                    Err(crate::core::TokenError::Unavailable(
-                        "AbortController unavailable".into(),
-                    )),
+                    Err(crate::core::TokenError::Unavailable("AbortController unavailable".into())),
                 )
             });
         };

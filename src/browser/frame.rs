@@ -10,15 +10,11 @@ pub(crate) struct JsObject(pub(crate) JsValue);
 
 impl JsonFields for JsObject {
     fn string(&self, key: &str) -> Option<String> {
-        Reflect::get(&self.0, &JsValue::from_str(key))
-            .ok()?
-            .as_string()
+        Reflect::get(&self.0, &JsValue::from_str(key)).ok()?.as_string()
     }
 
     fn boolean(&self, key: &str) -> Option<bool> {
-        Reflect::get(&self.0, &JsValue::from_str(key))
-            .ok()?
-            .as_bool()
+        Reflect::get(&self.0, &JsValue::from_str(key)).ok()?.as_bool()
     }
 }
 

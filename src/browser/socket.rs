@@ -20,10 +20,7 @@ pub(crate) struct Socket {
 
 impl Socket {
     /// Opens `url` and reports its events to `on_event`.
-    pub(crate) fn open(
-        url: &str,
-        on_event: impl Fn(SocketEvent) + Clone + 'static,
-    ) -> Result<Self, JsValue> {
+    pub(crate) fn open(url: &str, on_event: impl Fn(SocketEvent) + Clone + 'static) -> Result<Self, JsValue> {
         let ws = WebSocket::new(url)?;
         // Binary frames are protocol errors; an ArrayBuffer is cheaper to reject than a Blob.
         ws.set_binary_type(BinaryType::Arraybuffer);
@@ -38,16 +35,12 @@ impl Socket {
             }),
             // A failed connect fires `error` then `close`; `close` alone carries what we need.
             EventListener::new(&ws, "close", move |event| {
-                let (code, reason) = event
-                    .dyn_ref::<CloseEvent>()
-                    .map_or((1006, String::new()), |e| (e.code(), e.reason()));
+                let (code, reason) =
+                    event.dyn_ref::<CloseEvent>().map_or((1006, String::new()), |e| (e.code(), e.reason()));
                 on_event(SocketEvent::Close { code, reason });
             }),
         ];
-        Ok(Self {
-            ws,
-            _listeners: listeners,
-        })
+        Ok(Self { ws, _listeners: listeners })
     }
 
     /// Sends a text frame. A socket that is no longer open reports its close separately.

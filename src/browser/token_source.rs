@@ -47,23 +47,13 @@ async fn fetch_token(url: &str, signal: &AbortSignal) -> Result<TokenGrant, Toke
         200..=299 => {}
         status => return Err(TokenError::Unavailable(format!("HTTP {status}"))),
     }
-    let body = response
-        .json()
-        .map_err(|_| TokenError::Invalid("the response is not JSON"))?;
-    let body = JsFuture::from(body)
-        .await
-        .map_err(|_| TokenError::Invalid("the response is not JSON"))?;
-    let token = get(&body, "wsToken")
-        .as_string()
-        .ok_or(TokenError::Invalid("the response has no string wsToken"))?;
-    let lifetime_ms = get(&body, "expiresIn")
-        .as_f64()
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map(|s| (s * 1000.0) as u64);
-    Ok(TokenGrant {
-        token: Token::new(token)?,
-        lifetime_ms,
-    })
+    let body = response.json().map_err(|_| TokenError::Invalid("the response is not JSON"))?;
+    let body = JsFuture::from(body).await.map_err(|_| TokenError::Invalid("the response is not JSON"))?;
+    let token =
+        get(&body, "wsToken").as_string().ok_or(TokenError::Invalid("the response has no string wsToken"))?;
+    let lifetime_ms =
+        get(&body, "expiresIn").as_f64().filter(|s| s.is_finite() && *s > 0.0).map(|s| (s * 1000.0) as u64);
+    Ok(TokenGrant { token: Token::new(token)?, lifetime_ms })
 }
 
 async fn call_get_token(get_token: &Function) -> Result<TokenGrant, TokenError> {
@@ -80,13 +70,8 @@ async fn call_get_token(get_token: &Function) -> Result<TokenGrant, TokenError> 
             TokenError::Unavailable("getToken threw or rejected".into())
         }
     })?;
-    let token = value
-        .as_string()
-        .ok_or(TokenError::Invalid("getToken must return a string"))?;
-    Ok(TokenGrant {
-        token: Token::new(token)?,
-        lifetime_ms: None,
-    })
+    let token = value.as_string().ok_or(TokenError::Invalid("getToken must return a string"))?;
+    Ok(TokenGrant { token: Token::new(token)?, lifetime_ms: None })
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {

@@ -12,19 +12,13 @@ pub struct Backoff {
 impl Backoff {
     /// A backoff for `policy`; `seed` makes the jitter reproducible in tests.
     pub fn new(policy: ReconnectPolicy, seed: u64) -> Self {
-        Self {
-            policy,
-            rng: fastrand::Rng::with_seed(seed),
-        }
+        Self { policy, rng: fastrand::Rng::with_seed(seed) }
     }
 
     /// The ceiling for the `n`th consecutive failure (0-based): `min(base · 2ⁿ, max)`.
     pub fn ceiling(&self, n: u32) -> Millis {
         let factor = 1u64.checked_shl(n).unwrap_or(u64::MAX);
-        self.policy
-            .base_delay_ms
-            .saturating_mul(factor)
-            .min(self.policy.max_delay_ms)
+        self.policy.base_delay_ms.saturating_mul(factor).min(self.policy.max_delay_ms)
     }
 
     /// The delay to wait after the `n`th consecutive failure: the ceiling, or with jitter a
@@ -47,12 +41,7 @@ mod tests {
     use super::*;
 
     fn policy(jitter: bool) -> ReconnectPolicy {
-        ReconnectPolicy {
-            base_delay_ms: 1000,
-            max_delay_ms: 30_000,
-            max_attempts: 5,
-            jitter,
-        }
+        ReconnectPolicy { base_delay_ms: 1000, max_delay_ms: 30_000, max_attempts: 5, jitter }
     }
 
     #[test]

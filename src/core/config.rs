@@ -20,12 +20,7 @@ pub struct ReconnectPolicy {
 
 impl Default for ReconnectPolicy {
     fn default() -> Self {
-        Self {
-            base_delay_ms: 1000,
-            max_delay_ms: 30_000,
-            max_attempts: 5,
-            jitter: true,
-        }
+        Self { base_delay_ms: 1000, max_delay_ms: 30_000, max_attempts: 5, jitter: true }
     }
 }
 
@@ -81,10 +76,7 @@ impl Config {
             return Err(ConfigError::new("authTimeoutMs", "must be greater than 0"));
         }
         if self.reauth_timeout_ms == 0 {
-            return Err(ConfigError::new(
-                "reauthTimeoutMs",
-                "must be greater than 0",
-            ));
+            return Err(ConfigError::new("reauthTimeoutMs", "must be greater than 0"));
         }
         if self.reconnect.base_delay_ms > self.reconnect.max_delay_ms {
             return Err(ConfigError::new(
@@ -100,10 +92,7 @@ impl Config {
         }
         if let Some(heartbeat) = self.heartbeat {
             if heartbeat.interval_ms == 0 || heartbeat.timeout_ms == 0 {
-                return Err(ConfigError::new(
-                    "heartbeat",
-                    "intervalMs and timeoutMs must be > 0",
-                ));
+                return Err(ConfigError::new("heartbeat", "intervalMs and timeoutMs must be > 0"));
             }
         }
         Ok(self)
@@ -122,23 +111,13 @@ pub fn count(option: &'static str, value: f64) -> Result<u32, ConfigError> {
 
 fn whole_number(option: &'static str, value: f64, max: f64) -> Result<f64, ConfigError> {
     if !value.is_finite() || value.fract() != 0.0 || value < 0.0 || value > max {
-        return Err(ConfigError::new(
-            option,
-            format!("must be a whole number from 0 to {max}"),
-        ));
+        return Err(ConfigError::new(option, format!("must be a whole number from 0 to {max}")));
     }
     Ok(value)
 }
 
 /// Query parameters that would put a credential in the URL; the SDK refuses to open such URLs.
-const CREDENTIAL_PARAMS: &[&str] = &[
-    "token",
-    "access_token",
-    "auth_token",
-    "jwt",
-    "authorization",
-    "auth",
-];
+const CREDENTIAL_PARAMS: &[&str] = &["token", "access_token", "auth_token", "jwt", "authorization", "auth"];
 
 /// The parts of the WebSocket URL the SDK checks, as the browser's `URL` parser split them.
 #[derive(Debug, Clone, Copy)]
@@ -157,14 +136,10 @@ pub struct UrlParts<'a> {
 /// a credential-like query parameter, or plain `ws:` to a host other than loopback.
 pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigError> {
     if url.scheme != "ws:" && url.scheme != "wss:" {
-        return Err(ConfigError::insecure(
-            "the URL must start with ws:// or wss://",
-        ));
+        return Err(ConfigError::insecure("the URL must start with ws:// or wss://"));
     }
     if url.has_userinfo {
-        return Err(ConfigError::insecure(
-            "the URL must not contain a user name or password",
-        ));
+        return Err(ConfigError::insecure("the URL must not contain a user name or password"));
     }
     let query = url.search.strip_prefix('?').unwrap_or(url.search);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -198,19 +173,11 @@ pub struct ConfigError {
 impl ConfigError {
     /// An option that is missing, unknown, or of the wrong type or range.
     pub fn new(option: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            option,
-            problem: problem.into(),
-            insecure: false,
-        }
+        Self { option, problem: problem.into(), insecure: false }
     }
 
     fn insecure(problem: &str) -> Self {
-        Self {
-            option: "url",
-            problem: problem.into(),
-            insecure: true,
-        }
+        Self { option: "url", problem: problem.into(), insecure: true }
     }
 }
 
@@ -225,12 +192,7 @@ mod tests {
     use super::*;
 
     fn url<'a>(scheme: &'a str, hostname: &'a str, search: &'a str) -> UrlParts<'a> {
-        UrlParts {
-            scheme,
-            hostname,
-            has_userinfo: false,
-            search,
-        }
+        UrlParts { scheme, hostname, has_userinfo: false, search }
     }
 
     #[test]
@@ -256,23 +218,11 @@ mod tests {
     fn relations_between_options_are_checked() {
         let mut config = Config::default();
         config.reconnect.base_delay_ms = 60_000;
-        assert_eq!(
-            config.validate().unwrap_err().option,
-            "reconnect.baseDelayMs"
-        );
-        let config = Config {
-            max_queued_messages: 0,
-            ..Config::default()
-        };
+        assert_eq!(config.validate().unwrap_err().option, "reconnect.baseDelayMs");
+        let config = Config { max_queued_messages: 0, ..Config::default() };
         assert_eq!(config.validate().unwrap_err().option, "maxQueuedMessages");
-        let heartbeat = Some(Heartbeat {
-            interval_ms: 1000,
-            timeout_ms: 0,
-        });
-        let config = Config {
-            heartbeat,
-            ..Config::default()
-        };
+        let heartbeat = Some(Heartbeat { interval_ms: 1000, timeout_ms: 0 });
+        let config = Config { heartbeat, ..Config::default() };
         assert_eq!(config.validate().unwrap_err().option, "heartbeat");
     }
 
@@ -291,16 +241,10 @@ mod tests {
     #[test]
     fn credentials_in_the_url_are_refused() {
         for search in ["?token=abc", "?room=1&access_token=x", "?JWT", "?Auth=1"] {
-            assert!(
-                check_url(url("wss:", "example.com", search), false).is_err(),
-                "{search}"
-            );
+            assert!(check_url(url("wss:", "example.com", search), false).is_err(), "{search}");
         }
         assert!(check_url(url("wss:", "example.com", "?room=tokens"), false).is_ok());
-        let with_user = UrlParts {
-            has_userinfo: true,
-            ..url("wss:", "example.com", "")
-        };
+        let with_user = UrlParts { has_userinfo: true, ..url("wss:", "example.com", "") };
         assert!(check_url(with_user, false).is_err());
     }
 }

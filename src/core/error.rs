@@ -74,10 +74,7 @@ pub struct SdkError {
 impl SdkError {
     /// Builds an error from a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 }
 
@@ -111,10 +108,9 @@ pub enum SendError {
 impl From<SendError> for SdkError {
     fn from(error: SendError) -> Self {
         match error {
-            SendError::QueueFull { limit } => SdkError::new(
-                ErrorCode::QueueFull,
-                format!("send queue is full ({limit} messages waiting)"),
-            ),
+            SendError::QueueFull { limit } => {
+                SdkError::new(ErrorCode::QueueFull, format!("send queue is full ({limit} messages waiting)"))
+            }
             SendError::MessageTooLarge { bytes, limit } => SdkError::new(
                 ErrorCode::MessageTooLarge,
                 format!("message is {bytes} bytes, over the limit of {limit}"),

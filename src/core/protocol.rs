@@ -102,12 +102,8 @@ pub fn classify<M: JsonFields>(object: M) -> Result<Inbound<M>, FrameError> {
 
 fn verdict(object: &impl JsonFields) -> Result<Verdict, FrameError> {
     match object.boolean("success") {
-        Some(true) => Ok(Verdict::Accepted {
-            user_id: object.string("userId"),
-        }),
-        Some(false) => Ok(Verdict::Rejected {
-            error: object.string("error").unwrap_or_default(),
-        }),
+        Some(true) => Ok(Verdict::Accepted { user_id: object.string("userId") }),
+        Some(false) => Ok(Verdict::Rejected { error: object.string("error").unwrap_or_default() }),
         None => Err(FrameError::BadField("success")),
     }
 }
@@ -148,26 +144,17 @@ impl OutboundFrame {
 
     /// `{"type":"ping"}`.
     pub fn ping() -> Self {
-        Self {
-            kind: FrameKind::Ping,
-            text: Zeroizing::new(r#"{"type":"ping"}"#.into()),
-        }
+        Self { kind: FrameKind::Ping, text: Zeroizing::new(r#"{"type":"ping"}"#.into()) }
     }
 
     /// `{"type":"pong"}`.
     pub fn pong() -> Self {
-        Self {
-            kind: FrameKind::Pong,
-            text: Zeroizing::new(r#"{"type":"pong"}"#.into()),
-        }
+        Self { kind: FrameKind::Pong, text: Zeroizing::new(r#"{"type":"pong"}"#.into()) }
     }
 
     /// An application message already serialised to JSON text.
     pub fn app(text: String) -> Self {
-        Self {
-            kind: FrameKind::App,
-            text: Zeroizing::new(text),
-        }
+        Self { kind: FrameKind::App, text: Zeroizing::new(text) }
     }
 
     fn with_token(kind: FrameKind, name: &str, token: &Token) -> Self {
@@ -177,10 +164,7 @@ impl OutboundFrame {
         text.push_str(r#"","token":"#);
         push_json_string(&mut text, token.expose());
         text.push('}');
-        Self {
-            kind,
-            text: Zeroizing::new(text),
-        }
+        Self { kind, text: Zeroizing::new(text) }
     }
 
     /// What the frame is.
@@ -200,10 +184,7 @@ impl fmt::Debug for OutboundFrame {
             FrameKind::Auth | FrameKind::Reauth => "<redacted>",
             _ => &self.text,
         };
-        f.debug_struct("OutboundFrame")
-            .field("kind", &self.kind)
-            .field("text", &shown)
-            .finish()
+        f.debug_struct("OutboundFrame").field("kind", &self.kind).field("text", &shown).finish()
     }
 }
 
@@ -253,25 +234,15 @@ pub(crate) mod tests {
         let ok = json!({"type": "auth_response", "success": true, "userId": "alice"});
         assert_eq!(
             classify(ok),
-            Ok(Inbound::AuthResponse(Verdict::Accepted {
-                user_id: Some("alice".into())
-            }))
+            Ok(Inbound::AuthResponse(Verdict::Accepted { user_id: Some("alice".into()) }))
         );
         let no = json!({"type": "reauth_response", "success": false, "error": "expired"});
-        assert_eq!(
-            classify(no),
-            Ok(Inbound::ReauthResponse(Verdict::Rejected {
-                error: "expired".into()
-            }))
-        );
+        assert_eq!(classify(no), Ok(Inbound::ReauthResponse(Verdict::Rejected { error: "expired".into() })));
         assert_eq!(classify(json!({"type": "pong"})), Ok(Inbound::Pong));
         let error = json!({"type": "error", "code": "rate_limited", "message": "slow down"});
         assert_eq!(
             classify(error),
-            Ok(Inbound::Error {
-                code: "rate_limited".into(),
-                message: "slow down".into()
-            })
+            Ok(Inbound::Error { code: "rate_limited".into(), message: "slow down".into() })
         );
     }
 
@@ -283,10 +254,7 @@ pub(crate) mod tests {
 
     #[test]
     fn malformed_frames_are_errors_not_panics() {
-        assert_eq!(
-            classify(json!({"kind": "chat"})),
-            Err(FrameError::MissingType)
-        );
+        assert_eq!(classify(json!({"kind": "chat"})), Err(FrameError::MissingType));
         assert_eq!(classify(json!({"type": 7})), Err(FrameError::MissingType));
         assert_eq!(classify(json!([1, 2])), Err(FrameError::MissingType));
         let bad = json!({"type": "auth_response", "success": "yes"});

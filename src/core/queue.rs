@@ -15,10 +15,7 @@ pub struct SendQueue {
 impl SendQueue {
     /// An empty queue that holds at most `limit` messages.
     pub fn new(limit: usize) -> Self {
-        Self {
-            messages: VecDeque::new(),
-            limit,
-        }
+        Self { messages: VecDeque::new(), limit }
     }
 
     /// Appends a message, or says why it cannot wait: a full queue is an error, never a drop.
@@ -60,10 +57,7 @@ mod tests {
         let mut queue = SendQueue::new(2);
         queue.push("a".into()).unwrap();
         queue.push("b".into()).unwrap();
-        assert_eq!(
-            queue.push("c".into()),
-            Err(SendError::QueueFull { limit: 2 })
-        );
+        assert_eq!(queue.push("c".into()), Err(SendError::QueueFull { limit: 2 }));
         assert_eq!(queue.drain().collect::<Vec<_>>(), ["a", "b"]);
         assert!(queue.is_empty());
     }

@@ -134,10 +134,7 @@ enum Phase {
 
 impl Phase {
     fn has_socket(&self) -> bool {
-        matches!(
-            self,
-            Self::Connecting { .. } | Self::Authenticating { .. } | Self::Authenticated(_)
-        )
+        matches!(self, Self::Connecting { .. } | Self::Authenticating { .. } | Self::Authenticated(_))
     }
 }
 
@@ -218,19 +215,14 @@ impl<M> SessionCore<M> {
     /// When the driver must call [`Self::handle_timeout`] next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
         match &self.phase {
-            Phase::Connecting { deadline, .. } | Phase::Authenticating { deadline, .. } => {
-                Some(*deadline)
-            }
+            Phase::Connecting { deadline, .. } | Phase::Authenticating { deadline, .. } => Some(*deadline),
             Phase::Backoff { until } => Some(*until),
-            Phase::Authenticated(live) => [
-                live.reauth_at,
-                live.reauth_deadline,
-                live.ping_at,
-                live.pong_deadline,
-            ]
-            .into_iter()
-            .flatten()
-            .min(),
+            Phase::Authenticated(live) => {
+                [live.reauth_at, live.reauth_deadline, live.ping_at, live.pong_deadline]
+                    .into_iter()
+                    .flatten()
+                    .min()
+            }
             Phase::WaitingForNetwork | Phase::Closed => None,
         }
     }
@@ -242,14 +234,10 @@ impl<M> SessionCore<M> {
         }
         let limit = self.config.max_message_bytes;
         if text.len() > limit {
-            return Err(SendError::MessageTooLarge {
-                bytes: text.len(),
-                limit,
-            });
+            return Err(SendError::MessageTooLarge { bytes: text.len(), limit });
         }
         if let Phase::Authenticated(_) = self.phase {
-            self.actions
-                .push_back(Action::Send(OutboundFrame::app(text)));
+            self.actions.push_back(Action::Send(OutboundFrame::app(text)));
             Ok(())
         } else {
             self.queue.push(text)
@@ -263,15 +251,10 @@ impl<M> SessionCore<M> {
         }
         // Actions already decided but not yet run would otherwise fire after `close()`. Sends
         // stay: they were accepted before the close, like a browser WebSocket's buffered data.
-        self.actions
-            .retain(|action| matches!(action, Action::Send(_)));
+        self.actions.retain(|action| matches!(action, Action::Send(_)));
+        self.queue.clear();
         if self.phase.has_socket() {
-            self.abort_socket(
-                now,
-                close_code::NORMAL,
-                "closed by client",
-                Next::Stop(None),
-            );
+            self.abort_socket(now, close_code::NORMAL, "closed by client", Next::Stop(None));
         } else {
             self.finish(None);
         }
@@ -287,17 +270,9 @@ impl<M> SessionCore<M> {
             Err(TokenError::Invalid(why)) => return self.token_unavailable(now, why),
         };
         // Refresh at 80 % of the token's lifetime, so a re-auth completes before it expires.
-        let refresh_at = grant
-            .lifetime_ms
-            .filter(|ms| *ms > 0)
-            .map(|ms| now + ms / 5 * 4);
+        let refresh_at = grant.lifetime_ms.filter(|ms| *ms > 0).map(|ms| now + ms / 5 * 4);
         match &mut self.phase {
-            Phase::Connecting {
-                grant: slot @ None,
-                refresh_at: slot_refresh,
-                open,
-                ..
-            } => {
+            Phase::Connecting { grant: slot @ None, refresh_at: slot_refresh, open, .. } => {
                 let open = *open;
                 *slot = Some(grant);
                 *slot_refresh = refresh_at;
@@ -307,8 +282,7 @@ impl<M> SessionCore<M> {
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
                 live.pending_refresh = refresh_at;
-                self.actions
-                    .push_back(Action::Send(OutboundFrame::reauth(&grant.token)));
+                self.actions.push_back(Action::Send(OutboundFrame::reauth(&grant.token)));
             }
             // Nobody waits for it any more (the connection it was for is gone): it is dropped,
             // and so zeroed.
@@ -318,12 +292,7 @@ impl<M> SessionCore<M> {
 
     /// The socket opened.
     pub fn handle_open(&mut self, now: Millis) {
-        if let Phase::Connecting {
-            open: open @ false,
-            grant,
-            ..
-        } = &mut self.phase
-        {
+        if let Phase::Connecting { open: open @ false, grant, .. } = &mut self.phase {
             *open = true;
             if grant.is_some() {
                 self.send_auth(now);
@@ -347,10 +316,7 @@ impl<M> SessionCore<M> {
                 }
             }
             Inbound::Error { code, message } => {
-                self.emit(Event::Error(SdkError::new(
-                    ErrorCode::Server(code),
-                    message,
-                )));
+                self.emit(Event::Error(SdkError::new(ErrorCode::Server(code), message)));
             }
             Inbound::AuthResponse(verdict) => self.auth_response(now, verdict),
             Inbound::ReauthResponse(verdict) => self.reauth_response(now, verdict),
@@ -396,20 +362,10 @@ impl<M> SessionCore<M> {
         let due = |at: Option<Millis>| at.is_some_and(|at| at <= now);
         match &mut self.phase {
             Phase::Connecting { deadline, .. } if *deadline <= now => {
-                self.abort_socket(
-                    now,
-                    close_code::AUTH_TIMEOUT,
-                    "connect timeout",
-                    Next::Retry,
-                );
+                self.abort_socket(now, close_code::AUTH_TIMEOUT, "connect timeout", Next::Retry);
             }
             Phase::Authenticating { deadline, .. } if *deadline <= now => {
-                self.abort_socket(
-                    now,
-                    close_code::AUTH_TIMEOUT,
-                    "authentication timeout",
-                    Next::Retry,
-                );
+                self.abort_socket(now, close_code::AUTH_TIMEOUT, "authentication timeout", Next::Retry);
             }
             Phase::Backoff { until } if *until <= now => {
                 if self.online {
@@ -420,12 +376,7 @@ impl<M> SessionCore<M> {
             }
             Phase::Authenticated(live) => {
                 if due(live.pong_deadline) {
-                    self.abort_socket(
-                        now,
-                        close_code::HEARTBEAT_TIMEOUT,
-                        "heartbeat timeout",
-                        Next::Retry,
-                    );
+                    self.abort_socket(now, close_code::HEARTBEAT_TIMEOUT, "heartbeat timeout", Next::Retry);
                 } else if due(live.reauth_deadline) {
                     self.abort_socket(
                         now,
@@ -471,22 +422,13 @@ impl<M> SessionCore<M> {
 
     /// Both the token and the open socket are there: authenticate with the first message.
     fn send_auth(&mut self, now: Millis) {
-        let Phase::Connecting {
-            grant: Some(grant),
-            refresh_at,
-            ..
-        } = &self.phase
-        else {
+        let Phase::Connecting { grant: Some(grant), refresh_at, .. } = &self.phase else {
             return;
         };
-        self.actions
-            .push_back(Action::Send(OutboundFrame::auth(&grant.token)));
+        self.actions.push_back(Action::Send(OutboundFrame::auth(&grant.token)));
         let refresh_at = *refresh_at;
         // Replacing the phase drops the grant: the token is zeroed as soon as it is sent.
-        self.phase = Phase::Authenticating {
-            deadline: now + self.config.auth_timeout_ms,
-            refresh_at,
-        };
+        self.phase = Phase::Authenticating { deadline: now + self.config.auth_timeout_ms, refresh_at };
         self.set_state(State::Authenticating);
     }
 
@@ -500,8 +442,7 @@ impl<M> SessionCore<M> {
                 // Queued sends leave before any event, so a handler that sends or closes cannot
                 // overtake them.
                 for text in self.queue.drain() {
-                    self.actions
-                        .push_back(Action::Send(OutboundFrame::app(text)));
+                    self.actions.push_back(Action::Send(OutboundFrame::app(text)));
                 }
                 self.phase = Phase::Authenticated(Live {
                     reauth_at: self.next_reauth(now, refresh_at),
@@ -514,16 +455,8 @@ impl<M> SessionCore<M> {
                 self.emit(Event::Authenticated { user_id });
             }
             Verdict::Rejected { error } => {
-                self.emit(Event::Error(SdkError::new(
-                    ErrorCode::AuthFailed,
-                    rejected("token", &error),
-                )));
-                self.abort_socket(
-                    now,
-                    close_code::AUTH_FAILED,
-                    "authentication failed",
-                    Next::Retry,
-                );
+                self.emit(Event::Error(SdkError::new(ErrorCode::AuthFailed, rejected("token", &error))));
+                self.abort_socket(now, close_code::AUTH_FAILED, "authentication failed", Next::Retry);
             }
         }
     }
@@ -549,12 +482,7 @@ impl<M> SessionCore<M> {
                     ErrorCode::ReauthFailed,
                     rejected("fresh token", &error),
                 )));
-                self.abort_socket(
-                    now,
-                    close_code::AUTH_FAILED,
-                    "re-authentication failed",
-                    Next::Retry,
-                );
+                self.abort_socket(now, close_code::AUTH_FAILED, "re-authentication failed", Next::Retry);
             }
         }
     }
@@ -575,12 +503,7 @@ impl<M> SessionCore<M> {
             "the token endpoint answered 401/403: the user is not logged in",
         );
         if self.phase.has_socket() {
-            self.abort_socket(
-                now,
-                close_code::NORMAL,
-                "not authorized",
-                Next::Stop(Some(error)),
-            );
+            self.abort_socket(now, close_code::NORMAL, "not authorized", Next::Stop(Some(error)));
         } else {
             self.finish(Some(error));
         }
@@ -590,10 +513,7 @@ impl<M> SessionCore<M> {
         let message = format!("could not get a token: {why}");
         match &mut self.phase {
             Phase::Connecting { .. } => {
-                self.emit(Event::Error(SdkError::new(
-                    ErrorCode::TokenUnavailable,
-                    message,
-                )));
+                self.emit(Event::Error(SdkError::new(ErrorCode::TokenUnavailable, message)));
                 self.abort_socket(now, close_code::NORMAL, "token unavailable", Next::Retry);
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
@@ -601,10 +521,7 @@ impl<M> SessionCore<M> {
                 // tearing down a working socket over a hiccup of the token endpoint.
                 live.reauth_deadline = None;
                 live.reauth_at = Some(now + self.config.reauth_timeout_ms);
-                self.emit(Event::Error(SdkError::new(
-                    ErrorCode::TokenUnavailable,
-                    message,
-                )));
+                self.emit(Event::Error(SdkError::new(ErrorCode::TokenUnavailable, message)));
             }
             _ => {}
         }
@@ -626,11 +543,7 @@ impl<M> SessionCore<M> {
         let will_reconnect = retry && self.attempts < self.config.reconnect.max_attempts;
         // Leaving the socket phase first drops any token it held.
         self.phase = Phase::Closed;
-        self.emit(Event::Close {
-            code,
-            reason,
-            will_reconnect,
-        });
+        self.emit(Event::Close { code, reason, will_reconnect });
         match next {
             Next::Retry if will_reconnect => self.schedule_reconnect(now),
             Next::Retry => {
@@ -647,27 +560,25 @@ impl<M> SessionCore<M> {
     fn schedule_reconnect(&mut self, now: Millis) {
         let delay_ms = self.backoff.delay(self.attempts);
         self.attempts += 1;
-        self.phase = Phase::Backoff {
-            until: now + delay_ms,
-        };
+        self.phase = Phase::Backoff { until: now + delay_ms };
         self.set_state(State::Reconnecting);
-        self.emit(Event::Reconnecting {
-            attempt: self.attempts,
-            delay_ms,
-        });
+        self.emit(Event::Reconnecting { attempt: self.attempts, delay_ms });
     }
 
-    /// Ends the session for good. Queued messages cannot be sent any more: the error says how
-    /// many were discarded, so nothing disappears unannounced.
+    /// Ends the session for good. Queued messages cannot be sent any more: an error says how
+    /// many were discarded, so nothing disappears unannounced. (`close()` empties the queue
+    /// itself first: the user asked for it, and `queuedCount` showed what was waiting.)
     fn finish(&mut self, error: Option<SdkError>) {
         let discarded = self.queue.len();
         self.queue.clear();
         self.phase = Phase::Closed;
+        let error = match error {
+            None if discarded > 0 => Some(SdkError::new(ErrorCode::Closed, "the connection ended")),
+            error => error,
+        };
         if let Some(mut error) = error {
             if discarded > 0 {
-                error
-                    .message
-                    .push_str(&format!("; {discarded} queued messages were discarded"));
+                error.message.push_str(&format!("; {discarded} queued messages were discarded"));
             }
             self.emit(Event::Error(error));
         }
@@ -694,5 +605,7 @@ fn rejected(what: &str, error: &str) -> String {
     }
 }
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod props;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

@@ -63,10 +63,7 @@ mod tests {
     #[test]
     fn debug_output_never_contains_the_token() {
         let token = Token::new("secret-token-value".into()).unwrap();
-        let grant = TokenGrant {
-            token: token.clone(),
-            lifetime_ms: Some(60_000),
-        };
+        let grant = TokenGrant { token: token.clone(), lifetime_ms: Some(60_000) };
         assert!(!format!("{token:?}").contains("secret"));
         assert!(!format!("{grant:?}").contains("secret"));
         assert!(!format!("{grant:#?}").contains("secret"));
@@ -74,9 +71,6 @@ mod tests {
 
     #[test]
     fn empty_token_is_refused() {
-        assert_eq!(
-            Token::new(String::new()),
-            Err(TokenError::Invalid("the token is empty"))
-        );
+        assert_eq!(Token::new(String::new()), Err(TokenError::Invalid("the token is empty")));
     }
 }

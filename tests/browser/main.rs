@@ -11,6 +11,8 @@
 //! - bad options and insecure URLs throw named errors at construction.
 #![cfg(target_arch = "wasm32")]
 
+mod leaks;
+mod lifecycle;
 mod support;
 
 use std::{cell::Cell, rc::Rc};
@@ -47,19 +49,12 @@ async fn authenticates_and_receives_a_message() {
     JsFuture::from(ws.ready()).await.expect("ready() resolves");
     assert_eq!(ws.state(), "authenticated");
     let authenticated = events.wait_for("authenticated", |_| true, WITHIN_MS).await;
-    assert_eq!(
-        get(&authenticated, "userId").as_string().as_deref(),
-        Some("walker")
-    );
+    assert_eq!(get(&authenticated, "userId").as_string().as_deref(), Some("walker"));
 
     ws.send(&message("echo", 7)).unwrap();
     events.wait_for("message", is_n(7), WITHIN_MS).await;
     assert_eq!(property_calls.get(), 1, "onMessage is called too");
-    assert_eq!(
-        events.count("message"),
-        1,
-        "auth frames are never surfaced as messages"
-    );
+    assert_eq!(events.count("message"), 1, "auth frames are never surfaced as messages");
     ws.close();
     assert_eq!(ws.state(), "closed");
 }
@@ -75,14 +70,10 @@ async fn frames_sent_before_authentication_arrive_after_auth_in_order() {
     assert_eq!(ws.queued_count(), 3, "nothing leaves before auth_response");
     events.wait_for("message", is_n(2), WITHIN_MS).await;
     assert_eq!(ws.queued_count(), 0);
-    let connections = js_sys::Array::from(&get(&audit("queuer").await, "connections"));
-    assert_eq!(connections.length(), 1);
-    let frames: Vec<String> = js_sys::Array::from(&get(&connections.get(0), "frames"))
-        .iter()
-        .map(|f| f.as_string().unwrap())
-        .collect();
+    let connections = frames_per_connection("queuer").await;
+    assert_eq!(connections.len(), 1);
     assert_eq!(
-        frames,
+        connections[0],
         [
             r#"{"token":"<redacted>","type":"auth"}"#,
             r#"{"n":0,"type":"queued"}"#,
@@ -101,19 +92,10 @@ async fn no_url_carries_the_token() {
     ws.close();
     let audit = audit("auditor").await;
     assert_eq!(get(&audit, "tokenInUri").as_bool(), Some(false));
-    let uris: Vec<String> = js_sys::Array::from(&get(&audit, "uris"))
-        .iter()
-        .map(|u| u.as_string().unwrap())
-        .collect();
-    assert!(
-        uris.iter().any(|u| u == "/ws"),
-        "the socket URL is clean: {uris:?}"
-    );
-    assert!(
-        uris.iter()
-            .all(|u| !u.contains("eyJ") && !u.contains("token=")),
-        "{uris:?}"
-    );
+    let uris: Vec<String> =
+        js_sys::Array::from(&get(&audit, "uris")).iter().map(|u| u.as_string().unwrap()).collect();
+    assert!(uris.iter().any(|u| u == "/ws"), "the socket URL is clean: {uris:?}");
+    assert!(uris.iter().all(|u| !u.contains("eyJ") && !u.contains("token=")), "{uris:?}");
 }
 
 #[wasm_bindgen_test]
@@ -126,16 +108,10 @@ async fn a_rejected_token_ends_in_4003_not_authenticated() {
     assert_eq!(get(&close, "code").as_f64(), Some(4003.0));
     assert_eq!(events.count("authenticated"), 0, "{:?}", events.summary());
     events
-        .wait_for(
-            "error",
-            |e| get(e, "code").as_string().as_deref() == Some("auth_failed"),
-            WITHIN_MS,
-        )
+        .wait_for("error", |e| get(e, "code").as_string().as_deref() == Some("auth_failed"), WITHIN_MS)
         .await;
     assert_eq!(ws.state(), "closed");
-    let rejection = JsFuture::from(ws.ready())
-        .await
-        .expect_err("ready() rejects once closed");
+    let rejection = JsFuture::from(ws.ready()).await.expect_err("ready() rejects once closed");
     assert!(get(&rejection, "code").is_string());
 }
 
@@ -144,53 +120,26 @@ async fn a_401_from_the_token_endpoint_ends_closed_unauthorized() {
     assert_eq!(request("POST", "/api/logout", None).await.status(), 204);
     let ws = connect("");
     let events = Recorder::attach(&ws);
-    let ready = JsFuture::from(ws.ready())
-        .await
-        .expect_err("ready() rejects");
-    assert_eq!(
-        get(&ready, "code").as_string().as_deref(),
-        Some("unauthorized")
-    );
+    let ready = JsFuture::from(ws.ready()).await.expect_err("ready() rejects");
+    assert_eq!(get(&ready, "code").as_string().as_deref(), Some("unauthorized"));
     assert_eq!(ws.state(), "closed");
-    assert_eq!(
-        events.count("reconnecting"),
-        0,
-        "no retry after a 401: {:?}",
-        events.summary()
-    );
+    assert_eq!(events.count("reconnecting"), 0, "no retry after a 401: {:?}", events.summary());
 }
 
 #[wasm_bindgen_test]
 fn bad_options_throw_named_errors_at_construction() {
     let code = |url: &str, options: &str| {
         let options: JsValue = JSON::parse(options).unwrap();
-        let error = SecureWebSocket::new(url, options.unchecked_ref())
-            .err()
-            .expect("refused");
+        let error = SecureWebSocket::new(url, options.unchecked_ref()).err().expect("refused");
         assert!(error.is_instance_of::<js_sys::Error>());
         get(&error, "code").as_string().unwrap()
     };
     let token_url = r#"{"tokenUrl":"/t"}"#;
-    assert_eq!(
-        code(&ws_url(), r#"{"tokenUrl":"/t","bogus":1}"#),
-        "invalid_options"
-    );
-    assert_eq!(
-        code(&ws_url(), r#"{"tokenUrl":"/t","authTimeoutMs":"5"}"#),
-        "invalid_options"
-    );
-    assert_eq!(
-        code(
-            &ws_url(),
-            r#"{"tokenUrl":"/t","reconnect":{"maxAttempts":-1}}"#
-        ),
-        "invalid_options"
-    );
+    assert_eq!(code(&ws_url(), r#"{"tokenUrl":"/t","bogus":1}"#), "invalid_options");
+    assert_eq!(code(&ws_url(), r#"{"tokenUrl":"/t","authTimeoutMs":"5"}"#), "invalid_options");
+    assert_eq!(code(&ws_url(), r#"{"tokenUrl":"/t","reconnect":{"maxAttempts":-1}}"#), "invalid_options");
     assert_eq!(code(&ws_url(), "{}"), "invalid_options");
     assert_eq!(code("ws://example.com/ws", token_url), "insecure_url");
-    assert_eq!(
-        code(&format!("{}?token=abc", ws_url()), token_url),
-        "insecure_url"
-    );
+    assert_eq!(code(&format!("{}?token=abc", ws_url()), token_url), "insecure_url");
     assert_eq!(code("https://example.com/ws", token_url), "insecure_url");
 }

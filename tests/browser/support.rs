@@ -34,13 +34,9 @@ pub async fn request(method: &str, path: &str, body: Option<&str>) -> Response {
         headers.set("content-type", "application/json").unwrap();
         init.set_headers(&headers);
     }
-    let response = JsFuture::from(
-        web_sys::window()
-            .unwrap()
-            .fetch_with_str_and_init(&http(path), &init),
-    )
-    .await
-    .expect("the test server answers");
+    let response = JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&http(path), &init))
+        .await
+        .expect("the test server answers");
     response.unchecked_into()
 }
 
@@ -62,10 +58,7 @@ pub async fn audit(user: &str) -> JsValue {
 
 pub async fn faults(user: &str, faults: &str) {
     let body = format!(r#"{{"user":"{user}",{faults}}}"#);
-    assert_eq!(
-        request("POST", "/test/faults", Some(&body)).await.status(),
-        204
-    );
+    assert_eq!(request("POST", "/test/faults", Some(&body)).await.status(), 204);
 }
 
 pub fn get(target: &JsValue, key: &str) -> JsValue {
@@ -75,10 +68,7 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
 /// Builds options from JSON text, with `tokenUrl` pointing at the test server.
 pub fn options(extra: &str) -> SecureWebSocketOptions {
     let separator = if extra.is_empty() { "" } else { "," };
-    let text = format!(
-        r#"{{"tokenUrl":"{}"{separator}{extra}}}"#,
-        http("/api/ws-token")
-    );
+    let text = format!(r#"{{"tokenUrl":"{}"{separator}{extra}}}"#, http("/api/ws-token"));
     JSON::parse(&text).unwrap().unchecked_into()
 }
 
@@ -93,14 +83,7 @@ pub struct Recorder {
     _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
 }
 
-const EVENTS: [&str; 6] = [
-    "state",
-    "authenticated",
-    "message",
-    "reconnecting",
-    "close",
-    "error",
-];
+const EVENTS: [&str; 6] = ["state", "authenticated", "message", "reconnecting", "close", "error"];
 
 impl Recorder {
     pub fn attach(ws: &SecureWebSocket) -> Self {
@@ -120,11 +103,7 @@ impl Recorder {
                 handler
             })
             .collect();
-        Self {
-            log,
-            wake,
-            _handlers: handlers,
-        }
+        Self { log, wake, _handlers: handlers }
     }
 
     /// The events so far, as `kind` or `kind:payload` for strings and numbers.
@@ -150,37 +129,41 @@ impl Recorder {
     }
 
     /// The first event of `kind` whose payload satisfies `matches`, waiting up to `within_ms`.
-    pub async fn wait_for(
+    pub async fn wait_for(&self, kind: &str, matches: impl Fn(&JsValue) -> bool, within_ms: f64) -> JsValue {
+        self.wait_until(&format!("a matching '{kind}' event"), within_ms, |log| {
+            log.iter().find(|(k, p)| k == kind && matches(p)).map(|(_, p)| p.clone())
+        })
+        .await
+    }
+
+    /// Waits until `count` events of `kind` have been seen; returns the last of them.
+    pub async fn wait_for_count(&self, kind: &str, count: usize, within_ms: f64) -> JsValue {
+        self.wait_until(&format!("{count} '{kind}' events"), within_ms, |log| {
+            log.iter().filter(|(k, _)| k == kind).nth(count - 1).map(|(_, p)| p.clone())
+        })
+        .await
+    }
+
+    /// Re-checks `found` on the event log after every new event, until it finds something or
+    /// `within_ms` passes (then the test fails, listing what it saw).
+    async fn wait_until(
         &self,
-        kind: &str,
-        matches: impl Fn(&JsValue) -> bool,
+        what: &str,
         within_ms: f64,
+        found: impl Fn(&[(String, JsValue)]) -> Option<JsValue>,
     ) -> JsValue {
         let deadline = js_sys::Date::now() + within_ms;
         loop {
-            let found = self
-                .log
-                .borrow()
-                .iter()
-                .find(|(k, p)| k == kind && matches(p))
-                .map(|(_, p)| p.clone());
-            if let Some(payload) = found {
+            if let Some(payload) = found(&self.log.borrow()) {
                 return payload;
             }
             let remaining = deadline - js_sys::Date::now();
-            assert!(
-                remaining > 0.0,
-                "no matching '{kind}' event within {within_ms} ms; saw {:?}",
-                self.summary()
-            );
+            assert!(remaining > 0.0, "no {what} within {within_ms} ms; saw {:?}", self.summary());
             let wake = self.wake.clone();
             let woken = Promise::new(&mut |resolve, _| *wake.borrow_mut() = Some(resolve));
-            JsFuture::from(Promise::race(&js_sys::Array::of2(
-                &woken,
-                &delay(remaining),
-            )))
-            .await
-            .unwrap();
+            let (deadline, timer) = delay(remaining);
+            JsFuture::from(Promise::race(&js_sys::Array::of2(&woken, &deadline))).await.unwrap();
+            web_sys::window().unwrap().clear_timeout_with_handle(timer);
         }
     }
 }
@@ -193,13 +176,43 @@ fn get_or_undefined(target: &JsValue, key: &str) -> JsValue {
     }
 }
 
-/// A promise that resolves after `ms`: used only as the deadline of a wait, never to wait for
-/// something to happen.
-pub fn delay(ms: f64) -> Promise {
-    Promise::new(&mut |resolve, _| {
-        web_sys::window()
+/// A promise that resolves after `ms`, with its timer: used only as the deadline of a wait, never
+/// to wait for something to happen.
+fn delay(ms: f64) -> (Promise, i32) {
+    let mut timer = 0;
+    let promise = Promise::new(&mut |resolve, _| {
+        timer = web_sys::window()
             .unwrap()
             .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32)
             .unwrap();
-    })
+    });
+    (promise, timer)
+}
+
+/// Waits until the server has seen `count` frames of `kind` from `user` (a long-poll on the
+/// server, so no sleeping here).
+pub async fn server_saw(user: &str, kind: &str, count: u32) {
+    let response = request("GET", &format!("/test/wait?user={user}&type={kind}&count={count}"), None).await;
+    assert_eq!(response.status(), 200, "the server did not see {count} '{kind}' frames from {user}");
+}
+
+/// Closes every socket of `user` from the server side with `code`.
+pub async fn server_closes(user: &str, code: u16) {
+    let body = format!(r#"{{"user":"{user}","code":{code}}}"#);
+    assert_eq!(request("POST", "/test/close", Some(&body)).await.status(), 200);
+}
+
+/// Sends raw text to every socket of `user`.
+pub async fn server_sends(user: &str, text: &str) {
+    let text = JSON::stringify(&JsValue::from_str(text)).unwrap().as_string().unwrap();
+    let body = format!(r#"{{"user":"{user}","text":{text}}}"#);
+    assert_eq!(request("POST", "/test/send", Some(&body)).await.status(), 200);
+}
+
+/// The frames each of `user`'s connections received, oldest connection first.
+pub async fn frames_per_connection(user: &str) -> Vec<Vec<String>> {
+    js_sys::Array::from(&get(&audit(user).await, "connections"))
+        .iter()
+        .map(|c| js_sys::Array::from(&get(&c, "frames")).iter().map(|f| f.as_string().unwrap()).collect())
+        .collect()
 }

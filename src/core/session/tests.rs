@@ -14,22 +14,12 @@ pub(super) struct Harness {
 }
 
 pub(super) fn no_jitter() -> Config {
-    Config {
-        reconnect: ReconnectPolicy {
-            jitter: false,
-            ..ReconnectPolicy::default()
-        },
-        ..Config::default()
-    }
+    Config { reconnect: ReconnectPolicy { jitter: false, ..ReconnectPolicy::default() }, ..Config::default() }
 }
 
 impl Harness {
     pub fn new(config: Config) -> Self {
-        Self {
-            core: SessionCore::new(config, 7, 0),
-            now: 0,
-            tokens_issued: 0,
-        }
+        Self { core: SessionCore::new(config, 7, 0), now: 0, tokens_issued: 0 }
     }
 
     /// Takes every pending action.
@@ -60,10 +50,7 @@ impl Harness {
     pub fn give_token(&mut self, lifetime_ms: Option<Millis>) -> String {
         self.tokens_issued += 1;
         let token = format!("token-{}", self.tokens_issued);
-        let grant = TokenGrant {
-            token: Token::new(token.clone()).unwrap(),
-            lifetime_ms,
-        };
+        let grant = TokenGrant { token: Token::new(token.clone()).unwrap(), lifetime_ms };
         self.core.handle_token(self.now, Ok(grant));
         token
     }
@@ -151,18 +138,12 @@ fn auth_is_the_first_frame_whichever_of_token_and_open_comes_first() {
         h.core.send(r#"{"type":"early"}"#.into()).unwrap();
         let token = if token_first {
             let t = h.give_token(None);
-            assert!(
-                sent_texts(&h.drain()).is_empty(),
-                "nothing may go out before the socket opens"
-            );
+            assert!(sent_texts(&h.drain()).is_empty(), "nothing may go out before the socket opens");
             h.core.handle_open(h.now);
             t
         } else {
             h.core.handle_open(h.now);
-            assert!(
-                sent_texts(&h.drain()).is_empty(),
-                "nothing may go out before the token"
-            );
+            assert!(sent_texts(&h.drain()).is_empty(), "nothing may go out before the token");
             h.give_token(None)
         };
         let sent = sent_texts(&h.drain());
@@ -182,37 +163,18 @@ fn queued_sends_flush_in_order_after_auth_and_not_before() {
     h.give_token(None);
     h.core.handle_open(h.now);
     let before = sent_texts(&h.drain());
-    assert_eq!(
-        before.len(),
-        1,
-        "only auth before auth_response: {before:?}"
-    );
+    assert_eq!(before.len(), 1, "only auth before auth_response: {before:?}");
     h.auth_ok();
     let actions = h.drain();
     assert_eq!(
         sent_texts(&actions),
-        [
-            r#"{"type":"m","i":0}"#,
-            r#"{"type":"m","i":1}"#,
-            r#"{"type":"m","i":2}"#
-        ]
+        [r#"{"type":"m","i":0}"#, r#"{"type":"m","i":1}"#, r#"{"type":"m","i":2}"#]
     );
     assert_eq!(h.core.queued_count(), 0);
-    let first_event = actions
-        .iter()
-        .position(|a| matches!(a, Action::Emit(_)))
-        .unwrap();
-    let last_send = actions
-        .iter()
-        .rposition(|a| matches!(a, Action::Send(_)))
-        .unwrap();
-    assert!(
-        last_send < first_event,
-        "queued sends leave before any handler can run"
-    );
-    assert!(events(&actions).contains(&&Event::Authenticated {
-        user_id: Some("alice".into())
-    }));
+    let first_event = actions.iter().position(|a| matches!(a, Action::Emit(_))).unwrap();
+    let last_send = actions.iter().rposition(|a| matches!(a, Action::Send(_))).unwrap();
+    assert!(last_send < first_event, "queued sends leave before any handler can run");
+    assert!(events(&actions).contains(&&Event::Authenticated { user_id: Some("alice".into()) }));
 }
 
 #[test]
@@ -240,11 +202,7 @@ fn auth_timeout_closes_4001_and_reconnects_with_a_new_token() {
     assert_eq!(h.fire_next_timeout(), 1000);
     assert_eq!(
         h.drain(),
-        [
-            Action::FetchToken,
-            Action::OpenSocket,
-            Action::Emit(Event::State(State::Connecting))
-        ]
+        [Action::FetchToken, Action::OpenSocket, Action::Emit(Event::State(State::Connecting))]
     );
     let second = h.give_token(None);
     h.core.handle_open(h.now);
@@ -323,17 +281,11 @@ fn gives_up_after_max_attempts_and_ends_closed() {
     }));
     assert_eq!(h.core.state(), State::Closed);
     assert_eq!(h.core.poll_timeout(), None);
-    let Some(Event::Error(error)) = events(&actions)
-        .into_iter()
-        .find(|e| matches!(e, Event::Error(_)))
+    let Some(Event::Error(error)) = events(&actions).into_iter().find(|e| matches!(e, Event::Error(_)))
     else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("1 queued messages were discarded"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("1 queued messages were discarded"), "{}", error.message);
 }
 
 #[test]
@@ -343,17 +295,9 @@ fn unauthorized_token_ends_closed_without_any_retry() {
     h.core.handle_token(h.now, Err(TokenError::Unauthorized));
     let actions = h.drain();
     assert_eq!(error_codes(&actions), ["unauthorized"]);
-    assert_eq!(
-        closes(&actions),
-        [1000],
-        "the socket opened in parallel is closed"
-    );
+    assert_eq!(closes(&actions), [1000], "the socket opened in parallel is closed");
     assert_eq!(h.core.state(), State::Closed);
-    assert_eq!(
-        h.core.poll_timeout(),
-        None,
-        "no timer left that could retry"
-    );
+    assert_eq!(h.core.poll_timeout(), None, "no timer left that could retry");
     h.advance(1_000_000);
     assert!(h.drain().is_empty());
 }
@@ -362,8 +306,7 @@ fn unauthorized_token_ends_closed_without_any_retry() {
 fn a_transient_token_failure_is_retried_with_backoff() {
     let mut h = Harness::new(no_jitter());
     h.drain();
-    h.core
-        .handle_token(h.now, Err(TokenError::Unavailable("HTTP 503".into())));
+    h.core.handle_token(h.now, Err(TokenError::Unavailable("HTTP 503".into())));
     let actions = h.drain();
     assert_eq!(error_codes(&actions), ["token_unavailable"]);
     assert_eq!(reconnect_delays(&actions), [1000]);
@@ -380,13 +323,7 @@ fn a_token_need_shares_the_fetch_already_in_flight() {
     h.core.handle_close(h.now, 1006, String::new());
     h.drain();
     h.fire_next_timeout();
-    assert_eq!(
-        h.drain(),
-        [
-            Action::OpenSocket,
-            Action::Emit(Event::State(State::Connecting))
-        ]
-    );
+    assert_eq!(h.drain(), [Action::OpenSocket, Action::Emit(Event::State(State::Connecting))]);
     h.give_token(None);
     h.core.handle_open(h.now);
     assert_eq!(sent_texts(&h.drain()).len(), 1);
@@ -394,42 +331,25 @@ fn a_token_need_shares_the_fetch_already_in_flight() {
 
 #[test]
 fn periodic_reauth_sends_a_fresh_token_on_the_live_connection() {
-    let config = Config {
-        reauth_interval_ms: 60_000,
-        ..no_jitter()
-    };
+    let config = Config { reauth_interval_ms: 60_000, ..no_jitter() };
     let mut h = Harness::new(config);
     h.drain();
     h.authenticate();
     assert_eq!(h.fire_next_timeout(), 60_000);
     assert_eq!(h.drain(), [Action::FetchToken]);
     h.core.send(r#"{"type":"during"}"#.into()).unwrap();
-    assert_eq!(
-        sent_texts(&h.drain()),
-        [r#"{"type":"during"}"#],
-        "sends keep flowing during re-auth"
-    );
+    assert_eq!(sent_texts(&h.drain()), [r#"{"type":"during"}"#], "sends keep flowing during re-auth");
     let fresh = h.give_token(None);
-    assert_eq!(
-        sent_texts(&h.drain()),
-        [format!(r#"{{"type":"reauth","token":"{fresh}"}}"#)]
-    );
+    assert_eq!(sent_texts(&h.drain()), [format!(r#"{{"type":"reauth","token":"{fresh}"}}"#)]);
     h.frame(json!({"type": "reauth_response", "success": true}));
     assert!(h.drain().is_empty(), "a successful re-auth is silent");
     assert_eq!(h.core.state(), State::Authenticated);
-    assert_eq!(
-        h.fire_next_timeout(),
-        60_000,
-        "the next re-auth is scheduled"
-    );
+    assert_eq!(h.fire_next_timeout(), 60_000, "the next re-auth is scheduled");
 }
 
 #[test]
 fn reauth_happens_before_the_token_expires() {
-    let config = Config {
-        reauth_interval_ms: 0,
-        ..no_jitter()
-    };
+    let config = Config { reauth_interval_ms: 0, ..no_jitter() };
     let mut h = Harness::new(config);
     h.drain();
     h.give_token(Some(60_000));
@@ -442,10 +362,7 @@ fn reauth_happens_before_the_token_expires() {
 
 #[test]
 fn periodic_reauth_can_be_disabled() {
-    let config = Config {
-        reauth_interval_ms: 0,
-        ..no_jitter()
-    };
+    let config = Config { reauth_interval_ms: 0, ..no_jitter() };
     let mut h = Harness::new(config);
     h.drain();
     h.authenticate();
@@ -455,10 +372,7 @@ fn periodic_reauth_can_be_disabled() {
 #[test]
 fn failed_or_silent_reauth_replaces_the_connection() {
     for (answer, code) in [(Some(false), 4003), (None, 4001)] {
-        let config = Config {
-            reauth_interval_ms: 60_000,
-            ..no_jitter()
-        };
+        let config = Config { reauth_interval_ms: 60_000, ..no_jitter() };
         let mut h = Harness::new(config);
         h.drain();
         h.authenticate();
@@ -477,25 +391,14 @@ fn failed_or_silent_reauth_replaces_the_connection() {
 
 #[test]
 fn heartbeat_detects_a_silent_server() {
-    let heartbeat = Some(Heartbeat {
-        interval_ms: 10_000,
-        timeout_ms: 2000,
-    });
-    let mut h = Harness::new(Config {
-        heartbeat,
-        reauth_interval_ms: 0,
-        ..no_jitter()
-    });
+    let heartbeat = Some(Heartbeat { interval_ms: 10_000, timeout_ms: 2000 });
+    let mut h = Harness::new(Config { heartbeat, reauth_interval_ms: 0, ..no_jitter() });
     h.drain();
     h.authenticate();
     assert_eq!(h.fire_next_timeout(), 10_000);
     assert_eq!(sent_texts(&h.drain()), [r#"{"type":"ping"}"#]);
     h.frame(json!({"type": "pong"}));
-    assert_eq!(
-        h.fire_next_timeout(),
-        10_000,
-        "a pong re-arms the next ping"
-    );
+    assert_eq!(h.fire_next_timeout(), 10_000, "a pong re-arms the next ping");
     h.drain();
     assert_eq!(h.fire_next_timeout(), 2000, "no pong this time");
     let actions = h.drain();
@@ -536,12 +439,7 @@ fn app_messages_are_delivered_only_when_authenticated() {
     h.auth_ok();
     h.drain();
     h.frame(json!({"type": "chat", "text": "hi"}));
-    assert_eq!(
-        h.drain(),
-        [Action::Emit(Event::Message(
-            json!({"type": "chat", "text": "hi"})
-        ))]
-    );
+    assert_eq!(h.drain(), [Action::Emit(Event::Message(json!({"type": "chat", "text": "hi"})))]);
 }
 
 #[test]
@@ -588,43 +486,25 @@ fn close_discards_pending_events_but_keeps_accepted_sends() {
     h.core.close(h.now);
     let rest = h.drain();
     assert_eq!(sent_texts(&rest), [r#"{"type":"from-handler"}"#]);
-    assert!(!events(&rest)
-        .iter()
-        .any(|e| matches!(e, Event::Authenticated { .. })));
+    assert!(!events(&rest).iter().any(|e| matches!(e, Event::Authenticated { .. })));
     assert_eq!(closes(&rest), [1000]);
 }
 
 #[test]
 fn send_limits_throw_instead_of_dropping() {
-    let config = Config {
-        max_queued_messages: 2,
-        max_message_bytes: 16,
-        ..Config::default()
-    };
+    let config = Config { max_queued_messages: 2, max_message_bytes: 16, ..Config::default() };
     let mut h = Harness::new(config);
     h.drain();
-    assert_eq!(
-        h.core.send("x".repeat(17)),
-        Err(SendError::MessageTooLarge {
-            bytes: 17,
-            limit: 16
-        })
-    );
+    assert_eq!(h.core.send("x".repeat(17)), Err(SendError::MessageTooLarge { bytes: 17, limit: 16 }));
     h.core.send("a".into()).unwrap();
     h.core.send("b".into()).unwrap();
-    assert_eq!(
-        h.core.send("c".into()),
-        Err(SendError::QueueFull { limit: 2 })
-    );
+    assert_eq!(h.core.send("c".into()), Err(SendError::QueueFull { limit: 2 }));
     assert_eq!(h.core.queued_count(), 2);
 }
 
 #[test]
 fn message_size_counts_utf8_bytes() {
-    let config = Config {
-        max_message_bytes: 4,
-        ..Config::default()
-    };
+    let config = Config { max_message_bytes: 4, ..Config::default() };
     let mut h = Harness::new(config);
     assert!(h.core.send("éé".into()).is_ok());
     assert!(h.core.send("ééé".into()).is_err());
@@ -705,4 +585,15 @@ fn debug_output_of_the_core_never_shows_a_token() {
     h.core.handle_open(h.now);
     let actions = h.drain();
     assert!(!format!("{actions:?}").contains("token-1"));
+}
+
+#[test]
+fn a_terminal_close_reports_the_queued_messages_it_discards() {
+    let mut h = Harness::new(Config::default());
+    h.drain();
+    h.core.send(r#"{"type":"waiting"}"#.into()).unwrap();
+    h.core.handle_close(h.now, 1000, String::new());
+    let actions = h.drain();
+    assert_eq!(error_codes(&actions), ["closed"]);
+    assert_eq!(h.core.queued_count(), 0);
 }

@@ -65,38 +65,27 @@ impl ServerConfig {
             match arg.as_str() {
                 "--port" => {
                     let value = args.next().ok_or("--port needs a value")?;
-                    config.port = value
-                        .parse()
-                        .map_err(|_| format!("--port: '{value}' is not a port"))?;
+                    config.port = value.parse().map_err(|_| format!("--port: '{value}' is not a port"))?;
                 }
                 "--test-controls" => config.test_controls = true,
                 "--static" => {
-                    config.static_dir =
-                        Some(args.next().ok_or("--static needs a directory")?.into())
+                    config.static_dir = Some(args.next().ok_or("--static needs a directory")?.into())
                 }
                 other => return Err(format!("unknown argument '{other}'")),
             }
         }
         if let Some(secret) = env("JWT_SECRET") {
             if secret.len() < MIN_SECRET_BYTES {
-                return Err(format!(
-                    "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"
-                ));
+                return Err(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"));
             }
             config.jwt_secret = secret.into_bytes();
         }
         if let Some(origins) = env("ALLOWED_ORIGINS") {
-            config.allowed_origins = origins
-                .split(',')
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(str::to_owned)
-                .collect();
+            config.allowed_origins =
+                origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();
         }
         if let Some(ms) = env("AUTH_TIMEOUT_MS") {
-            let ms: u64 = ms
-                .parse()
-                .map_err(|_| format!("AUTH_TIMEOUT_MS: '{ms}' is not a number"))?;
+            let ms: u64 = ms.parse().map_err(|_| format!("AUTH_TIMEOUT_MS: '{ms}' is not a number"))?;
             config.auth_deadline = Duration::from_millis(ms);
         }
         if let Some(users) = env("USERS") {
@@ -118,10 +107,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<ServerConfig, String> {
-        let env: HashMap<String, String> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         ServerConfig::from_args_and_env(args.iter().map(|s| s.to_string()), |k| env.get(k).cloned())
     }
 
@@ -129,20 +115,14 @@ mod tests {
     fn refuses_a_short_secret() {
         let err = parse(&[], &[("JWT_SECRET", "too-short")]).unwrap_err();
         assert!(err.contains("32 bytes"), "{err}");
-        assert!(
-            !err.contains("too-short"),
-            "the secret must not be echoed: {err}"
-        );
+        assert!(!err.contains("too-short"), "the secret must not be echoed: {err}");
     }
 
     #[test]
     fn reads_flags_and_environment() {
         let config = parse(
             &["--port", "0", "--test-controls"],
-            &[
-                ("ALLOWED_ORIGINS", "http://a.test, http://b.test"),
-                ("USERS", "carol:pw"),
-            ],
+            &[("ALLOWED_ORIGINS", "http://a.test, http://b.test"), ("USERS", "carol:pw")],
         )
         .unwrap();
         assert!(config.test_controls);

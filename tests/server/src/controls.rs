@@ -20,6 +20,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/test/audit", get(audit))
         .route("/test/faults", post(set_faults))
         .route("/test/close", post(close_sockets))
+        .route("/test/send", post(send_raw))
+        .route("/test/wait", get(wait_for_frames))
 }
 
 #[derive(Deserialize)]
@@ -31,12 +33,8 @@ struct UserQuery {
 /// frames (for `?user=`, only that user's connections, oldest first).
 async fn audit(State(state): State<Arc<AppState>>, Query(query): Query<UserQuery>) -> Json<Value> {
     let shared = state.shared();
-    let token_in_uri = shared.seen_uris.iter().any(|uri| {
-        shared
-            .issued_tokens
-            .iter()
-            .any(|t| uri.contains(t.as_str()))
-    });
+    let token_in_uri =
+        shared.seen_uris.iter().any(|uri| shared.issued_tokens.iter().any(|t| uri.contains(t.as_str())));
     let mut ids: Vec<_> = shared
         .history
         .iter()
@@ -62,16 +60,22 @@ struct FaultRequest {
     reject_auth: u32,
     #[serde(default)]
     drop_auth: u32,
+    #[serde(default)]
+    silent: bool,
+    #[serde(default)]
+    token_status: u16,
+    #[serde(default)]
+    token_failures: u32,
 }
 
 /// Sets the faults for one user's next authentications.
-async fn set_faults(
-    State(state): State<Arc<AppState>>,
-    Json(request): Json<FaultRequest>,
-) -> StatusCode {
+async fn set_faults(State(state): State<Arc<AppState>>, Json(request): Json<FaultRequest>) -> StatusCode {
     let faults = crate::state::Faults {
         reject_auth: request.reject_auth,
         drop_auth: request.drop_auth,
+        silent: request.silent,
+        token_status: request.token_status,
+        token_failures: request.token_failures,
     };
     state.shared().faults.insert(request.user, faults);
     StatusCode::NO_CONTENT
@@ -84,20 +88,69 @@ struct CloseRequest {
 }
 
 /// Closes every socket (or one user's) with the given code, as a server restart or kill would.
-async fn close_sockets(
-    State(state): State<Arc<AppState>>,
-    Json(request): Json<CloseRequest>,
-) -> Json<Value> {
+async fn close_sockets(State(state): State<Arc<AppState>>, Json(request): Json<CloseRequest>) -> Json<Value> {
     let shared = state.shared();
     let mut closed = 0;
     for connection in shared.connections.values() {
         if request.user.is_none() || connection.user == request.user {
-            let _ = connection.tx.send(Outgoing::Close(
-                request.code,
-                "closed by test control".into(),
-            ));
+            let _ = connection.tx.send(Outgoing::Close(request.code, "closed by test control".into()));
             closed += 1;
         }
     }
     Json(json!({ "closed": closed }))
+}
+
+#[derive(Deserialize)]
+struct SendRequest {
+    user: String,
+    text: String,
+}
+
+/// Sends `text` verbatim to every connection of `user`: how tests deliver malformed frames.
+async fn send_raw(State(state): State<Arc<AppState>>, Json(request): Json<SendRequest>) -> Json<Value> {
+    let shared = state.shared();
+    let mut sent = 0;
+    for connection in shared.connections.values().filter(|c| c.user.as_deref() == Some(request.user.as_str()))
+    {
+        let _ = connection.tx.send(Outgoing::Text(request.text.clone()));
+        sent += 1;
+    }
+    Json(json!({ "sent": sent }))
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    user: String,
+    #[serde(rename = "type")]
+    kind: String,
+    count: Option<usize>,
+}
+
+/// Answers once `user`'s connections together received `count` (default 1) frames of `type`, or
+/// with 408 after 5 s: tests wait on what the server saw without sleeping or polling.
+async fn wait_for_frames(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<WaitQuery>,
+) -> (StatusCode, Json<Value>) {
+    let wanted = query.count.unwrap_or(1);
+    let pattern = format!(r#""type":"{}""#, query.kind);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        // Registered before looking, so a frame recorded in between still wakes us.
+        let notified = state.frame_recorded.notified();
+        let seen = state
+            .shared()
+            .history
+            .values()
+            .filter(|h| h.user.as_deref() == Some(query.user.as_str()))
+            .flat_map(|h| h.frames.iter())
+            .filter(|f| f.contains(&pattern))
+            .count();
+        if seen >= wanted {
+            return (StatusCode::OK, Json(json!({ "seen": seen })));
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return (StatusCode::REQUEST_TIMEOUT, Json(json!({ "seen": seen })));
+        }
+    }
 }

@@ -40,29 +40,17 @@ pub fn app(state: Arc<AppState>) -> Router {
     if let Some(dir) = &state.config.static_dir {
         router = router.fallback_service(ServeDir::new(dir));
     }
-    router
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            http::audit_and_cors,
-        ))
-        .with_state(state)
+    router.layer(middleware::from_fn_with_state(state.clone(), http::audit_and_cors)).with_state(state)
 }
 
 /// Binds 127.0.0.1 and serves until the process ends. Returns the bound address first through
 /// `on_bound`, so a caller that asked for port 0 learns the real one.
-pub async fn serve(
-    mut config: ServerConfig,
-    on_bound: impl FnOnce(SocketAddr),
-) -> std::io::Result<()> {
+pub async fn serve(mut config: ServerConfig, on_bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
     // The server's own origin is always allowed: the demo it serves fetches tokens from it.
     config.allowed_origins.push(format!("http://{addr}"));
     on_bound(addr);
     let state = Arc::new(AppState::new(config));
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).await
 }

@@ -9,7 +9,7 @@ use std::{
     },
 };
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::{config::ServerConfig, tokens::TokenIssuer};
 
@@ -47,6 +47,12 @@ pub struct Faults {
     pub reject_auth: u32,
     /// Leave the next N `auth` frames unanswered (the client's auth timeout fires).
     pub drop_auth: u32,
+    /// Send nothing at all on this user's connections (half-open: TCP up, no answers).
+    pub silent: bool,
+    /// Answer the next `token_failures` token requests with this status instead of a token.
+    pub token_status: u16,
+    /// How many token requests still get `token_status`.
+    pub token_failures: u32,
 }
 
 /// Everything behind a lock, taken briefly and never across an await.
@@ -74,6 +80,8 @@ pub struct AppState {
     pub tokens: TokenIssuer,
     shared: Mutex<Shared>,
     next_connection: AtomicU64,
+    /// Woken whenever a frame is recorded, for `/test/wait`.
+    pub frame_recorded: Notify,
 }
 
 impl AppState {
@@ -85,15 +93,14 @@ impl AppState {
             tokens,
             shared: Mutex::new(Shared::default()),
             next_connection: AtomicU64::new(1),
+            frame_recorded: Notify::new(),
         }
     }
 
     /// The shared state. A panic while it was held cannot leave it inconsistent in a way that
     /// matters to a test server, so a poisoned lock is simply taken over.
     pub fn shared(&self) -> MutexGuard<'_, Shared> {
-        self.shared
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A fresh connection id.
@@ -103,9 +110,6 @@ impl AppState {
 
     /// Whether `origin` may fetch tokens and open sockets.
     pub fn origin_allowed(&self, origin: &str) -> bool {
-        self.config
-            .allowed_origins
-            .iter()
-            .any(|allowed| allowed == origin)
+        self.config.allowed_origins.iter().any(|allowed| allowed == origin)
     }
 }

@@ -54,8 +54,7 @@ impl TokenIssuer {
 
     fn sign(&self, claims: &Claims) -> String {
         // Encoding HS256 claims made of strings and integers cannot fail.
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .unwrap_or_default()
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).unwrap_or_default()
     }
 
     /// The claims of a valid, unexpired HS256 token; `None` for anything else (other algorithms,
@@ -64,17 +63,12 @@ impl TokenIssuer {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp"]);
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .ok()
-            .map(|data| data.claims)
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| data.claims)
     }
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -106,12 +100,7 @@ mod tests {
     fn expired_tokens_are_refused() {
         let issuer = TokenIssuer::new(&[7; 32], 60);
         let iat = now_secs() - 120;
-        let claims = Claims {
-            user_id: "alice".into(),
-            exp: iat + 60,
-            iat,
-            jti: "j".into(),
-        };
+        let claims = Claims { user_id: "alice".into(), exp: iat + 60, iat, jti: "j".into() };
         assert!(issuer.verify(&issuer.sign(&claims)).is_none());
     }
 }

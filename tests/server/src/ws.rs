@@ -67,7 +67,10 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket) {
             },
             () = &mut auth_deadline, if user.is_none() => Step::Close(close::AUTH_TIMEOUT, "authentication timeout"),
         };
+        let silent = user.as_ref().is_some_and(|u| state.shared().faults.get(u).is_some_and(|f| f.silent));
         match step {
+            // A silent (half-open) connection keeps reading but never answers.
+            Step::Continue(_) if silent => {}
             Step::Continue(replies) => {
                 for reply in replies {
                     if socket.send(Message::Text(reply.into())).await.is_err() {
@@ -84,10 +87,7 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket) {
     };
     if let Some((code, reason)) = close {
         log(&format!("closing connection {id} with {code}"));
-        let frame = CloseFrame {
-            code,
-            reason: Utf8Bytes::from(reason),
-        };
+        let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
         let _ = socket.send(Message::Close(Some(frame))).await;
     }
     state.shared().connections.remove(&id);
@@ -107,11 +107,7 @@ fn on_frame(state: &AppState, id: u64, user: &mut Option<String>, text: &str) ->
     let Ok(frame) = serde_json::from_str::<Value>(text) else {
         return Step::Continue(vec![error_frame("invalid_message", "frames must be JSON")]);
     };
-    let kind = frame
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let kind = frame.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
     record(state, id, &frame);
     let token = frame.get("token").and_then(Value::as_str);
     match (kind.as_str(), user.as_ref()) {
@@ -123,13 +119,9 @@ fn on_frame(state: &AppState, id: u64, user: &mut Option<String>, text: &str) ->
             "authentication required",
         ),
         ("reauth", Some(current)) => {
-            let same_user = token
-                .and_then(|t| state.tokens.verify(t))
-                .is_some_and(|c| &c.user_id == current);
+            let same_user = token.and_then(|t| state.tokens.verify(t)).is_some_and(|c| &c.user_id == current);
             if same_user {
-                Step::Continue(vec![
-                    json!({"type": "reauth_response", "success": true}).to_string()
-                ])
+                Step::Continue(vec![json!({"type": "reauth_response", "success": true}).to_string()])
             } else {
                 log(&format!("connection {id}: reauth rejected"));
                 Step::Reply(
@@ -142,8 +134,7 @@ fn on_frame(state: &AppState, id: u64, user: &mut Option<String>, text: &str) ->
         }
         ("ping", Some(_)) => Step::Continue(vec![json!({"type": "pong"}).to_string()]),
         ("broadcast", Some(from)) => {
-            let message =
-                json!({"type": "broadcast", "from": from, "data": frame.get("data")}).to_string();
+            let message = json!({"type": "broadcast", "from": from, "data": frame.get("data")}).to_string();
             for (other, connection) in state.shared().connections.iter() {
                 if *other != id && connection.user.is_some() {
                     let _ = connection.tx.send(Outgoing::Text(message.clone()));
@@ -161,6 +152,11 @@ fn authenticate(state: &AppState, id: u64, user: &mut Option<String>, token: Opt
         return reject(id);
     };
     let mut shared = state.shared();
+    // The audit names the user as soon as the token proves who it is, even if a fault then
+    // rejects it, so tests can follow every attempt a user made.
+    if let Some(history) = shared.history.get_mut(&id) {
+        history.user = Some(claims.user_id.clone());
+    }
     if let Some(faults) = shared.faults.get_mut(&claims.user_id) {
         if faults.drop_auth > 0 {
             faults.drop_auth -= 1;
@@ -171,15 +167,9 @@ fn authenticate(state: &AppState, id: u64, user: &mut Option<String>, token: Opt
             return reject(id);
         }
     }
-    log(&format!(
-        "connection {id}: authenticated user={}",
-        claims.user_id
-    ));
+    log(&format!("connection {id}: authenticated user={}", claims.user_id));
     if let Some(connection) = shared.connections.get_mut(&id) {
         connection.user = Some(claims.user_id.clone());
-    }
-    if let Some(history) = shared.history.get_mut(&id) {
-        history.user = Some(claims.user_id.clone());
     }
     drop(shared);
     let reply = json!({"type": "auth_response", "success": true, "userId": claims.user_id});
@@ -210,4 +200,5 @@ fn record(state: &AppState, id: u64, frame: &Value) {
     if let Some(history) = state.shared().history.get_mut(&id) {
         history.frames.push(frame.to_string());
     }
+    state.frame_recorded.notify_waiters();
 }

@@ -32,34 +32,16 @@ async fn a_wrong_password_is_refused() {
 #[tokio::test]
 async fn the_token_endpoint_needs_the_session_cookie() {
     let server = TestServer::start().await;
-    assert_eq!(
-        server.token_response(None, Some(ORIGIN)).await.status(),
-        401
-    );
-    assert_eq!(
-        server
-            .token_response(Some("sid=forged"), Some(ORIGIN))
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(server.token_response(None, Some(ORIGIN)).await.status(), 401);
+    assert_eq!(server.token_response(Some("sid=forged"), Some(ORIGIN)).await.status(), 401);
 }
 
 #[tokio::test]
 async fn the_token_endpoint_needs_an_allowed_origin() {
     let server = TestServer::start().await;
     let (_, cookie) = server.login("alice", "alice-pass").await;
-    assert_eq!(
-        server
-            .token_response(Some(&cookie), Some("http://evil.test"))
-            .await
-            .status(),
-        403
-    );
-    assert_eq!(
-        server.token_response(Some(&cookie), None).await.status(),
-        403
-    );
+    assert_eq!(server.token_response(Some(&cookie), Some("http://evil.test")).await.status(), 403);
+    assert_eq!(server.token_response(Some(&cookie), None).await.status(), 403);
 }
 
 #[tokio::test]
@@ -71,11 +53,7 @@ async fn the_token_is_a_short_lived_jwt_answered_without_caching() {
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["expiresIn"], 60);
-    assert_eq!(
-        body["wsToken"].as_str().unwrap().split('.').count(),
-        3,
-        "a JWT"
-    );
+    assert_eq!(body["wsToken"].as_str().unwrap().split('.').count(), 3, "a JWT");
 }
 
 #[tokio::test]
@@ -91,13 +69,7 @@ async fn cors_echoes_only_allowed_origins_with_credentials() {
     };
     let allowed = preflight(ORIGIN).await.unwrap();
     assert_eq!(allowed.headers()["access-control-allow-origin"], ORIGIN);
-    assert_eq!(
-        allowed.headers()["access-control-allow-credentials"],
-        "true"
-    );
+    assert_eq!(allowed.headers()["access-control-allow-credentials"], "true");
     let foreign = preflight("http://evil.test").await.unwrap();
-    assert!(foreign
-        .headers()
-        .get("access-control-allow-origin")
-        .is_none());
+    assert!(foreign.headers().get("access-control-allow-origin").is_none());
 }

@@ -34,11 +34,7 @@ async fn a_valid_token_as_first_frame_authenticates() {
 async fn a_bad_token_is_rejected_then_closed_4003() {
     let server = TestServer::start().await;
     let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
-    send(
-        &mut socket,
-        json!({"type": "auth", "token": "forged.token.value"}),
-    )
-    .await;
+    send(&mut socket, json!({"type": "auth", "token": "forged.token.value"})).await;
     let reply = recv(&mut socket).await;
     assert_eq!(reply["type"], "auth_response");
     assert_eq!(reply["success"], false);
@@ -67,10 +63,7 @@ async fn reauth_must_carry_the_same_user() {
     let mut socket = server.authenticated("alice").await;
     let fresh = server.token("alice").await;
     send(&mut socket, json!({"type": "reauth", "token": fresh})).await;
-    assert_eq!(
-        recv(&mut socket).await,
-        json!({"type": "reauth_response", "success": true})
-    );
+    assert_eq!(recv(&mut socket).await, json!({"type": "reauth_response", "success": true}));
     let other = server.token("bob").await;
     send(&mut socket, json!({"type": "reauth", "token": other})).await;
     assert_eq!(recv(&mut socket).await["success"], false);
@@ -93,15 +86,9 @@ async fn the_audit_trail_records_frames_with_tokens_redacted() {
     recv(&mut socket).await;
     let audit = server.audit().await;
     let frames = &audit["connections"][0]["frames"];
-    assert_eq!(
-        frames[0],
-        json!({"type": "auth", "token": "<redacted>"}).to_string()
-    );
+    assert_eq!(frames[0], json!({"type": "auth", "token": "<redacted>"}).to_string());
     assert_eq!(audit["tokenInUri"], false);
-    assert!(
-        !audit.to_string().contains("eyJ"),
-        "no JWT anywhere in the audit"
-    );
+    assert!(!audit.to_string().contains("eyJ"), "no JWT anywhere in the audit");
 }
 
 #[tokio::test]
@@ -125,11 +112,6 @@ async fn fault_controls_reject_the_next_auth_for_one_user() {
 #[tokio::test]
 async fn fault_controls_are_absent_unless_enabled() {
     let server = TestServer::start_with(|c| c.test_controls = false).await;
-    let response = server
-        .http
-        .get(server.url("/test/audit"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.http.get(server.url("/test/audit")).send().await.unwrap();
     assert_eq!(response.status(), 404);
 }

@@ -28,21 +28,15 @@ impl TestServer {
     }
 
     pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Self {
-        let mut config = ServerConfig {
-            allowed_origins: vec![ORIGIN.into()],
-            test_controls: true,
-            ..Default::default()
-        };
+        let mut config =
+            ServerConfig { allowed_origins: vec![ORIGIN.into()], test_controls: true, ..Default::default() };
         adjust(&mut config);
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(serve(config, move |addr| {
             let _ = tx.send(addr);
         }));
         let addr = rx.await.expect("server bound");
-        Self {
-            addr,
-            http: reqwest::Client::new(),
-        }
+        Self { addr, http: reqwest::Client::new() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -60,19 +54,12 @@ impl TestServer {
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "login as {user}");
-        let set_cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
         let pair = set_cookie.split(';').next().unwrap().to_owned();
         (set_cookie, pair)
     }
 
-    pub async fn token_response(
-        &self,
-        cookie: Option<&str>,
-        origin: Option<&str>,
-    ) -> reqwest::Response {
+    pub async fn token_response(&self, cookie: Option<&str>, origin: Option<&str>) -> reqwest::Response {
         let mut request = self.http.post(self.url("/api/ws-token"));
         if let Some(cookie) = cookie {
             request = request.header("Cookie", cookie);
@@ -85,12 +72,7 @@ impl TestServer {
 
     pub async fn token(&self, user: &str) -> String {
         let (_, cookie) = self.login(user, &format!("{user}-pass")).await;
-        let body: Value = self
-            .token_response(Some(&cookie), Some(ORIGIN))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let body: Value = self.token_response(Some(&cookie), Some(ORIGIN)).await.json().await.unwrap();
         body["wsToken"].as_str().unwrap().to_owned()
     }
 
@@ -98,17 +80,11 @@ impl TestServer {
         &self,
         origin: Option<&str>,
     ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-        let mut request = format!("ws://{}/ws", self.addr)
-            .into_client_request()
-            .unwrap();
+        let mut request = format!("ws://{}/ws", self.addr).into_client_request().unwrap();
         if let Some(origin) = origin {
-            request
-                .headers_mut()
-                .insert("Origin", origin.parse().unwrap());
+            request.headers_mut().insert("Origin", origin.parse().unwrap());
         }
-        tokio_tungstenite::connect_async(request)
-            .await
-            .map(|(socket, _)| socket)
+        tokio_tungstenite::connect_async(request).await.map(|(socket, _)| socket)
     }
 
     /// Connects and authenticates as `user`.
@@ -117,22 +93,12 @@ impl TestServer {
         let mut socket = self.connect(Some(ORIGIN)).await.unwrap();
         send(&mut socket, json!({"type": "auth", "token": token})).await;
         let reply = recv(&mut socket).await;
-        assert_eq!(
-            reply,
-            json!({"type": "auth_response", "success": true, "userId": user})
-        );
+        assert_eq!(reply, json!({"type": "auth_response", "success": true, "userId": user}));
         socket
     }
 
     pub async fn audit(&self) -> Value {
-        self.http
-            .get(self.url("/test/audit"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.http.get(self.url("/test/audit")).send().await.unwrap().json().await.unwrap()
     }
 }
 
@@ -160,9 +126,8 @@ pub async fn recv(socket: &mut Socket) -> Value {
 /// Reads until the close frame and returns its code.
 pub async fn close_code(socket: &mut Socket) -> u16 {
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
-            .await
-            .expect("a close within 5 s");
+        let message =
+            tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("a close within 5 s");
         match message {
             Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
             Some(Ok(Message::Close(None))) => return u16::from(CloseCode::Status),
