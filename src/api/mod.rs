@@ -110,6 +110,7 @@ impl SecureWebSocket {
     /// Sends a JSON-serialisable value; queued until authenticated.
     ///
     /// @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
+    #[wasm_bindgen(skip_typescript)]
     pub fn send(&self, data: &JsValue) -> Result<(), JsValue> {
         let text = JSON::stringify(data).ok().and_then(|text| text.as_string()).ok_or_else(|| {
             events::js_error(ErrorCode::InvalidMessage, "send() needs a JSON-serialisable value")
@@ -123,6 +124,7 @@ impl SecureWebSocket {
     }
 
     /// Resolves when authenticated; rejects if the session ends `closed` first.
+    #[wasm_bindgen(skip_typescript)]
     pub fn ready(&self) -> Promise {
         match self.driver.state() {
             State::Authenticated => Promise::resolve(&JsValue::UNDEFINED),

@@ -54,6 +54,13 @@ export interface SecureWebSocketEventMap {
 }
 
 export interface SecureWebSocket {
+  /**
+   * Sends a JSON-serialisable value; queued until authenticated.
+   * @throws {SecureWebSocketError} `queue_full`, `message_too_large`, `invalid_message` or `closed`.
+   */
+  send(data: unknown): void;
+  /** Resolves when authenticated; rejects with the error that ended the session if it ends `closed` first. */
+  ready(): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof SecureWebSocketEventMap>(type: K, handler: (payload: SecureWebSocketEventMap[K]) => void): () => void;
   /** The current lifecycle state. */
