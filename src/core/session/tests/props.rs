@@ -11,7 +11,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::{tests::no_jitter, *};
+use super::{super::*, no_jitter};
 use crate::core::{
     protocol::{classify, FrameKind},
     token::Token,

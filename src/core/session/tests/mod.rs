@@ -1,6 +1,8 @@
 //! Lifecycle tests on a virtual clock: each drives the core as the browser driver would, with
 //! time stepped to the core's own deadlines, so timeouts and backoff take no real time.
 
+mod props;
+
 use serde_json::{json, Value};
 
 use super::*;
