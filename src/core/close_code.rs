@@ -38,29 +38,3 @@ pub fn classify(code: u16) -> CloseAction {
         _ => CloseAction::Reconnect,
     }
 }
-
-#[cfg(test)]
-mod tests {
-    // The core is tested natively; a wasm build of the test targets skips these.
-    #![cfg(not(target_arch = "wasm32"))]
-
-    use super::*;
-
-    #[test]
-    fn only_a_normal_close_is_terminal() {
-        assert_eq!(classify(NORMAL), CloseAction::Stop);
-        for code in [
-            GOING_AWAY,
-            ABNORMAL,
-            1011,
-            AUTH_TIMEOUT,
-            AUTH_FAILED,
-            TOO_MANY_CONNECTIONS,
-            RATE_LIMITED,
-            MESSAGE_TOO_LARGE,
-            HEARTBEAT_TIMEOUT,
-        ] {
-            assert_eq!(classify(code), CloseAction::Reconnect, "{code}");
-        }
-    }
-}

@@ -15,6 +15,9 @@ pub mod queue;
 pub mod session;
 pub mod token;
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
+
 pub use config::{Config, ConfigError, Heartbeat, ReconnectPolicy};
 pub use error::{ErrorCode, SdkError, SendError};
 pub use protocol::{FrameError, Inbound, JsonFields, OutboundFrame, Verdict};

@@ -47,21 +47,3 @@ impl SendQueue {
         self.messages.is_empty()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    // The core is tested natively; a wasm build of the test targets skips these.
-    #![cfg(not(target_arch = "wasm32"))]
-
-    use super::*;
-
-    #[test]
-    fn keeps_order_and_refuses_beyond_the_limit() {
-        let mut queue = SendQueue::new(2);
-        queue.push("a".into()).unwrap();
-        queue.push("b".into()).unwrap();
-        assert_eq!(queue.push("c".into()), Err(SendError::QueueFull { limit: 2 }));
-        assert_eq!(queue.drain().collect::<Vec<_>>(), ["a", "b"]);
-        assert!(queue.is_empty());
-    }
-}

@@ -604,7 +604,3 @@ fn rejected(what: &str, error: &str) -> String {
         format!("the server rejected the {what}: {error}")
     }
 }
-
-// The core is tested natively; a wasm build of the test targets skips these.
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests;

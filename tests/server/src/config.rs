@@ -18,6 +18,8 @@ pub struct ServerConfig {
     pub token_lifetime_secs: u64,
     /// How long a new connection has to authenticate (`AUTH_TIMEOUT_MS`, default 5000).
     pub auth_deadline: Duration,
+    /// Checked limits of the WebSocket endpoint.
+    pub limits: Limits,
     /// Enables `/test/*` fault controls. Off unless asked for.
     pub test_controls: bool,
     /// Serves this directory at `/` (the built demo).
@@ -36,8 +38,37 @@ impl Default for ServerConfig {
                 .collect(),
             token_lifetime_secs: 60,
             auth_deadline: Duration::from_secs(5),
+            limits: Limits::default(),
             test_controls: false,
             static_dir: None,
+        }
+    }
+}
+
+/// Limits of the WebSocket endpoint, each settable from the environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Live connections from one IP address (`MAX_CONNECTIONS_PER_IP`, default 10); more → 4007.
+    pub connections_per_ip: usize,
+    /// Live connections of one user (`MAX_CONNECTIONS_PER_USER`, default 5); more → 4007.
+    pub connections_per_user: usize,
+    /// Frames a connection may send per minute (`RATE_LIMIT_PER_MINUTE`, default 60); more → 4008.
+    pub messages_per_minute: u32,
+    /// Largest frame in bytes (`MAX_MESSAGE_BYTES`, default 10240); larger → 4009.
+    pub max_message_bytes: usize,
+    /// Time between protocol pings (`PING_INTERVAL_MS`, default 30000). A connection that has not
+    /// answered the previous ping when the next is due is terminated.
+    pub ping_interval: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            connections_per_ip: 10,
+            connections_per_user: 5,
+            messages_per_minute: 60,
+            max_message_bytes: 10 * 1024,
+            ping_interval: Duration::from_secs(30),
         }
     }
 }
@@ -84,9 +115,33 @@ impl ServerConfig {
             config.allowed_origins =
                 origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();
         }
-        if let Some(ms) = env("AUTH_TIMEOUT_MS") {
-            let ms: u64 = ms.parse().map_err(|_| format!("AUTH_TIMEOUT_MS: '{ms}' is not a number"))?;
+        let number = |name: &str| -> Result<Option<u64>, String> {
+            env(name)
+                .map(|v| v.parse::<u64>().map_err(|_| format!("{name}: '{v}' is not a whole number")))
+                .transpose()
+        };
+        if let Some(ms) = number("AUTH_TIMEOUT_MS")? {
             config.auth_deadline = Duration::from_millis(ms);
+        }
+        let limits = &mut config.limits;
+        if let Some(n) = number("MAX_CONNECTIONS_PER_IP")? {
+            limits.connections_per_ip = n as usize;
+        }
+        if let Some(n) = number("MAX_CONNECTIONS_PER_USER")? {
+            limits.connections_per_user = n as usize;
+        }
+        if let Some(n) = number("RATE_LIMIT_PER_MINUTE")? {
+            limits.messages_per_minute =
+                u32::try_from(n).map_err(|_| "RATE_LIMIT_PER_MINUTE is too large")?;
+        }
+        if let Some(n) = number("MAX_MESSAGE_BYTES")? {
+            limits.max_message_bytes = n as usize;
+        }
+        if let Some(ms) = number("PING_INTERVAL_MS")? {
+            if ms == 0 {
+                return Err("PING_INTERVAL_MS must be greater than 0".into());
+            }
+            limits.ping_interval = Duration::from_millis(ms);
         }
         if let Some(users) = env("USERS") {
             config.users = users

@@ -2,9 +2,11 @@
 //! an HttpOnly login cookie, a credentialed token endpoint with an exact-origin CORS allowlist,
 //! and a WebSocket that refuses foreign origins and authenticates by first message.
 
+pub mod chat;
 pub mod config;
 pub mod controls;
 pub mod http;
+pub mod rate_limit;
 pub mod state;
 pub mod tokens;
 pub mod ws;

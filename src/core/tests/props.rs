@@ -11,12 +11,13 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::{super::*, no_jitter};
+use super::session::no_jitter;
 use crate::core::{
     protocol::{classify, FrameKind},
     token::Token,
     Heartbeat, ReconnectPolicy,
 };
+use crate::core::{session::*, *};
 
 #[derive(Debug, Clone)]
 enum Input {

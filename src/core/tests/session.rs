@@ -1,12 +1,9 @@
 //! Lifecycle tests on a virtual clock: each drives the core as the browser driver would, with
 //! time stepped to the core's own deadlines, so timeouts and backoff take no real time.
 
-mod props;
-
 use serde_json::{json, Value};
 
-use super::*;
-use crate::core::{config::Heartbeat, protocol::classify, token::Token, ReconnectPolicy};
+use crate::core::{config::Heartbeat, protocol::classify, session::*, token::Token, *};
 
 /// A driver with a virtual clock and an in-memory record of what the core asked for.
 pub(super) struct Harness {

@@ -1,0 +1,60 @@
+//! Tests of `core::config`.
+
+use crate::core::config::*;
+
+fn url<'a>(scheme: &'a str, hostname: &'a str, search: &'a str) -> UrlParts<'a> {
+    UrlParts { scheme, hostname, has_userinfo: false, search }
+}
+
+#[test]
+fn defaults_are_the_documented_ones_and_valid() {
+    let config = Config::default().validate().unwrap();
+    assert_eq!(config.auth_timeout_ms, 5000);
+    assert_eq!(config.reauth_interval_ms, 840_000);
+    assert_eq!(config.reconnect.max_attempts, 5);
+    assert_eq!(config.max_message_bytes, 10_240);
+    assert_eq!(config.heartbeat, None);
+}
+
+#[test]
+fn durations_must_be_whole_non_negative_and_bounded() {
+    assert_eq!(duration("authTimeoutMs", 250.0), Ok(250));
+    for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e12] {
+        let err = duration("authTimeoutMs", bad).unwrap_err();
+        assert_eq!(err.option, "authTimeoutMs", "{bad} should be refused");
+    }
+}
+
+#[test]
+fn relations_between_options_are_checked() {
+    let mut config = Config::default();
+    config.reconnect.base_delay_ms = 60_000;
+    assert_eq!(config.validate().unwrap_err().option, "reconnect.baseDelayMs");
+    let config = Config { max_queued_messages: 0, ..Config::default() };
+    assert_eq!(config.validate().unwrap_err().option, "maxQueuedMessages");
+    let heartbeat = Some(Heartbeat { interval_ms: 1000, timeout_ms: 0 });
+    let config = Config { heartbeat, ..Config::default() };
+    assert_eq!(config.validate().unwrap_err().option, "heartbeat");
+}
+
+#[test]
+fn plain_ws_is_allowed_only_to_loopback() {
+    for host in ["127.0.0.1", "[::1]", "localhost"] {
+        assert!(check_url(url("ws:", host, ""), false).is_ok(), "{host}");
+    }
+    let err = check_url(url("ws:", "example.com", ""), false).unwrap_err();
+    assert!(err.insecure);
+    assert!(check_url(url("ws:", "example.com", ""), true).is_ok());
+    assert!(check_url(url("wss:", "example.com", ""), false).is_ok());
+    assert!(check_url(url("https:", "example.com", ""), false).is_err());
+}
+
+#[test]
+fn credentials_in_the_url_are_refused() {
+    for search in ["?token=abc", "?room=1&access_token=x", "?JWT", "?Auth=1"] {
+        assert!(check_url(url("wss:", "example.com", search), false).is_err(), "{search}");
+    }
+    assert!(check_url(url("wss:", "example.com", "?room=tokens"), false).is_ok());
+    let with_user = UrlParts { has_userinfo: true, ..url("wss:", "example.com", "") };
+    assert!(check_url(with_user, false).is_err());
+}

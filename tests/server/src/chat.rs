@@ -1,0 +1,260 @@
+//! The application messages, each validated against a typed schema: rooms, messages, and
+//! deleting one's own message. What clients are told is a generic code; details go to the log.
+
+use std::{
+    collections::{HashMap, HashSet},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Longest message content, in characters.
+pub const MAX_CONTENT_CHARS: usize = 1000;
+/// Longest room name.
+pub const MAX_ROOM_CHARS: usize = 64;
+
+/// A client's application message.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ChatMessage {
+    /// Start receiving a room's messages.
+    JoinRoom {
+        /// The room.
+        room: String,
+    },
+    /// Stop receiving them.
+    LeaveRoom {
+        /// The room.
+        room: String,
+    },
+    /// Say something to a room one has joined.
+    SendMessage {
+        /// The room.
+        room: String,
+        /// At most [`MAX_CONTENT_CHARS`] characters, not blank.
+        content: String,
+    },
+    /// Delete one's own message.
+    DeleteMessage {
+        /// The room.
+        room: String,
+        /// The id the server gave the message.
+        #[serde(rename = "messageId")]
+        message_id: String,
+    },
+}
+
+/// Why a chat message was refused: the code the client sees (`error` frame), and the detail only
+/// the log sees.
+#[derive(Debug, PartialEq)]
+pub struct Refusal {
+    /// Generic code for the client.
+    pub code: &'static str,
+    /// Internal detail for the log.
+    pub detail: String,
+}
+
+impl Refusal {
+    fn new(code: &'static str, detail: impl Into<String>) -> Self {
+        Self { code, detail: detail.into() }
+    }
+
+    /// The `error` frame for the client: a code and a fixed message, never the detail.
+    pub fn frame(&self) -> String {
+        let message = match self.code {
+            "invalid_message" => "the message does not match the schema",
+            "not_in_room" => "join the room first",
+            "not_found" => "no such message",
+            "permission_denied" => "you can only delete your own messages",
+            _ => "request refused",
+        };
+        json!({"type": "error", "code": self.code, "message": message}).to_string()
+    }
+}
+
+/// Parses and validates a frame that is neither `auth`, `reauth`, `ping` nor `echo`.
+pub fn parse(frame: &Value) -> Result<ChatMessage, Refusal> {
+    let message: ChatMessage =
+        serde_json::from_value(frame.clone()).map_err(|e| Refusal::new("invalid_message", e.to_string()))?;
+    let room = match &message {
+        ChatMessage::JoinRoom { room }
+        | ChatMessage::LeaveRoom { room }
+        | ChatMessage::SendMessage { room, .. }
+        | ChatMessage::DeleteMessage { room, .. } => room,
+    };
+    let valid_room = !room.is_empty()
+        && room.chars().count() <= MAX_ROOM_CHARS
+        && room.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid_room {
+        return Err(Refusal::new("invalid_message", "bad room name"));
+    }
+    if let ChatMessage::SendMessage { content, .. } = &message {
+        if content.trim().is_empty() || content.chars().count() > MAX_CONTENT_CHARS {
+            return Err(Refusal::new("invalid_message", "content empty or too long"));
+        }
+    }
+    Ok(message)
+}
+
+/// Rooms, their members (connection ids) and the authors of their messages.
+#[derive(Debug, Default)]
+pub struct Rooms {
+    members: HashMap<String, HashSet<u64>>,
+    authors: HashMap<String, String>,
+}
+
+/// Frames to deliver: (connection id, text).
+pub type Deliveries = Vec<(u64, String)>;
+
+impl Rooms {
+    /// Applies `message` from `connection` (user `user`) and says who receives what.
+    pub fn apply(
+        &mut self,
+        connection: u64,
+        user: &str,
+        message: ChatMessage,
+    ) -> Result<Deliveries, Refusal> {
+        match message {
+            ChatMessage::JoinRoom { room } => {
+                self.members.entry(room.clone()).or_default().insert(connection);
+                Ok(vec![(connection, json!({"type": "joined", "room": room}).to_string())])
+            }
+            ChatMessage::LeaveRoom { room } => {
+                self.leave(connection, &room);
+                Ok(vec![(connection, json!({"type": "left", "room": room}).to_string())])
+            }
+            ChatMessage::SendMessage { room, content } => {
+                self.require_member(connection, &room)?;
+                let id = uuid::Uuid::new_v4().to_string();
+                self.authors.insert(id.clone(), user.to_owned());
+                let text = json!({
+                    "type": "message", "room": room, "id": id, "sender": user,
+                    "content": content, "timestamp": now_millis(),
+                })
+                .to_string();
+                Ok(self.to_room(&room, &text))
+            }
+            ChatMessage::DeleteMessage { room, message_id } => {
+                self.require_member(connection, &room)?;
+                match self.authors.get(&message_id) {
+                    None => Err(Refusal::new("not_found", format!("message {message_id}"))),
+                    Some(author) if author != user => Err(Refusal::new(
+                        "permission_denied",
+                        format!("{user} tried to delete a message of {author}"),
+                    )),
+                    Some(_) => {
+                        self.authors.remove(&message_id);
+                        let text = json!({"type": "message_deleted", "room": room, "messageId": message_id});
+                        Ok(self.to_room(&room, &text.to_string()))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forgets a closed connection.
+    pub fn disconnect(&mut self, connection: u64) {
+        let rooms: Vec<String> = self.members.keys().cloned().collect();
+        for room in rooms {
+            self.leave(connection, &room);
+        }
+    }
+
+    fn leave(&mut self, connection: u64, room: &str) {
+        if let Some(members) = self.members.get_mut(room) {
+            members.remove(&connection);
+            if members.is_empty() {
+                self.members.remove(room);
+            }
+        }
+    }
+
+    fn require_member(&self, connection: u64, room: &str) -> Result<(), Refusal> {
+        if self.members.get(room).is_some_and(|m| m.contains(&connection)) {
+            Ok(())
+        } else {
+            Err(Refusal::new("not_in_room", format!("connection {connection} not in {room}")))
+        }
+    }
+
+    fn to_room(&self, room: &str, text: &str) -> Deliveries {
+        self.members.get(room).into_iter().flatten().map(|id| (*id, text.to_owned())).collect()
+    }
+}
+
+fn now_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(value: Value) -> ChatMessage {
+        parse(&value).unwrap()
+    }
+
+    #[test]
+    fn the_schema_refuses_unknown_fields_types_and_bad_values() {
+        for bad in [
+            json!({"type": "send_message", "room": "a", "content": "hi", "extra": 1}),
+            json!({"type": "send_message", "room": "a"}),
+            json!({"type": "send_message", "room": "a", "content": 7}),
+            json!({"type": "send_message", "room": "a", "content": "x".repeat(MAX_CONTENT_CHARS + 1)}),
+            json!({"type": "send_message", "room": "a", "content": "   "}),
+            json!({"type": "join_room", "room": "../etc"}),
+            json!({"type": "join_room", "room": ""}),
+            json!({"type": "shout", "room": "a"}),
+        ] {
+            assert_eq!(parse(&bad).unwrap_err().code, "invalid_message", "{bad}");
+        }
+        assert!(parse(
+            &json!({"type": "send_message", "room": "a", "content": "é".repeat(MAX_CONTENT_CHARS)})
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn messages_reach_every_member_of_the_room_only() {
+        let mut rooms = Rooms::default();
+        rooms.apply(1, "alice", message(json!({"type": "join_room", "room": "general"}))).unwrap();
+        rooms.apply(2, "bob", message(json!({"type": "join_room", "room": "general"}))).unwrap();
+        rooms.apply(3, "carol", message(json!({"type": "join_room", "room": "other"}))).unwrap();
+        let out = rooms.apply(
+            1,
+            "alice",
+            message(json!({"type": "send_message", "room": "general", "content": "hi"})),
+        );
+        let mut receivers: Vec<u64> = out.unwrap().iter().map(|(id, _)| *id).collect();
+        receivers.sort_unstable();
+        assert_eq!(receivers, [1, 2]);
+    }
+
+    #[test]
+    fn only_the_author_may_delete_a_message() {
+        let mut rooms = Rooms::default();
+        rooms.apply(1, "alice", message(json!({"type": "join_room", "room": "r"}))).unwrap();
+        rooms.apply(2, "bob", message(json!({"type": "join_room", "room": "r"}))).unwrap();
+        let sent =
+            rooms.apply(1, "alice", message(json!({"type": "send_message", "room": "r", "content": "mine"})));
+        let frame: Value = serde_json::from_str(&sent.unwrap()[0].1).unwrap();
+        let id = frame["id"].as_str().unwrap();
+        let delete = json!({"type": "delete_message", "room": "r", "messageId": id});
+        let refusal = rooms.apply(2, "bob", message(delete.clone())).unwrap_err();
+        assert_eq!(refusal.code, "permission_denied");
+        assert!(!refusal.frame().contains("alice"), "the client is not told internals");
+        assert_eq!(rooms.apply(1, "alice", message(delete.clone())).unwrap().len(), 2);
+        assert_eq!(rooms.apply(1, "alice", message(delete)).unwrap_err().code, "not_found");
+    }
+
+    #[test]
+    fn sending_needs_membership_and_disconnect_leaves_every_room() {
+        let mut rooms = Rooms::default();
+        let send = json!({"type": "send_message", "room": "r", "content": "hi"});
+        assert_eq!(rooms.apply(1, "alice", message(send.clone())).unwrap_err().code, "not_in_room");
+        rooms.apply(1, "alice", message(json!({"type": "join_room", "room": "r"}))).unwrap();
+        rooms.disconnect(1);
+        assert_eq!(rooms.apply(1, "alice", message(send)).unwrap_err().code, "not_in_room");
+    }
+}
