@@ -65,7 +65,7 @@ async fn frames_sent_before_authentication_arrive_after_auth_in_order() {
     let ws = connect("");
     let events = Recorder::attach(&ws);
     for n in 0..3 {
-        ws.send(&message("queued", n)).unwrap();
+        ws.send(&message("echo", n)).unwrap();
     }
     assert_eq!(ws.queued_count(), 3, "nothing leaves before auth_response");
     events.wait_for("message", is_n(2), WITHIN_MS).await;
@@ -76,9 +76,9 @@ async fn frames_sent_before_authentication_arrive_after_auth_in_order() {
         connections[0],
         [
             r#"{"token":"<redacted>","type":"auth"}"#,
-            r#"{"n":0,"type":"queued"}"#,
-            r#"{"n":1,"type":"queued"}"#,
-            r#"{"n":2,"type":"queued"}"#,
+            r#"{"n":0,"type":"echo"}"#,
+            r#"{"n":1,"type":"echo"}"#,
+            r#"{"n":2,"type":"echo"}"#,
         ]
     );
     ws.close();

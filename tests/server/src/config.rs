@@ -20,6 +20,8 @@ pub struct ServerConfig {
     pub auth_deadline: Duration,
     /// Checked limits of the WebSocket endpoint.
     pub limits: Limits,
+    /// Keep every log line in memory too, so tests can check what the log holds.
+    pub capture_log: bool,
     /// Enables `/test/*` fault controls. Off unless asked for.
     pub test_controls: bool,
     /// Serves this directory at `/` (the built demo).
@@ -39,6 +41,7 @@ impl Default for ServerConfig {
             token_lifetime_secs: 60,
             auth_deadline: Duration::from_secs(5),
             limits: Limits::default(),
+            capture_log: false,
             test_controls: false,
             static_dir: None,
         }

@@ -12,7 +12,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::state::{AppState, Outgoing};
+use crate::state::{AppState, Faults, Outgoing};
 
 /// The `/test` routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -22,6 +22,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/test/close", post(close_sockets))
         .route("/test/send", post(send_raw))
         .route("/test/wait", get(wait_for_frames))
+        .route("/test/refuse-upgrades", post(refuse_upgrades))
+        .route("/test/restart", post(restart))
 }
 
 #[derive(Deserialize)]
@@ -53,31 +55,47 @@ async fn audit(State(state): State<Arc<AppState>>, Query(query): Query<UserQuery
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct FaultRequest {
     user: String,
-    #[serde(default)]
-    reject_auth: u32,
-    #[serde(default)]
-    drop_auth: u32,
-    #[serde(default)]
-    silent: bool,
-    #[serde(default)]
-    token_status: u16,
-    #[serde(default)]
-    token_failures: u32,
+    #[serde(flatten)]
+    faults: Faults,
+    /// Whatever `Faults` did not claim: serde's `deny_unknown_fields` does not work through
+    /// `flatten`, and a misspelt fault must not be silently ignored.
+    #[serde(flatten)]
+    unknown: std::collections::HashMap<String, Value>,
 }
 
-/// Sets the faults for one user's next authentications.
+/// Sets the faults for one user's next token requests and authentications (replacing any before).
 async fn set_faults(State(state): State<Arc<AppState>>, Json(request): Json<FaultRequest>) -> StatusCode {
-    let faults = crate::state::Faults {
-        reject_auth: request.reject_auth,
-        drop_auth: request.drop_auth,
-        silent: request.silent,
-        token_status: request.token_status,
-        token_failures: request.token_failures,
-    };
-    state.shared().faults.insert(request.user, faults);
+    if !request.unknown.is_empty() {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    state.shared().faults.insert(request.user, request.faults);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct CountRequest {
+    count: u32,
+}
+
+/// Refuses the next `count` upgrades with 503, as an overloaded or restarting server would.
+async fn refuse_upgrades(
+    State(state): State<Arc<AppState>>,
+    Json(request): Json<CountRequest>,
+) -> StatusCode {
+    state.shared().refuse_upgrades = request.count;
+    StatusCode::NO_CONTENT
+}
+
+/// Restarts the listener: every socket is closed with 1012 (service restart), the port is bound
+/// again, and what sessions, rooms and audit the server had are kept, like a redeploy behind a
+/// sticky session store.
+async fn restart(State(state): State<Arc<AppState>>) -> StatusCode {
+    for connection in state.shared().connections.values() {
+        let _ = connection.tx.send(Outgoing::Close(1012, "service restart".into()));
+    }
+    state.restart.notify_one();
     StatusCode::NO_CONTENT
 }
 

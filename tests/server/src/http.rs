@@ -12,10 +12,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{
-    log,
-    state::{AppState, Outgoing},
-};
+use crate::state::{AppState, Outgoing};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sid";
@@ -34,7 +31,7 @@ pub async fn login(State(state): State<Arc<AppState>>, Json(login): Json<Login>)
     }
     let session = uuid::Uuid::new_v4().to_string();
     state.shared().sessions.insert(session.clone(), login.username.clone());
-    log(&format!("login user={}", login.username));
+    state.log(&format!("login user={}", login.username));
     let cookie = format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/");
     ([(header::SET_COOKIE, cookie)], Json(json!({"userId": login.username}))).into_response()
 }
@@ -66,7 +63,7 @@ pub async fn ws_token(State(state): State<Arc<AppState>>, headers: HeaderMap) ->
     }
     let token = state.tokens.issue(&user);
     state.shared().issued_tokens.push(token.clone());
-    log(&format!("issued ws token user={user}"));
+    state.log(&format!("issued ws token user={user}"));
     let no_store = [(header::CACHE_CONTROL, "no-store")];
     (no_store, Json(json!({"wsToken": token, "expiresIn": state.tokens.lifetime_secs()}))).into_response()
 }

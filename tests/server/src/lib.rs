@@ -23,12 +23,6 @@ use tower_http::services::ServeDir;
 pub use config::ServerConfig;
 use state::AppState;
 
-/// The server log: one line on stderr. Callers pass only what is safe to keep (user names,
-/// codes, ids): never a token, a cookie or a password.
-pub fn log(line: &str) {
-    eprintln!("[secure-ws-test-server] {line}");
-}
-
 /// Builds the application for `state`.
 pub fn app(state: Arc<AppState>) -> Router {
     let mut router = Router::new()
@@ -45,14 +39,32 @@ pub fn app(state: Arc<AppState>) -> Router {
     router.layer(middleware::from_fn_with_state(state.clone(), http::audit_and_cors)).with_state(state)
 }
 
-/// Binds 127.0.0.1 and serves until the process ends. Returns the bound address first through
-/// `on_bound`, so a caller that asked for port 0 learns the real one.
-pub async fn serve(mut config: ServerConfig, on_bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
-    let addr = listener.local_addr()?;
-    // The server's own origin is always allowed: the demo it serves fetches tokens from it.
-    config.allowed_origins.push(format!("http://{addr}"));
+/// Binds 127.0.0.1 and serves until the process ends. Reports the bound address through
+/// `on_bound` first, so a caller that asked for port 0 learns the real one.
+pub async fn serve(config: ServerConfig, on_bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    serve_state(Arc::new(AppState::new(config)), on_bound).await
+}
+
+/// [`serve`] with a state the caller keeps a handle to (tests read its log and audit).
+pub async fn serve_state(state: Arc<AppState>, on_bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let mut listener = Some(tokio::net::TcpListener::bind(("127.0.0.1", state.config.port)).await?);
+    let addr =
+        listener.as_ref().map(|l| l.local_addr()).transpose()?.unwrap_or_else(|| ([127, 0, 0, 1], 0).into());
+    state.set_self_origin(format!("http://{addr}"));
     on_bound(addr);
-    let state = Arc::new(AppState::new(config));
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).await
+    loop {
+        // After `/test/restart` the same port is bound again, as a restarted server would be.
+        let listener = match listener.take() {
+            Some(listener) => listener,
+            None => tokio::net::TcpListener::bind(addr).await?,
+        };
+        let restart = {
+            let state = state.clone();
+            async move { state.restart.notified().await }
+        };
+        axum::serve(listener, app(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(restart)
+            .await?;
+        state.log("listener restarted");
+    }
 }

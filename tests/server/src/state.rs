@@ -5,7 +5,7 @@ use std::{
     collections::HashMap,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Mutex, MutexGuard,
+        Mutex, MutexGuard, OnceLock,
     },
 };
 
@@ -28,6 +28,8 @@ pub struct Connection {
     pub tx: mpsc::UnboundedSender<Outgoing>,
     /// The authenticated user, once there is one.
     pub user: Option<String>,
+    /// The peer's address, for the per-IP cap.
+    pub ip: std::net::IpAddr,
 }
 
 /// What one connection received, kept after it closes so tests can inspect it.
@@ -41,7 +43,8 @@ pub struct History {
 
 /// Fault injections for one user, set through `/test/faults`. Keyed by user so that tests
 /// running side by side cannot consume each other's faults.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct Faults {
     /// Answer the next N `auth` frames with a rejection.
     pub reject_auth: u32,
@@ -49,6 +52,10 @@ pub struct Faults {
     pub drop_auth: u32,
     /// Send nothing at all on this user's connections (half-open: TCP up, no answers).
     pub silent: bool,
+    /// Delay the next N `auth_response`s by `delay_auth_ms`.
+    pub delay_auth: u32,
+    /// How long a delayed `auth_response` waits.
+    pub delay_auth_ms: u64,
     /// Answer the next `token_failures` token requests with this status instead of a token.
     pub token_status: u16,
     /// How many token requests still get `token_status`.
@@ -70,6 +77,10 @@ pub struct Shared {
     pub history: HashMap<u64, History>,
     /// user → fault injections.
     pub faults: HashMap<String, Faults>,
+    /// Refuse this many more upgrades with 503 (a fault control; upgrades carry no user yet).
+    pub refuse_upgrades: u32,
+    /// The chat rooms.
+    pub rooms: crate::chat::Rooms,
 }
 
 /// Application state.
@@ -82,6 +93,12 @@ pub struct AppState {
     next_connection: AtomicU64,
     /// Woken whenever a frame is recorded, for `/test/wait`.
     pub frame_recorded: Notify,
+    /// Signalled by `/test/restart`: the listener closes and binds again.
+    pub restart: Notify,
+    /// `http://127.0.0.1:PORT` once bound: the server's own pages may always use the API.
+    self_origin: OnceLock<String>,
+    /// Every log line, when the configuration asks to keep them (tests read them back).
+    log_lines: Mutex<Vec<String>>,
 }
 
 impl AppState {
@@ -94,6 +111,9 @@ impl AppState {
             shared: Mutex::new(Shared::default()),
             next_connection: AtomicU64::new(1),
             frame_recorded: Notify::new(),
+            restart: Notify::new(),
+            self_origin: OnceLock::new(),
+            log_lines: Mutex::new(Vec::new()),
         }
     }
 
@@ -108,8 +128,37 @@ impl AppState {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Whether `origin` may fetch tokens and open sockets.
+    /// Whether `origin` may fetch tokens and open sockets: exactly one of the configured origins,
+    /// or the server's own.
     pub fn origin_allowed(&self, origin: &str) -> bool {
-        self.config.allowed_origins.iter().any(|allowed| allowed == origin)
+        self.self_origin.get().is_some_and(|own| own == origin)
+            || self.config.allowed_origins.iter().any(|allowed| allowed == origin)
+    }
+
+    /// Records the origin the server itself is reachable at, once bound.
+    pub fn set_self_origin(&self, origin: String) {
+        let _ = self.self_origin.set(origin);
+    }
+
+    /// Consumes one "refuse the next upgrade" fault, if any is set.
+    pub fn take_refused_upgrade(&self) -> bool {
+        let mut shared = self.shared();
+        let refuse = shared.refuse_upgrades > 0;
+        shared.refuse_upgrades = shared.refuse_upgrades.saturating_sub(1);
+        refuse
+    }
+
+    /// The server log: one line on stderr (and kept, when `capture_log` is set). Callers pass
+    /// only what is safe to keep: user names, codes, ids. Never a token, cookie or password.
+    pub fn log(&self, line: &str) {
+        eprintln!("[secure-ws-test-server] {line}");
+        if self.config.capture_log {
+            self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).push(line.to_owned());
+        }
+    }
+
+    /// The kept log lines.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }

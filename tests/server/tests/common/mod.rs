@@ -5,7 +5,9 @@
 use std::{net::SocketAddr, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};
-use secure_ws_test_server::{serve, ServerConfig};
+use std::sync::Arc;
+
+use secure_ws_test_server::{serve_state, state::AppState, ServerConfig};
 use serde_json::{json, Value};
 use tokio_tungstenite::{
     tungstenite::{client::IntoClientRequest, protocol::frame::coding::CloseCode, Message},
@@ -20,6 +22,7 @@ pub type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 pub struct TestServer {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
+    pub state: Arc<AppState>,
 }
 
 impl TestServer {
@@ -28,15 +31,24 @@ impl TestServer {
     }
 
     pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Self {
-        let mut config =
-            ServerConfig { allowed_origins: vec![ORIGIN.into()], test_controls: true, ..Default::default() };
+        let mut config = ServerConfig {
+            allowed_origins: vec![ORIGIN.into()],
+            test_controls: true,
+            capture_log: true,
+            ..Default::default()
+        };
         adjust(&mut config);
+        let state = Arc::new(AppState::new(config));
         let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(serve(config, move |addr| {
+        tokio::spawn(serve_state(state.clone(), move |addr| {
             let _ = tx.send(addr);
         }));
         let addr = rx.await.expect("server bound");
-        Self { addr, http: reqwest::Client::new() }
+        Self { addr, http: reqwest::Client::new(), state }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http.post(self.url(path)).json(&body).send().await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
