@@ -6,7 +6,8 @@ export GECKODRIVER="${GECKODRIVER:-$HOME/.cargo/bin/geckodriver}"
 # The test server for the browser tests, and the page wasm-bindgen-test serves them from.
 export TEST_SERVER_PORT="${TEST_SERVER_PORT:-47411}"
 export TEST_PAGE_PORT="${TEST_PAGE_PORT:-47412}"
-export SECURE_WS_TEST_SERVER="127.0.0.1:$TEST_SERVER_PORT"
+export TLS_TEST_SERVER_PORT="${TLS_TEST_SERVER_PORT:-47413}"
+export SECURE_WS_TEST_SERVER_ORIGIN="http://127.0.0.1:$TEST_SERVER_PORT"
 export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$TEST_PAGE_PORT"
 # Firefox delays each reconnect to a host after an abnormal close by 200 ms or more
 # (network.websocket.delay-failed-reconnects), so its 200-cycle leak test takes about a minute;

@@ -12,7 +12,7 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 step "format and lints (native and wasm32)"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p secure-ws --lib --test browser -q -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p secure-ws --lib --test browser --test browser_tls -q -- -D warnings
 
 step "native tests: session core and test server"
 cargo test --workspace
@@ -39,6 +39,19 @@ for browser in chrome firefox; do
   # The server log is a place a token must never reach: fail if any JWT shows up in it.
   if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; exit 1; fi
 done
+
+# Over TLS: the server generates a self-signed certificate; webdriver.json tells both browsers to
+# accept it. The token comes through getToken (an http test page and an https API are cross-site
+# for the SameSite=Strict session cookie; the Secure cookie is proven by the server's TLS test).
+export SECURE_WS_TLS_TEST_SERVER_ORIGIN="https://127.0.0.1:$TLS_TEST_SERVER_PORT"
+log=target/test-server-tls.log
+start_server "$log" --port "$TLS_TEST_SERVER_PORT" --test-controls --tls
+step "browser test over wss:// in headless chrome"
+env -u GECKODRIVER wasm-pack test --headless --chrome -- --test browser_tls
+step "browser test over wss:// in headless firefox"
+env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --test browser_tls
+stop_server
+if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; exit 1; fi
 unset USERS ALLOWED_ORIGINS
 
 step "demo end-to-end (release build, Chromium)"

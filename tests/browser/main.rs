@@ -26,6 +26,12 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The test server, from `scripts/test.sh` (`scripts/env.sh` has the default).
+pub const SERVER_ORIGIN: &str = match option_env!("SECURE_WS_TEST_SERVER_ORIGIN") {
+    Some(origin) => origin,
+    None => "http://127.0.0.1:47411",
+};
+
 /// Generous for a loaded CI machine; a healthy run takes a few milliseconds.
 const WITHIN_MS: f64 = 5000.0;
 

@@ -9,18 +9,14 @@ use wasm_bindgen::{prelude::*, JsCast};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, Response};
 
-/// The test server, fixed at compile time by `scripts/test.sh` (TOOLCHAIN: `option_env!`).
-pub const SERVER: &str = match option_env!("SECURE_WS_TEST_SERVER") {
-    Some(addr) => addr,
-    None => "127.0.0.1:47411",
-};
-
+/// The test server's origin (`http://…` or `https://…`), set by each test target from the
+/// environment at compile time (TOOLCHAIN: `option_env!`).
 pub fn http(path: &str) -> String {
-    format!("http://{SERVER}{path}")
+    format!("{}{path}", crate::SERVER_ORIGIN)
 }
 
 pub fn ws_url() -> String {
-    format!("ws://{SERVER}/ws")
+    format!("{}/ws", crate::SERVER_ORIGIN.replacen("http", "ws", 1))
 }
 
 /// A request to the test server with the page's cookies, as the SDK's own fetch sends them.

@@ -26,6 +26,9 @@ pub struct ServerConfig {
     pub test_controls: bool,
     /// Serves this directory at `/` (the built demo).
     pub static_dir: Option<PathBuf>,
+    /// Serve https/wss (`--tls`), with a certificate generated at start or read from files
+    /// (`--tls-cert FILE --tls-key FILE`).
+    pub tls: Option<Tls>,
 }
 
 impl Default for ServerConfig {
@@ -44,8 +47,17 @@ impl Default for ServerConfig {
             capture_log: false,
             test_controls: false,
             static_dir: None,
+            tls: None,
         }
     }
+}
+
+/// Where the TLS certificate comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    /// PEM certificate chain and private key; `None` generates a self-signed certificate for
+    /// 127.0.0.1 and localhost at start.
+    pub files: Option<(PathBuf, PathBuf)>,
 }
 
 /// Limits of the WebSocket endpoint, each settable from the environment.
@@ -105,7 +117,25 @@ impl ServerConfig {
                 "--static" => {
                     config.static_dir = Some(args.next().ok_or("--static needs a directory")?.into())
                 }
+                "--tls" => {
+                    config.tls.get_or_insert_with(Tls::default);
+                }
+                "--tls-cert" | "--tls-key" => {
+                    let path: PathBuf = args.next().ok_or(format!("{arg} needs a file"))?.into();
+                    let tls = config.tls.get_or_insert_with(Tls::default);
+                    let (cert, key) = tls.files.get_or_insert_with(Default::default);
+                    if arg == "--tls-cert" {
+                        *cert = path;
+                    } else {
+                        *key = path;
+                    }
+                }
                 other => return Err(format!("unknown argument '{other}'")),
+            }
+        }
+        if let Some((cert, key)) = config.tls.as_ref().and_then(|t| t.files.as_ref()) {
+            if cert.as_os_str().is_empty() || key.as_os_str().is_empty() {
+                return Err("--tls-cert and --tls-key go together".into());
             }
         }
         if let Some(secret) = env("JWT_SECRET") {

@@ -24,6 +24,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/test/wait", get(wait_for_frames))
         .route("/test/refuse-upgrades", post(refuse_upgrades))
         .route("/test/restart", post(restart))
+        .route("/test/token", post(mint_token))
 }
 
 #[derive(Deserialize)]
@@ -171,4 +172,17 @@ async fn wait_for_frames(
             return (StatusCode::REQUEST_TIMEOUT, Json(json!({ "seen": seen })));
         }
     }
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    user: String,
+}
+
+/// Mints a token for `user` without a login, for tests where the browser cannot carry the session
+/// cookie (an http test page calling an https API is cross-site for `SameSite=Strict`).
+async fn mint_token(State(state): State<Arc<AppState>>, Json(request): Json<TokenRequest>) -> Json<Value> {
+    let token = state.tokens.issue(&request.user);
+    state.shared().issued_tokens.push(token.clone());
+    Json(json!({ "wsToken": token, "expiresIn": state.tokens.lifetime_secs() }))
 }

@@ -32,7 +32,7 @@ pub async fn login(State(state): State<Arc<AppState>>, Json(login): Json<Login>)
     let session = uuid::Uuid::new_v4().to_string();
     state.shared().sessions.insert(session.clone(), login.username.clone());
     state.log(&format!("login user={}", login.username));
-    let cookie = format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/");
+    let cookie = session_cookie(&session, state.config.tls.is_some());
     ([(header::SET_COOKIE, cookie)], Json(json!({"userId": login.username}))).into_response()
 }
 
@@ -111,4 +111,11 @@ fn injected_token_failure(state: &AppState, user: &str) -> Option<StatusCode> {
     let faults = shared.faults.get_mut(user).filter(|f| f.token_failures > 0)?;
     faults.token_failures -= 1;
     StatusCode::from_u16(faults.token_status).ok()
+}
+
+/// The session cookie: never readable by scripts, never sent cross-site, and over TLS never sent
+/// over plain http.
+pub fn session_cookie(session: &str, tls: bool) -> String {
+    let secure = if tls { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/{secure}")
 }

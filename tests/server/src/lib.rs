@@ -8,6 +8,7 @@ pub mod controls;
 pub mod http;
 pub mod rate_limit;
 pub mod state;
+pub mod tls;
 pub mod tokens;
 pub mod ws;
 
@@ -47,11 +48,19 @@ pub async fn serve(config: ServerConfig, on_bound: impl FnOnce(SocketAddr)) -> s
 
 /// [`serve`] with a state the caller keeps a handle to (tests read its log and audit).
 pub async fn serve_state(state: Arc<AppState>, on_bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
-    let mut listener = Some(tokio::net::TcpListener::bind(("127.0.0.1", state.config.port)).await?);
-    let addr =
-        listener.as_ref().map(|l| l.local_addr()).transpose()?.unwrap_or_else(|| ([127, 0, 0, 1], 0).into());
+    let listener = std::net::TcpListener::bind(("127.0.0.1", state.config.port))?;
+    let addr = listener.local_addr()?;
+    if let Some(tls) = &state.config.tls {
+        let certificate = tls::certificate(tls)?;
+        state.set_certificate_pem(certificate.cert_pem.clone());
+        state.set_self_origin(format!("https://{addr}"));
+        on_bound(addr);
+        return tls::serve(state, listener, &certificate).await;
+    }
     state.set_self_origin(format!("http://{addr}"));
     on_bound(addr);
+    listener.set_nonblocking(true)?;
+    let mut listener = Some(tokio::net::TcpListener::from_std(listener)?);
     loop {
         // After `/test/restart` the same port is bound again, as a restarted server would be.
         let listener = match listener.take() {

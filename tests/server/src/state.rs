@@ -99,6 +99,8 @@ pub struct AppState {
     self_origin: OnceLock<String>,
     /// Every log line, when the configuration asks to keep them (tests read them back).
     log_lines: Mutex<Vec<String>>,
+    /// The TLS certificate served, as PEM (tests trust it).
+    certificate_pem: OnceLock<String>,
 }
 
 impl AppState {
@@ -114,6 +116,7 @@ impl AppState {
             restart: Notify::new(),
             self_origin: OnceLock::new(),
             log_lines: Mutex::new(Vec::new()),
+            certificate_pem: OnceLock::new(),
         }
     }
 
@@ -138,6 +141,16 @@ impl AppState {
     /// Records the origin the server itself is reachable at, once bound.
     pub fn set_self_origin(&self, origin: String) {
         let _ = self.self_origin.set(origin);
+    }
+
+    /// Records the TLS certificate being served.
+    pub fn set_certificate_pem(&self, pem: String) {
+        let _ = self.certificate_pem.set(pem);
+    }
+
+    /// The TLS certificate being served, if any.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.certificate_pem.get().map(String::as_str)
     }
 
     /// Consumes one "refuse the next upgrade" fault, if any is set.

@@ -31,6 +31,9 @@ impl TestServer {
     }
 
     pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Self {
+        // reqwest is built without a default crypto provider (ring instead of aws-lc-rs, which
+        // needs cmake); every client, even a plain-http one, wants one installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut config = ServerConfig {
             allowed_origins: vec![ORIGIN.into()],
             test_controls: true,
