@@ -62,17 +62,20 @@ pub async fn ws_token(State(state): State<Arc<AppState>>, headers: HeaderMap) ->
         return (status, Json(json!({"error": "injected_failure"}))).into_response();
     }
     let token = state.tokens.issue(&user);
-    state.shared().issued_tokens.push(token.clone());
+    if state.config.test_controls {
+        state.shared().issued_tokens.push(token.clone());
+    }
     state.log(&format!("issued ws token user={user}"));
     let no_store = [(header::CACHE_CONTROL, "no-store")];
     (no_store, Json(json!({"wsToken": token, "expiresIn": state.tokens.lifetime_secs()}))).into_response()
 }
 
-/// Records every request URI (the no-token-in-URL audit), and answers CORS for allowed origins
+/// Records every request URI (the no-token-in-URL audit, with `--test-controls`), and answers CORS for allowed origins
 /// only: the exact origin echoed with credentials, never a wildcard.
 pub async fn audit_and_cors(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let uri = request.uri().to_string();
-    state.shared().seen_uris.push(uri);
+    if state.config.test_controls {
+        state.shared().seen_uris.push(request.uri().to_string());
+    }
     let allowed = origin(request.headers()).filter(|o| state.origin_allowed(o)).map(str::to_owned);
     let mut response = if request.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
