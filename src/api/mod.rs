@@ -157,6 +157,13 @@ impl SecureWebSocket {
         self.driver.queued_count()
     }
 
+    /// Milliseconds until the next re-authentication on the live connection, or `null` when none
+    /// is scheduled. For diagnostics: the timing, never the token.
+    #[wasm_bindgen(getter, js_name = nextReauthInMs)]
+    pub fn next_reauth_in_ms(&self) -> Option<f64> {
+        self.driver.next_reauth_in_ms().map(|ms| ms as f64)
+    }
+
     /// Called with `{ userId }` on every successful authentication.
     #[wasm_bindgen(getter = onAuthenticated, skip_typescript)]
     pub fn on_authenticated(&self) -> JsValue {

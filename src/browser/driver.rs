@@ -65,6 +65,11 @@ impl Driver {
         self.core.borrow().state()
     }
 
+    /// Milliseconds until the next re-authentication, if one is scheduled.
+    pub(crate) fn next_reauth_in_ms(&self) -> Option<Millis> {
+        self.core.borrow().next_reauth_at().map(|at| at.saturating_sub(now()))
+    }
+
     /// Messages waiting for authentication.
     pub(crate) fn queued_count(&self) -> usize {
         self.core.borrow().queued_count()

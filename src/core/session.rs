@@ -207,6 +207,15 @@ impl<M> SessionCore<M> {
         self.queue.len()
     }
 
+    /// When the next re-authentication starts, if one is scheduled (authenticated, and re-auth
+    /// not disabled). For diagnostics panels: the time, never the token.
+    pub fn next_reauth_at(&self) -> Option<Millis> {
+        match &self.phase {
+            Phase::Authenticated(live) => live.reauth_at,
+            _ => None,
+        }
+    }
+
     /// The next thing the driver must do, oldest first.
     pub fn poll_action(&mut self) -> Option<Action<M>> {
         self.actions.pop_front()

@@ -347,6 +347,18 @@ fn periodic_reauth_sends_a_fresh_token_on_the_live_connection() {
 }
 
 #[test]
+fn the_next_reauth_time_is_reported_only_while_authenticated() {
+    let config = Config { reauth_interval_ms: 60_000, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.drain();
+    assert_eq!(h.core.next_reauth_at(), None);
+    h.authenticate();
+    assert_eq!(h.core.next_reauth_at(), Some(60_000));
+    h.core.handle_close(h.now, 1006, String::new());
+    assert_eq!(h.core.next_reauth_at(), None);
+}
+
+#[test]
 fn reauth_happens_before_the_token_expires() {
     let config = Config { reauth_interval_ms: 0, ..no_jitter() };
     let mut h = Harness::new(config);
