@@ -58,6 +58,8 @@ step "demo end-to-end (release build, Chromium)"
 bash scripts/build.sh
 step "TypeScript: the package's typings, as the demo and src/typecheck.ts use them"
 (cd www && npx --yes tsc -p .)
+step "the package as users get it: npm pack, a fresh Vite + React + TS app, a plain page"
+node --test tests/package/
 (cd www && npx --yes vite build --logLevel warn)
 log=target/test-server-demo.log
 start_server "$log" --port 0 --test-controls --static www/dist
