@@ -1,22 +1,19 @@
-import { useEffect, useState } from 'react';
-import { SecureWebSocket, type ConnectionState, type SecureWebSocketMessage } from 'secure-ws';
-
-// The demo is served by the test server, so the API and the socket share the page's origin.
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-
-async function login(username: string, password: string): Promise<void> {
-  const response = await fetch('/api/login', {
-    method: 'POST',
-    credentials: 'include',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (!response.ok) throw new Error('wrong user name or password');
-}
+import { useState } from 'react';
+import { Chat } from './Chat';
+import { login, logout } from './server';
 
 export function App() {
   const [user, setUser] = useState<string | null>(null);
-  return user ? <Chat user={user} /> : <Login onLogin={setUser} />;
+  if (!user) return <Login onLogin={setUser} />;
+  return (
+    <Chat
+      user={user}
+      onLogout={async () => {
+        await logout();
+        setUser(null);
+      }}
+    />
+  );
 }
 
 function Login({ onLogin }: { onLogin: (user: string) => void }) {
@@ -33,59 +30,17 @@ function Login({ onLogin }: { onLogin: (user: string) => void }) {
     }
   };
   return (
-    <form className="card" onSubmit={submit}>
-      <h1>secure-ws demo</h1>
+    <form className="card login" onSubmit={submit}>
+      <h1>secure-ws chat</h1>
+      <p className="hint">Users: alice / alice-pass, bob / bob-pass. Open a second window as the other one.</p>
       <label>
-        User <input name="username" defaultValue="alice" />
+        User <input name="username" defaultValue="alice" autoComplete="username" />
       </label>
       <label>
-        Password <input name="password" type="password" defaultValue="alice-pass" />
+        Password <input name="password" type="password" defaultValue="alice-pass" autoComplete="current-password" />
       </label>
       <button type="submit">Log in</button>
       {error && <p className="error">{error}</p>}
     </form>
-  );
-}
-
-function Chat({ user }: { user: string }) {
-  const [socket, setSocket] = useState<SecureWebSocket | null>(null);
-  const [state, setState] = useState<ConnectionState>('connecting');
-  const [messages, setMessages] = useState<SecureWebSocketMessage[]>([]);
-  const [draft, setDraft] = useState('');
-
-  useEffect(() => {
-    const ws = new SecureWebSocket(wsUrl, { tokenUrl: '/api/ws-token' });
-    setSocket(ws);
-    setState(ws.state);
-    const offState = ws.on('state', setState);
-    const offMessage = ws.on('message', (m) => setMessages((all) => [...all, m]));
-    return () => {
-      offState();
-      offMessage();
-      ws.close();
-    };
-  }, []);
-
-  const send = (event: React.FormEvent) => {
-    event.preventDefault();
-    socket?.send({ type: 'echo', from: user, text: draft });
-    setDraft('');
-  };
-
-  return (
-    <div className="card">
-      <h1>
-        {user} · <span data-testid="state" className={`state ${state}`}>{state}</span>
-      </h1>
-      <form onSubmit={send}>
-        <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Say something" />
-        <button type="submit">Send</button>
-      </form>
-      <ul data-testid="messages">
-        {messages.map((m, i) => (
-          <li key={i}>{String(m.text ?? JSON.stringify(m))}</li>
-        ))}
-      </ul>
-    </div>
   );
 }

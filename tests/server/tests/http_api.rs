@@ -73,3 +73,18 @@ async fn cors_echoes_only_allowed_origins_with_credentials() {
     let foreign = preflight("http://evil.test").await.unwrap();
     assert!(foreign.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn served_pages_carry_a_strict_content_security_policy() {
+    let dir = std::env::temp_dir().join(format!("secure-ws-static-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+    let server = TestServer::start_with(|c| c.static_dir = Some(dir.clone())).await;
+    let response = server.http.get(server.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    std::fs::remove_dir_all(dir).unwrap();
+}
