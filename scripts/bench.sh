@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# `npm run bench`: measurements, never assertions. Results go to bench/results/.
+# `npm run bench`: measurements, never assertions. Results go to bench/results/ (latest.json,
+# server-load.json) and a markdown table to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+source scripts/env.sh
+bash scripts/build.sh
 echo "=== server: 10,000 concurrent authenticated connections"
 bash scripts/bench-server.sh
+echo "=== browser: the SDK against the raw WebSocket, in headless Chromium"
+node bench/run.mjs

@@ -28,7 +28,7 @@ before(async () => {
   // The plain page sits beside the app's build, with the web build copied next to it.
   const plain = join(app, 'dist-plain');
   cpSync(join(app, 'node_modules/secure-ws/pkg/web'), plain, { recursive: true });
-  cpSync(join(repo, 'tests/package/plain/index.html'), join(plain, 'index.html'));
+  cpSync(join(repo, 'tests/package/plain'), plain, { recursive: true });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: flags });
 });
 

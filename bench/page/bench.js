@@ -1,0 +1,194 @@
+// The benchmark scenarios, run inside Chromium. Each SDK figure has a raw-WebSocket twin doing the
+// same work (JSON.stringify / JSON.parse, the same server, the same authentication) in the same run.
+import init, { SecureWebSocket } from './secure_ws.js';
+
+const wasm = await init();
+const wsUrl = `ws://${location.host}/ws`;
+const now = () => performance.now();
+const MESSAGE = { type: 'echo', seq: 0, room: 'general', content: 'x'.repeat(48), sentAt: 0 }; // ~100 bytes as JSON
+
+async function post(path, body) {
+  return fetch(path, {
+    method: 'POST',
+    credentials: 'include',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+async function token() {
+  return (await (await post('/api/ws-token')).json()).wsToken;
+}
+
+/** A raw browser WebSocket, authenticated the same way the SDK does it. */
+async function rawSocket() {
+  const wsToken = await token();
+  const ws = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  ws.send(JSON.stringify({ type: 'auth', token: wsToken }));
+  await new Promise((resolve) => (ws.onmessage = resolve));
+  return ws;
+}
+
+async function sdkSocket(extra = {}) {
+  const ws = new SecureWebSocket(wsUrl, { tokenUrl: '/api/ws-token', ...extra });
+  await ws.ready();
+  return ws;
+}
+
+/** `count` echo round trips with `window` in flight; returns messages per second. */
+function throughputLoop(send, onReply, count, window) {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let received = 0;
+    const started = now();
+    onReply(() => {
+      received += 1;
+      if (received === count) resolve((count / (now() - started)) * 1000);
+      else if (sent < count) send(++sent);
+    });
+    while (sent < Math.min(window, count)) send(++sent);
+  });
+}
+
+export async function throughput(kind, count = 20_000, window = 100) {
+  const message = { ...MESSAGE };
+  if (kind === 'raw') {
+    const ws = await rawSocket();
+    const rate = await throughputLoop(
+      (seq) => ws.send(JSON.stringify({ ...message, seq })),
+      (reply) => (ws.onmessage = (event) => (JSON.parse(event.data), reply())),
+      count,
+      window,
+    );
+    ws.close();
+    return rate;
+  }
+  const ws = await sdkSocket();
+  let handler;
+  ws.on('message', () => handler());
+  const rate = await throughputLoop((seq) => ws.send({ ...message, seq }), (reply) => (handler = reply), count, window);
+  ws.close();
+  ws.free();
+  return rate;
+}
+
+/** Round trips at a fixed `perSecond` for `count` messages; returns sorted latencies in ms. */
+export async function latency(kind, count = 2_000, perSecond = 1_000) {
+  const samples = [];
+  const pending = new Map();
+  const onReply = (message) => {
+    const started = pending.get(message.seq);
+    pending.delete(message.seq);
+    samples.push(now() - started);
+  };
+  let send;
+  let done;
+  if (kind === 'raw') {
+    const ws = await rawSocket();
+    ws.onmessage = (event) => onReply(JSON.parse(event.data));
+    send = (m) => ws.send(JSON.stringify(m));
+    done = () => ws.close();
+  } else {
+    const ws = await sdkSocket();
+    ws.on('message', onReply);
+    send = (m) => ws.send(m);
+    done = () => (ws.close(), ws.free());
+  }
+  const interval = 1000 / perSecond;
+  const start = now();
+  for (let seq = 0; seq < count; seq++) {
+    // Paced against the clock, not against replies: a fixed offered load.
+    const due = start + seq * interval;
+    while (now() < due) await new Promise((r) => setTimeout(r, 0));
+    pending.set(seq, now());
+    send({ ...MESSAGE, seq });
+  }
+  while (samples.length < count) await new Promise((r) => setTimeout(r, 5));
+  done();
+  return samples.sort((a, b) => a - b);
+}
+
+/** Construction to authenticated (SDK), with the raw parts that bound it measured alongside. */
+export async function ready() {
+  let started = now();
+  const ws = await sdkSocket();
+  const readyMs = now() - started;
+  ws.close();
+  ws.free();
+  started = now();
+  await token();
+  const tokenFetchMs = now() - started;
+  started = now();
+  const raw = new WebSocket(wsUrl);
+  await new Promise((resolve) => (raw.onopen = resolve));
+  const rawOpenMs = now() - started;
+  raw.send(JSON.stringify({ type: 'auth', token: await token() }));
+  started = now();
+  await new Promise((resolve) => (raw.onmessage = resolve));
+  raw.send(JSON.stringify({ type: 'echo' }));
+  await new Promise((resolve) => (raw.onmessage = resolve));
+  const rttMs = now() - started - 0; // one echo round trip after auth
+  raw.close();
+  return { readyMs, tokenFetchMs, rawOpenMs, rttMs };
+}
+
+/** From the server killing the socket to authenticated again, with zero base delay. */
+export async function reconnect() {
+  const ws = await sdkSocket({ reconnect: { baseDelayMs: 0, maxDelayMs: 0, jitter: false } });
+  const again = new Promise((resolve) => ws.on('authenticated', resolve));
+  const started = now();
+  await post('/test/close', { user: 'bench', code: 1012 });
+  await again;
+  const ms = now() - started;
+  ws.close();
+  ws.free();
+  return ms;
+}
+
+function memory() {
+  globalThis.gc?.();
+  return { heap: performance.memory?.usedJSHeapSize ?? 0, wasm: wasm.memory.buffer.byteLength };
+}
+
+/** JS heap and wasm memory growth per connect/close cycle. */
+export async function cycles(count = 1_000) {
+  // One warm-up cycle: the first allocates the SDK's lasting structures.
+  const warm = await sdkSocket();
+  warm.close();
+  warm.free();
+  const before = memory();
+  for (let i = 0; i < count; i++) {
+    const ws = await sdkSocket({ reauthIntervalMs: 0 });
+    ws.close();
+    ws.free();
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  const after = memory();
+  return {
+    heapGrowthPerCycle: (after.heap - before.heap) / count,
+    wasmGrowthPerCycle: (after.wasm - before.wasm) / count,
+  };
+}
+
+/** Memory held by 10,000 queued ~100-byte messages (a socket that never authenticates). */
+export async function queued(count = 10_000) {
+  const before = memory();
+  const ws = new SecureWebSocket(wsUrl, { getToken: () => new Promise(() => {}), maxQueuedMessages: count });
+  for (let seq = 0; seq < count; seq++) ws.send({ ...MESSAGE, seq });
+  const during = memory();
+  const queuedCount = ws.queuedCount;
+  ws.close();
+  ws.free();
+  return { queuedCount, heapBytes: during.heap - before.heap, wasmBytes: during.wasm - before.wasm };
+}
+
+export async function login() {
+  await post('/api/login', { username: 'bench', password: 'bench-pass' });
+}
+
+Object.assign(globalThis, { bench: { login, throughput, latency, ready, reconnect, cycles, queued } });
+document.getElementById('status').textContent = 'ready';
