@@ -3,7 +3,7 @@
 // the median of several repetitions, with min and max. Writes bench/results/latest.json and prints
 // a markdown table. Measurements only: nothing here passes or fails on a number.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -80,7 +80,10 @@ const size = (path) => {
 };
 const wasmSize = size('pkg/secure_ws_bg.wasm');
 // The glue a bundler ships: the small entry module plus the generated bindings and the snippet.
-const glue = ['pkg/secure_ws.js', 'pkg/secure_ws_bg.js'].map(size);
+const snippets = readdirSync(join(repo, 'pkg/snippets'), { recursive: true })
+  .filter((f) => String(f).endsWith('.js'))
+  .map((f) => join('pkg/snippets', String(f)));
+const glue = ['pkg/secure_ws.js', 'pkg/secure_ws_bg.js', ...snippets].map(size);
 const glueSize = glue.reduce((a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip }));
 const ready = stats(readyRuns.map((r) => r.readyMs));
 const readyBound = stats(readyRuns.map((r) => r.rawOpenMs + r.tokenFetchMs + r.rttMs + 2));
