@@ -1,35 +1,9 @@
 // `node bench/profile.mjs`: a CPU profile of the SDK's throughput scenario (Chromium's sampling
 // profiler through the DevTools protocol), summarised as self time per function. This is what
 // the README's performance section cites for the throughput gap: a profile, not a guess.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { openBench } from './harness.mjs';
 
-const repo = resolve(import.meta.dirname, '..');
-const site = mkdtempSync(join(tmpdir(), 'secure-ws-profile-'));
-cpSync(join(repo, 'pkg/web'), site, { recursive: true });
-cpSync(join(repo, 'bench/page'), site, { recursive: true });
-const server = spawn(join(repo, 'target/release/secure-ws-test-server'), ['--port', '0', '--test-controls', '--static', site], {
-  env: { ...process.env, USERS: 'bench:bench-pass', RATE_LIMIT_PER_MINUTE: '100000000' },
-  stdio: ['ignore', 'pipe', 'ignore'],
-});
-const origin = await new Promise((done) =>
-  server.stdout.on('data', (chunk) => {
-    const match = /listening on (\S+)/.exec(String(chunk));
-    if (match) done(`http://${match[1]}`);
-  }),
-);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage();
-await page.goto(origin);
-await page.getByText('ready').waitFor();
-await page.evaluate(() => bench.login());
+const { page, stop } = await openBench();
 const kind = process.argv[2] ?? 'sdk';
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Profiler.enable');
@@ -37,8 +11,7 @@ await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
 await cdp.send('Profiler.start');
 await page.evaluate((k) => bench.throughput(k), kind);
 const { profile } = await cdp.send('Profiler.stop');
-await browser.close();
-server.kill();
+await stop();
 
 const self = new Map();
 const total = profile.samples.length;

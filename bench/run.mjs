@@ -2,49 +2,13 @@
 // same work in the same run, in headless Chromium against the release test server. Each figure is
 // the median of several repetitions, with min and max. Writes bench/results/latest.json and prints
 // a markdown table. Measurements only: nothing here passes or fails on a number.
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { openBench, repo } from './harness.mjs';
 
-const repo = resolve(import.meta.dirname, '..');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-
-// The page and the web build, served from one origin by the release server.
-const site = mkdtempSync(join(tmpdir(), 'secure-ws-bench-'));
-cpSync(join(repo, 'pkg/web'), site, { recursive: true });
-cpSync(join(repo, 'bench/page'), site, { recursive: true });
-
-const server = spawn(join(repo, 'target/release/secure-ws-test-server'), ['--port', '0', '--test-controls', '--static', site], {
-  env: {
-    ...process.env,
-    USERS: 'bench:bench-pass',
-    // Bench traffic is far above a chat client's: the limits must not be what is measured.
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    MAX_CONNECTIONS_PER_IP: '100000',
-    MAX_CONNECTIONS_PER_USER: '100000',
-  },
-  stdio: ['ignore', 'pipe', 'ignore'],
-});
-const origin = await new Promise((done) =>
-  server.stdout.on('data', (chunk) => {
-    const match = /listening on (\S+)/.exec(String(chunk));
-    if (match) done(`http://${match[1]}`);
-  }),
-);
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--enable-precise-memory-info', '--js-flags=--expose-gc'],
-});
-const page = await browser.newPage();
-await page.goto(origin);
-await page.getByText('ready').waitFor();
-await page.evaluate(() => bench.login());
+const { page, stop } = await openBench({ chromiumArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
 
 const stats = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -71,8 +35,7 @@ const readyRuns = await repeat('ready', () => page.evaluate(() => bench.ready())
 const reconnectMs = stats(await repeat('reconnect', () => page.evaluate(() => bench.reconnect())));
 const cycles = await repeat('1,000 connect/close cycles', () => page.evaluate(() => bench.cycles()));
 const queued = await page.evaluate(() => bench.queued());
-await browser.close();
-server.kill();
+await stop();
 
 const size = (path) => {
   const bytes = readFileSync(join(repo, path));

@@ -72,54 +72,35 @@ impl Harness {
     }
 }
 
+/// What the actions hold of one kind, in order.
+fn pick<'a, T>(actions: &'a [Action<Value>], f: impl Fn(&'a Action<Value>) -> Option<T>) -> Vec<T> {
+    actions.iter().filter_map(f).collect()
+}
+
 fn sent_texts(actions: &[Action<Value>]) -> Vec<String> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Send(frame) => Some(frame.text().to_owned()),
-            _ => None,
-        })
-        .collect()
+    pick(actions, |a| if let Action::Send(frame) = a { Some(frame.text().to_owned()) } else { None })
 }
 
 fn events(actions: &[Action<Value>]) -> Vec<&Event<Value>> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Emit(event) => Some(event),
-            _ => None,
-        })
-        .collect()
+    pick(actions, |a| if let Action::Emit(event) = a { Some(event) } else { None })
 }
 
 fn error_codes(actions: &[Action<Value>]) -> Vec<String> {
-    events(actions)
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Error(error) => Some(error.code.as_str().to_owned()),
-            _ => None,
-        })
-        .collect()
+    pick(actions, |a| match a {
+        Action::Emit(Event::Error(error)) => Some(error.code.as_str().to_owned()),
+        _ => None,
+    })
 }
 
 fn closes(actions: &[Action<Value>]) -> Vec<u16> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::CloseSocket { code, .. } => Some(*code),
-            _ => None,
-        })
-        .collect()
+    pick(actions, |a| if let Action::CloseSocket { code, .. } = a { Some(*code) } else { None })
 }
 
 fn reconnect_delays(actions: &[Action<Value>]) -> Vec<Millis> {
-    events(actions)
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Reconnecting { delay_ms, .. } => Some(*delay_ms),
-            _ => None,
-        })
-        .collect()
+    pick(actions, |a| match a {
+        Action::Emit(Event::Reconnecting { delay_ms, .. }) => Some(*delay_ms),
+        _ => None,
+    })
 }
 
 #[test]
