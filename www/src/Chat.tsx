@@ -18,7 +18,12 @@ export function Chat({ user, onLogout }: { user: string; onLogout: () => void })
   const roomRef = useRef(room);
   const [lines, setLines] = useState<Record<string, ChatLine[]>>({});
   const [draft, setDraft] = useState('');
-  const [timeline, setTimeline] = useState<Timeline>({ states: [], reconnectAt: null, errors: [] });
+  // The SDK starts in 'connecting' without an event (no listener exists yet): the timeline starts there.
+  const [timeline, setTimeline] = useState<Timeline>({
+    states: [{ state: 'connecting', at: Date.now() }],
+    reconnectAt: null,
+    errors: [],
+  });
 
   const onMessage = useCallback((message: SecureWebSocketMessage) => {
     if (message.type === 'message') {
