@@ -12,7 +12,7 @@ use js_sys::{Function, Promise, JSON};
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    browser::Driver,
+    browser::{Driver, JsText},
     core::{ErrorCode, Event, SdkError, State},
 };
 
@@ -112,10 +112,11 @@ impl SecureWebSocket {
     /// @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
     #[wasm_bindgen(skip_typescript)]
     pub fn send(&self, data: &JsValue) -> Result<(), JsValue> {
-        let text = JSON::stringify(data).ok().and_then(|text| text.as_string()).ok_or_else(|| {
+        // `undefined`, functions and symbols stringify to `undefined`; cycles and BigInts throw.
+        let text = JSON::stringify(data).ok().filter(|text| text.is_string()).ok_or_else(|| {
             events::js_error(ErrorCode::InvalidMessage, "send() needs a JSON-serialisable value")
         })?;
-        self.driver.send(text).map_err(|error| events::to_js_error(&error.into()))
+        self.driver.send(JsText::new(text)).map_err(|error| events::to_js_error(&error.into()))
     }
 
     /// Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards.

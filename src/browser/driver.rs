@@ -12,7 +12,7 @@ use web_sys::AbortController;
 
 use super::{
     clock::now,
-    frame::{self, JsObject},
+    frame::{self, JsObject, JsText},
     socket::{Socket, SocketEvent},
     token_source::TokenSource,
 };
@@ -24,7 +24,7 @@ pub(crate) type EventSink = Box<dyn Fn(Event<JsObject>)>;
 
 /// The I/O half of a session: everything the core asks for, done with browser APIs.
 pub(crate) struct Driver {
-    core: RefCell<SessionCore<JsObject>>,
+    core: RefCell<SessionCore<JsObject, JsText>>,
     url: String,
     token_source: TokenSource,
     sink: EventSink,
@@ -76,7 +76,7 @@ impl Driver {
     }
 
     /// Sends, or queues until authenticated.
-    pub(crate) fn send(self: &Rc<Self>, text: String) -> Result<(), SendError> {
+    pub(crate) fn send(self: &Rc<Self>, text: JsText) -> Result<(), SendError> {
         let result = self.core.borrow_mut().send(text);
         self.pump();
         result
@@ -87,7 +87,7 @@ impl Driver {
         self.input(|core, now| core.close(now));
     }
 
-    fn input(self: &Rc<Self>, feed: impl FnOnce(&mut SessionCore<JsObject>, Millis)) {
+    fn input(self: &Rc<Self>, feed: impl FnOnce(&mut SessionCore<JsObject, JsText>, Millis)) {
         feed(&mut self.core.borrow_mut(), now());
         self.pump();
     }
@@ -112,13 +112,18 @@ impl Driver {
         }
     }
 
-    fn run(self: &Rc<Self>, action: Action<JsObject>) {
+    fn run(self: &Rc<Self>, action: Action<JsObject, JsText>) {
         match action {
             Action::FetchToken => self.fetch_token(),
             Action::OpenSocket => self.open_socket(),
             Action::Send(frame) => {
                 if let Some(socket) = &*self.socket.borrow() {
                     socket.send(frame.text());
+                }
+            }
+            Action::SendApp(message) => {
+                if let Some(socket) = &*self.socket.borrow() {
+                    socket.send_js(&message.text);
                 }
             }
             Action::CloseSocket { code, reason } => {

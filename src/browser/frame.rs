@@ -1,9 +1,51 @@
-//! Server frames: JSON text parsed by the engine's own `JSON.parse`, then classified by the core.
+//! Frames as JS strings: server frames parsed by the engine's own `JSON.parse` and classified by
+//! the core; application messages kept as JS strings on their way out. Neither is copied into
+//! wasm memory.
 
-use js_sys::{Reflect, JSON};
-use wasm_bindgen::JsValue;
+use js_sys::{JsString, Reflect};
+use wasm_bindgen::prelude::*;
 
-use crate::core::{protocol, FrameError, Inbound, JsonFields};
+use crate::core::{protocol, FrameError, Inbound, JsonFields, Payload};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` on a JS string as it is (js-sys's takes `&str`, which would copy it into wasm
+    /// memory and back).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/browser/text.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = utf8Length)]
+    fn utf8_length(text: &JsString) -> usize;
+}
+
+/// An application message's JSON text, with its size in UTF-8 bytes.
+pub(crate) struct JsText {
+    pub(crate) text: JsString,
+    bytes: usize,
+}
+
+impl JsText {
+    /// Measures `text` (a string from `JSON.stringify`).
+    pub(crate) fn new(text: JsString) -> Self {
+        let bytes = utf8_length(&text);
+        Self { text, bytes }
+    }
+}
+
+impl Payload for JsText {
+    fn byte_len(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl std::fmt::Debug for JsText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JsText({} bytes)", self.bytes)
+    }
+}
 
 /// A parsed JSON object, read through `Reflect`.
 pub(crate) struct JsObject(pub(crate) JsValue);
@@ -21,8 +63,10 @@ impl JsonFields for JsObject {
 /// Parses a `message` event's data. Binary frames and anything that is not a JSON object with a
 /// string `type` are errors, never panics.
 pub(crate) fn parse(data: &JsValue) -> Result<Inbound<JsObject>, FrameError> {
-    let text = data.as_string().ok_or(FrameError::Binary)?;
-    let value = JSON::parse(&text).map_err(|_| FrameError::NotJson)?;
+    if !data.is_string() {
+        return Err(FrameError::Binary);
+    }
+    let value = parse_json(data).map_err(|_| FrameError::NotJson)?;
     if !value.is_object() || js_sys::Array::is_array(&value) {
         return Err(FrameError::NotAnObject);
     }

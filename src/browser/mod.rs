@@ -11,5 +11,5 @@ mod socket;
 mod token_source;
 
 pub(crate) use driver::Driver;
-pub(crate) use frame::JsObject;
+pub(crate) use frame::{JsObject, JsText};
 pub(crate) use token_source::TokenSource;

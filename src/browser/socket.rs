@@ -1,8 +1,18 @@
 //! One `WebSocket` and the listeners attached to it, released together.
 
 use gloo_events::EventListener;
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::JsString;
+use wasm_bindgen::{prelude::*, JsCast};
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `WebSocket`, seen through the one method web-sys binds only for `&str`.
+    type StringSender;
+    /// `WebSocket.send` with a JS string as it is (web-sys's takes `&str`, a copy out of wasm).
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn send(this: &StringSender, text: &JsString) -> Result<(), JsValue>;
+}
 
 /// What the socket reports to its owner.
 pub(crate) enum SocketEvent {
@@ -43,9 +53,14 @@ impl Socket {
         Ok(Self { ws, _listeners: listeners })
     }
 
-    /// Sends a text frame. A socket that is no longer open reports its close separately.
+    /// Sends a protocol frame. A socket that is no longer open reports its close separately.
     pub(crate) fn send(&self, text: &str) {
         let _ = self.ws.send_with_str(text);
+    }
+
+    /// Sends an application message, which stays a JS string all the way.
+    pub(crate) fn send_js(&self, text: &JsString) {
+        let _ = self.ws.unchecked_ref::<StringSender>().send(text);
     }
 
     /// Starts the closing handshake with `code`; the listeners go when `self` is dropped.

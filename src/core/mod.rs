@@ -20,7 +20,7 @@ mod tests;
 
 pub use config::{Config, ConfigError, Heartbeat, ReconnectPolicy};
 pub use error::{ErrorCode, SdkError, SendError};
-pub use protocol::{FrameError, Inbound, JsonFields, OutboundFrame, Verdict};
+pub use protocol::{FrameError, Inbound, JsonFields, OutboundFrame, Payload, Verdict};
 pub use session::{Action, Event, SessionCore, State};
 pub use token::{Token, TokenError, TokenGrant};
 

@@ -108,6 +108,20 @@ fn verdict(object: &impl JsonFields) -> Result<Verdict, FrameError> {
     }
 }
 
+/// An application message on its way out: the core needs only its size. The browser keeps the
+/// JSON text as a JS string, so it never crosses into wasm memory and back (the copy and UTF-8
+/// transcoding both ways were the SDK's main per-message cost in the throughput profile).
+pub trait Payload {
+    /// The size on the wire: UTF-8 bytes of the JSON text.
+    fn byte_len(&self) -> usize;
+}
+
+impl Payload for String {
+    fn byte_len(&self) -> usize {
+        self.len()
+    }
+}
+
 /// What an outbound frame is, which decides whether its text may be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameKind {
@@ -119,8 +133,6 @@ pub enum FrameKind {
     Ping,
     /// `{"type":"pong"}`.
     Pong,
-    /// An application message, as the user's `send()` serialised it.
-    App,
 }
 
 /// A frame ready to go on the wire. Its text is wiped from memory when dropped, and its `Debug`
@@ -150,11 +162,6 @@ impl OutboundFrame {
     /// `{"type":"pong"}`.
     pub fn pong() -> Self {
         Self { kind: FrameKind::Pong, text: Zeroizing::new(r#"{"type":"pong"}"#.into()) }
-    }
-
-    /// An application message already serialised to JSON text.
-    pub fn app(text: String) -> Self {
-        Self { kind: FrameKind::App, text: Zeroizing::new(text) }
     }
 
     fn with_token(kind: FrameKind, name: &str, token: &Token) -> Self {

@@ -7,19 +7,19 @@ use super::error::SendError;
 /// Messages sent before authentication, or while reconnecting. They survive reconnects and leave,
 /// in order, once a connection is authenticated.
 #[derive(Debug)]
-pub struct SendQueue {
-    messages: VecDeque<String>,
+pub struct SendQueue<P> {
+    messages: VecDeque<P>,
     limit: usize,
 }
 
-impl SendQueue {
+impl<P> SendQueue<P> {
     /// An empty queue that holds at most `limit` messages.
     pub fn new(limit: usize) -> Self {
         Self { messages: VecDeque::new(), limit }
     }
 
     /// Appends a message, or says why it cannot wait: a full queue is an error, never a drop.
-    pub fn push(&mut self, message: String) -> Result<(), SendError> {
+    pub fn push(&mut self, message: P) -> Result<(), SendError> {
         if self.messages.len() >= self.limit {
             return Err(SendError::QueueFull { limit: self.limit });
         }
@@ -28,7 +28,7 @@ impl SendQueue {
     }
 
     /// Takes every waiting message, oldest first.
-    pub fn drain(&mut self) -> impl Iterator<Item = String> + '_ {
+    pub fn drain(&mut self) -> impl Iterator<Item = P> + '_ {
         self.messages.drain(..)
     }
 

@@ -22,7 +22,7 @@ use super::{
     close_code::{self, CloseAction},
     config::Config,
     error::{ErrorCode, SdkError, SendError},
-    protocol::{FrameError, Inbound, OutboundFrame, Verdict},
+    protocol::{FrameError, Inbound, OutboundFrame, Payload, Verdict},
     queue::SendQueue,
     token::{TokenError, TokenGrant},
     Millis,
@@ -56,16 +56,18 @@ impl State {
     }
 }
 
-/// Something the driver must do.
+/// Something the driver must do. `P` is an application message's payload (see [`Payload`]).
 #[derive(Debug, PartialEq)]
-pub enum Action<M> {
+pub enum Action<M, P = String> {
     /// Get a fresh token; answer with [`SessionCore::handle_token`].
     FetchToken,
     /// Open a socket to the configured URL (no credential in it); report with `handle_open`,
     /// `handle_frame`, `handle_invalid_frame` and `handle_close`.
     OpenSocket,
-    /// Send this frame on the current socket.
+    /// Send this protocol frame on the current socket.
     Send(OutboundFrame),
+    /// Send this application message on the current socket.
+    SendApp(P),
     /// Close the current socket with this code and reason, and forget it.
     CloseSocket {
         /// 1000 or a 4xxx code from [`close_code`].
@@ -162,12 +164,13 @@ enum Next {
 }
 
 /// The connection lifecycle: tokens, authentication, re-authentication, heartbeat, the send
-/// queue and reconnects. `M` is a parsed application message, opaque to the core.
+/// queue and reconnects. `M` is a parsed application message and `P` an outgoing one, both
+/// opaque to the core but for `P`'s size.
 #[derive(Debug)]
-pub struct SessionCore<M> {
+pub struct SessionCore<M, P = String> {
     config: Config,
     phase: Phase,
-    queue: SendQueue,
+    queue: SendQueue<P>,
     backoff: Backoff,
     /// Reconnect attempts since the last successful authentication.
     attempts: u32,
@@ -175,10 +178,10 @@ pub struct SessionCore<M> {
     fetching_token: bool,
     online: bool,
     state: State,
-    actions: VecDeque<Action<M>>,
+    actions: VecDeque<Action<M, P>>,
 }
 
-impl<M> SessionCore<M> {
+impl<M, P: Payload> SessionCore<M, P> {
     /// Starts a session at `now`: the first actions are a token fetch and a socket open.
     /// `seed` drives the backoff jitter.
     pub fn new(config: Config, seed: u64, now: Millis) -> Self {
@@ -217,7 +220,7 @@ impl<M> SessionCore<M> {
     }
 
     /// The next thing the driver must do, oldest first.
-    pub fn poll_action(&mut self) -> Option<Action<M>> {
+    pub fn poll_action(&mut self) -> Option<Action<M, P>> {
         self.actions.pop_front()
     }
 
@@ -237,19 +240,19 @@ impl<M> SessionCore<M> {
     }
 
     /// The user's `send()`: goes out now when authenticated, else waits in the queue.
-    pub fn send(&mut self, text: String) -> Result<(), SendError> {
+    pub fn send(&mut self, message: P) -> Result<(), SendError> {
         if self.state == State::Closed {
             return Err(SendError::Closed);
         }
-        let limit = self.config.max_message_bytes;
-        if text.len() > limit {
-            return Err(SendError::MessageTooLarge { bytes: text.len(), limit });
+        let (bytes, limit) = (message.byte_len(), self.config.max_message_bytes);
+        if bytes > limit {
+            return Err(SendError::MessageTooLarge { bytes, limit });
         }
         if let Phase::Authenticated(_) = self.phase {
-            self.actions.push_back(Action::Send(OutboundFrame::app(text)));
+            self.actions.push_back(Action::SendApp(message));
             Ok(())
         } else {
-            self.queue.push(text)
+            self.queue.push(message)
         }
     }
 
@@ -260,7 +263,7 @@ impl<M> SessionCore<M> {
         }
         // Actions already decided but not yet run would otherwise fire after `close()`. Sends
         // stay: they were accepted before the close, like a browser WebSocket's buffered data.
-        self.actions.retain(|action| matches!(action, Action::Send(_)));
+        self.actions.retain(|action| matches!(action, Action::Send(_) | Action::SendApp(_)));
         self.queue.clear();
         if self.phase.has_socket() {
             self.abort_socket(now, close_code::NORMAL, "closed by client", Next::Stop(None));
@@ -450,8 +453,8 @@ impl<M> SessionCore<M> {
                 self.attempts = 0;
                 // Queued sends leave before any event, so a handler that sends or closes cannot
                 // overtake them.
-                for text in self.queue.drain() {
-                    self.actions.push_back(Action::Send(OutboundFrame::app(text)));
+                for message in self.queue.drain() {
+                    self.actions.push_back(Action::SendApp(message));
                 }
                 self.phase = Phase::Authenticated(Live {
                     reauth_at: self.next_reauth(now, refresh_at),

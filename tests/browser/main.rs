@@ -8,7 +8,8 @@
 //! - no URL the browser requested carried the token, and the socket URL has no query;
 //! - a rejected token ends in a 4003 close, never in `authenticated`;
 //! - without a login, the token endpoint's 401 ends in `closed` / `unauthorized`;
-//! - bad options and insecure URLs throw named errors at construction.
+//! - bad options and insecure URLs throw named errors at construction;
+//! - `send()` measures UTF-8 bytes exactly and refuses what JSON cannot carry.
 #![cfg(target_arch = "wasm32")]
 
 mod leaks;
@@ -148,4 +149,28 @@ fn bad_options_throw_named_errors_at_construction() {
     assert_eq!(code("ws://example.com/ws", token_url), "insecure_url");
     assert_eq!(code(&format!("{}?token=abc", ws_url()), token_url), "insecure_url");
     assert_eq!(code("https://example.com/ws", token_url), "insecure_url");
+}
+
+#[wasm_bindgen_test]
+fn send_measures_utf8_bytes_and_refuses_what_json_cannot_carry() {
+    // Sends before authentication are checked at once and queued: no server round trip needed.
+    let ws = connect(r#""maxMessageBytes":15"#);
+    let code = |value: JsValue| ws.send(&value).err().map(|e| get(&e, "code").as_string().unwrap());
+    let json = |text: &str| JSON::parse(text).unwrap();
+    // `{"type":"` is 9 bytes and `"}` 2: each case sits on one side of 15 bytes.
+    assert_eq!(code(json(r#"{"type":"abcde"}"#)), Some("message_too_large".into()), "16 ASCII bytes");
+    assert_eq!(code(json(r#"{"type":"abcd"}"#)), None, "15 ASCII bytes: exactly the limit");
+    assert_eq!(
+        code(json(r#"{"type":"ééé"}"#)),
+        Some("message_too_large".into()),
+        "14 UTF-16 units, but 17 bytes"
+    );
+    assert_eq!(code(json(r#"{"type":"😀"}"#)), None, "a surrogate pair is 4 bytes, not 6: 15 in all");
+    assert_eq!(code(json(r#"{"type":"a😀"}"#)), Some("message_too_large".into()), "16 bytes");
+    assert_eq!(code(JsValue::UNDEFINED), Some("invalid_message".into()));
+    let cyclic = js_sys::Object::new();
+    js_sys::Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    assert_eq!(code(cyclic.into()), Some("invalid_message".into()));
+    assert_eq!(ws.queued_count(), 2, "only the two that fit were queued");
+    ws.close();
 }

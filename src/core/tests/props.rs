@@ -119,15 +119,15 @@ impl Observer {
                         "token outside auth: {frame:?}"
                     );
                 }
-                if frame.kind() == FrameKind::App {
-                    prop_assert!(self.confirmed, "app frame before auth_response success: {}", frame.text());
-                    let value: Value = serde_json::from_str(frame.text()).unwrap();
-                    let seq = value["seq"].as_u64().unwrap();
-                    if let Some(last) = self.sent.last() {
-                        prop_assert!(seq > *last, "out of order or repeated: {seq} after {last}");
-                    }
-                    self.sent.push(seq);
+            }
+            Action::SendApp(text) => {
+                prop_assert!(self.confirmed, "app frame before auth_response success: {text}");
+                let value: Value = serde_json::from_str(text).unwrap();
+                let seq = value["seq"].as_u64().unwrap();
+                if let Some(last) = self.sent.last() {
+                    prop_assert!(seq > *last, "out of order or repeated: {seq} after {last}");
                 }
+                self.sent.push(seq);
             }
             _ => {}
         }

@@ -77,8 +77,13 @@ fn pick<'a, T>(actions: &'a [Action<Value>], f: impl Fn(&'a Action<Value>) -> Op
     actions.iter().filter_map(f).collect()
 }
 
+/// Every frame sent, protocol and application alike, in order.
 fn sent_texts(actions: &[Action<Value>]) -> Vec<String> {
-    pick(actions, |a| if let Action::Send(frame) = a { Some(frame.text().to_owned()) } else { None })
+    pick(actions, |a| match a {
+        Action::Send(frame) => Some(frame.text().to_owned()),
+        Action::SendApp(text) => Some(text.clone()),
+        _ => None,
+    })
 }
 
 fn events(actions: &[Action<Value>]) -> Vec<&Event<Value>> {
@@ -152,7 +157,7 @@ fn queued_sends_flush_in_order_after_auth_and_not_before() {
     );
     assert_eq!(h.core.queued_count(), 0);
     let first_event = actions.iter().position(|a| matches!(a, Action::Emit(_))).unwrap();
-    let last_send = actions.iter().rposition(|a| matches!(a, Action::Send(_))).unwrap();
+    let last_send = actions.iter().rposition(|a| matches!(a, Action::SendApp(_))).unwrap();
     assert!(last_send < first_event, "queued sends leave before any handler can run");
     assert!(events(&actions).contains(&&Event::Authenticated { user_id: Some("alice".into()) }));
 }
@@ -473,7 +478,7 @@ fn close_discards_pending_events_but_keeps_accepted_sends() {
     h.drain();
     h.auth_ok();
     // The driver runs the first action (the flushed send), then a handler calls close().
-    assert!(matches!(h.core.poll_action(), Some(Action::Send(_))));
+    assert!(matches!(h.core.poll_action(), Some(Action::SendApp(_))));
     h.core.send(r#"{"type":"from-handler"}"#.into()).unwrap();
     h.core.close(h.now);
     let rest = h.drain();
