@@ -4,20 +4,16 @@
 // storage, a readable cookie, or a URL. Writes target/demo.png (the README's screenshot).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/browser.mjs';
 
 const base = process.env.DEMO_URL;
 assert.ok(base, 'DEMO_URL is set by scripts/test.sh');
 
-// Flags from TOOLCHAIN.md: without the background-networking ones Chromium tries the closed
-// network at every start.
-const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 10_000 };
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: flags });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

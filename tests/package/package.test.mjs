@@ -3,18 +3,15 @@
 // and the web build on a plain <script type="module"> page with an explicit init().
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { launchChromium, repo, startTestServer } from '../support/browser.mjs';
 
-const repo = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'secure-ws-package-'));
 const app = join(work, 'app');
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
-const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let server;
 let origin;
@@ -29,7 +26,7 @@ before(async () => {
   const plain = join(app, 'dist-plain');
   cpSync(join(app, 'node_modules/secure-ws/pkg/web'), plain, { recursive: true });
   cpSync(join(repo, 'tests/package/plain'), plain, { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: flags });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -40,14 +37,7 @@ after(async () => {
 
 async function serve(dir) {
   server?.kill();
-  server = spawn(join(repo, 'target/debug/secure-ws-test-server'), ['--port', '0', '--test-controls', '--static', dir]);
-  origin = await new Promise((resolveOrigin, reject) => {
-    server.stdout.on('data', (chunk) => {
-      const match = /listening on (\S+)/.exec(String(chunk));
-      if (match) resolveOrigin(`http://${match[1]}`);
-    });
-    server.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
+  ({ server, origin } = await startTestServer(['--test-controls', '--static', dir]));
 }
 
 test('the tarball holds the built wasm, its glue and typings, the React hook, and nothing else', () => {

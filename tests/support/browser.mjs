@@ -1,0 +1,36 @@
+// Shared by the Node-driven tests (demo e2e, package) and the benchmark: headless Chromium with
+// this machine's flags, and the test server on a free port.
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const repo = resolve(import.meta.dirname, '../..');
+
+// TOOLCHAIN.md: without the background-networking flags Chromium tries the closed network at
+// every start.
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Debian's Chromium, headless, with `extraArgs` after the project's flags. */
+export function launchChromium(extraArgs = []) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...FLAGS, ...extraArgs] });
+}
+
+/**
+ * Starts `target/<profile>/secure-ws-test-server --port 0 …args` and resolves once it prints its
+ * address, with the process and its origin (`http://127.0.0.1:PORT`).
+ */
+export async function startTestServer(args, { profile = 'debug', env = {} } = {}) {
+  const server = spawn(join(repo, `target/${profile}/secure-ws-test-server`), ['--port', '0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const origin = await new Promise((done, fail) => {
+    server.stdout.on('data', (chunk) => {
+      const match = /listening on (\S+)/.exec(String(chunk));
+      if (match) done(`http://${match[1]}`);
+    });
+    server.on('exit', (code) => fail(new Error(`the test server exited with ${code}`)));
+  });
+  return { server, origin };
+}
