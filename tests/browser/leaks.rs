@@ -10,11 +10,11 @@ use crate::support::*;
 #[wasm_bindgen(module = "/tests/browser/instrument.js")]
 extern "C" {
     #[wasm_bindgen(js_name = installCounters)]
-    fn install_counters();
+    pub(crate) fn install_counters();
     #[wasm_bindgen(js_name = liveListeners)]
-    fn live_listeners() -> u32;
+    pub(crate) fn live_listeners() -> u32;
     #[wasm_bindgen(js_name = liveTimers)]
-    fn live_timers() -> u32;
+    pub(crate) fn live_timers() -> u32;
 }
 
 const CYCLES: usize = 200;
@@ -24,7 +24,7 @@ async fn two_hundred_reconnects_leave_listeners_and_timers_where_they_started() 
     install_counters();
     login("cycler").await;
     let before = (live_listeners(), live_timers());
-    let ws = connect(r#""reconnect":{"baseDelayMs":0,"maxDelayMs":0,"jitter":false}"#);
+    let ws = connect(r#""reconnect":{"baseDelayMs":0,"maxDelayMs":0,"jitter":false,"minUptimeMs":0}"#);
     let events = Recorder::attach(&ws);
     JsFuture::from(ws.ready()).await.unwrap();
     let connected = (live_listeners(), live_timers());
