@@ -9,7 +9,9 @@ mod driver;
 mod frame;
 mod socket;
 mod token_source;
+mod url;
 
 pub(crate) use driver::Driver;
 pub(crate) use frame::{JsObject, JsText};
 pub(crate) use token_source::TokenSource;
+pub(crate) use url::check_url;
