@@ -4,7 +4,7 @@
 //!
 //! - [`core`]: the sans-IO state machine that decides everything (tested natively).
 //! - `browser` (wasm only): the driver that runs the core's actions with `web_sys`.
-//! - `rust_api` (wasm only): the Rust surface, `rust_api::SecureWebSocket`, with typed messages
+//! - `rust_api` (wasm only, default feature `rust-api`): the Rust surface, `rust_api::SecureWebSocket`, with typed messages
 //!   through serde and events as a `Stream`: what Rust front-ends (Leptos, Yew, Dioxus) use.
 //! - `api` (wasm only, feature `js`): the JavaScript surface, the `#[wasm_bindgen]` class
 //!   `SecureWebSocket` that the npm package exports. Off by default, so a Rust app's binary gets
@@ -28,5 +28,5 @@ mod api;
 pub use api::{SecureWebSocket, SecureWebSocketOptions};
 #[cfg(target_arch = "wasm32")]
 mod browser;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "rust-api"))]
 pub mod rust_api;
