@@ -16,6 +16,8 @@
 //! - no `Debug` output of the API's values holds the token.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "../browser/instrument.rs"]
+mod instrument;
 #[allow(dead_code)]
 #[path = "../browser/server.rs"]
 mod server;
@@ -23,11 +25,11 @@ mod support;
 
 use std::{cell::RefCell, collections::BTreeMap, rc::Rc, time::Duration};
 
+use instrument::*;
 use secure_ws::rust_api::{Builder, Error, Event, SecureWebSocket, State, TokenError};
 use serde::{Deserialize, Serialize};
 use server::*;
 use support::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -37,16 +39,6 @@ pub const SERVER_ORIGIN: &str = match option_env!("SECURE_WS_TEST_SERVER_ORIGIN"
     Some(origin) => origin,
     None => "http://127.0.0.1:47411",
 };
-
-#[wasm_bindgen(module = "/tests/browser/instrument.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = installCounters)]
-    fn install_counters();
-    #[wasm_bindgen(js_name = liveListeners)]
-    fn live_listeners() -> u32;
-    #[wasm_bindgen(js_name = liveTimers)]
-    fn live_timers() -> u32;
-}
 
 /// What the app sends: the server's `echo` returns it as it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 // The Leptos example (examples/chat) as a user drives it, in headless Chromium against the test
 // server that serves it: log in, join #general, chat; the server kills the socket; the app's
 // typed event loop re-joins and the chat goes on.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium } from '../support/browser.mjs';
 
@@ -9,16 +9,16 @@ const base = process.env.CHAT_URL;
 assert.ok(base, 'CHAT_URL is set by scripts/test.sh');
 const WAIT = { timeout: 10_000 };
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
+test('the Leptos example logs in, joins a room, chats, and re-joins after a server-side close', async () => {
+  const browser = await launchChromium();
+  try {
+    await chat(await browser.newPage());
+  } finally {
+    await browser.close();
+  }
 });
 
-test('the Leptos example logs in, joins a room, chats, and re-joins after a server-side close', async () => {
-  const page = await browser.newPage();
+async function chat(page) {
   const problems = [];
   page.on('pageerror', (error) => problems.push(String(error)));
   page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
@@ -38,4 +38,4 @@ test('the Leptos example logs in, joins a room, chats, and re-joins after a serv
   await page.getByRole('button', { name: 'Send' }).click();
   await page.getByText('alice: still here', { exact: true }).waitFor(WAIT);
   assert.deepEqual(problems, []);
-});
+}
