@@ -8,7 +8,7 @@ use crate::support::*;
 
 #[path = "instrument.rs"]
 mod instrument;
-use instrument::*;
+pub(crate) use instrument::{install_counters, live_listeners, live_timers};
 
 const CYCLES: usize = 200;
 
