@@ -67,6 +67,8 @@ cargo clippy --target wasm32-unknown-unknown -p secure-ws --all-features --lib -
 # The Rust API exists only on wasm32: its doc examples (all `no_run`: they need a browser and a
 # server) are compiled for that target.
 cargo test -q --doc --target wasm32-unknown-unknown -p secure-ws
+# Every public item documented (#![deny(missing_docs)]) and no broken doc link, for docs.rs's target.
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --target wasm32-unknown-unknown -p secure-ws
 step "Leptos example (examples/chat): build for wasm32, lints, end to end in Chromium"
 # Its own target dir: two workspaces in one dir can hand rustc two builds of a shared crate.
 example=(--manifest-path examples/chat/Cargo.toml --target wasm32-unknown-unknown --target-dir target/example)

@@ -39,6 +39,7 @@
 //!     Other,
 //! }
 //!
+//! # fn show(_: &str, _: &str) {}
 //! # async fn chat() -> Result<(), secure_ws::rust_api::Error> {
 //! let (ws, mut events) = SecureWebSocket::builder("wss://api.example.com/ws")
 //!     .token_url("/api/ws-token")
@@ -48,9 +49,9 @@
 //! ws.send(&ToServer::SendMessage { room: "general", content: "hi" })?;
 //! while let Some(event) = events.next().await {
 //!     match event {
-//!         Event::Message(FromServer::Message { sender, content, .. }) => println!("{sender}: {content}"),
+//!         Event::Message(FromServer::Message { sender, content, .. }) => show(&sender, &content),
 //!         Event::Close { will_reconnect: true, .. } => ws.send(&ToServer::JoinRoom { room: "general" })?,
-//!         Event::Error(error) => eprintln!("{error}"),
+//!         Event::Error(error) => show("error", &error.to_string()),
 //!         _ => {}
 //!     }
 //! }
