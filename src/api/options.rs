@@ -5,9 +5,9 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::{
-    browser::TokenSource,
+    browser::{check_url, TokenSource},
     core::{
-        config::{self, Config, ConfigError, Heartbeat, UrlParts},
+        config::{self, Config, ConfigError, Heartbeat},
         Millis,
     },
 };
@@ -78,18 +78,6 @@ pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, ConfigError>
     let subscriptions = function(&options, "subscriptions")?;
     config.subscriptions = subscriptions.is_some();
     Ok(Options { url, token_source, config: config.validate()?, subscriptions })
-}
-
-fn check_url(url: &str, allow_insecure: bool) -> Result<String, ConfigError> {
-    let parsed =
-        web_sys::Url::new(url).map_err(|_| ConfigError::new("url", "is not a valid absolute URL"))?;
-    let (scheme, hostname, search) = (parsed.protocol(), parsed.hostname(), parsed.search());
-    let has_userinfo = !parsed.username().is_empty() || !parsed.password().is_empty();
-    config::check_url(
-        UrlParts { scheme: &scheme, hostname: &hostname, has_userinfo, search: &search },
-        allow_insecure,
-    )?;
-    Ok(parsed.href())
 }
 
 /// The object itself, refusing keys it does not know (a typo should not silently do nothing).

@@ -143,6 +143,7 @@ impl Driver {
 
     /// Stops delivering events, for good. The owner calls it before closing on drop, so no
     /// handler runs against an object that is being freed.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
     pub(crate) fn detach_sink(&self) {
         self.sink.borrow_mut().take();
     }

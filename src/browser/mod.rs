@@ -10,7 +10,9 @@ mod frame;
 mod page;
 mod socket;
 mod token_source;
+mod url;
 
 pub(crate) use driver::{Driver, Subscriptions};
 pub(crate) use frame::{JsObject, JsText};
 pub(crate) use token_source::TokenSource;
+pub(crate) use url::check_url;

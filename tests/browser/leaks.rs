@@ -1,21 +1,14 @@
 //! No leaks across reconnects: 200 server-side kills and reconnects leave the page's number of
 //! live event listeners and pending timers where they were, and `close()` releases the rest.
 
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use crate::support::*;
 
-#[wasm_bindgen(module = "/tests/browser/instrument.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = installCounters)]
-    pub(crate) fn install_counters();
-    #[wasm_bindgen(js_name = liveListeners)]
-    pub(crate) fn live_listeners() -> u32;
-    #[wasm_bindgen(js_name = liveTimers)]
-    pub(crate) fn live_timers() -> u32;
-}
+#[path = "instrument.rs"]
+mod instrument;
+pub(crate) use instrument::{install_counters, live_listeners, live_timers};
 
 const CYCLES: usize = 200;
 
