@@ -5,5 +5,5 @@ import { wsUrl } from './messages';
 
 export function SocketState() {
   const { socket } = useSecureWebSocket(wsUrl, { getToken: () => new Promise<string>(() => {}), authTimeoutMs: 60_000 });
-  return <p id="status" data-socket={socket ? socket.state : 'none'} />;
+  return <p id="status" data-socket={socket ? socket.state : 'none'}>{socket ? 'a socket' : 'no socket'}</p>;
 }
