@@ -1,11 +1,12 @@
 // What every framework test does: install the packed tarball into a fresh app kept under
-// target/frameworks/<app> (its own dependencies installed by `npm ci` once per package-lock, so a
+// $TMPDIR/secure-ws-frameworks/<app> (its own dependencies installed once per package-lock, so a
 // warm run only reinstalls secure-ws), build it there, and load it in Chromium, console watched.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
 
@@ -22,14 +23,15 @@ export function run(cmd, args, cwd, env = {}) {
   try {
     return execFileSync(cmd, args, { ...QUIET, cwd, env: { ...QUIET.env, ...env } }).toString();
   } catch (e) {
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout}\n${e.stderr}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${`${e.stdout}\n${e.stderr}`.slice(-4000)}`);
   }
 }
 
 /** The app's directory under target/, its sources fresh, its dependencies and secure-ws installed. */
 export function prepareApp(name) {
   const source = join(repo, 'tests/frameworks/apps', name);
-  const dir = join(repo, 'target/frameworks', name);
+  // Outside the repository: Next.js takes the nearest lock file above an app for its root.
+  const dir = join(tmpdir(), 'secure-ws-frameworks', name);
   const key = createHash('sha256')
     .update(readFileSync(join(source, 'package.json')))
     .update(existsSync(join(source, 'package-lock.json')) ? readFileSync(join(source, 'package-lock.json')) : '')
@@ -39,7 +41,9 @@ export function prepareApp(name) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     cpSync(source, dir, { recursive: true });
-    if (existsSync(join(source, 'package-lock.json'))) run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+    // `npm install`, not `npm ci`: npm 11 leaves Next's other-platform optional packages out of
+    // the lock file and `npm ci` then refuses it. The lock file still pins every version.
+    if (existsSync(join(source, 'package-lock.json'))) run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir);
     mkdirSync(join(dir, 'node_modules'), { recursive: true });
     writeFileSync(stamp, key);
   }
