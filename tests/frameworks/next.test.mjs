@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium, startTestServer } from '../support/browser.mjs';
-import { WAIT, freePort, prepareApp, run, startProcess, watchConsole } from './support.mjs';
+import { WAIT, freePort, prepareApp, run, startProcess, stopProcess, watchConsole } from './support.mjs';
 
 let app;
 let browser;
@@ -36,14 +36,14 @@ function traced(page) {
 
 for (const [bundler, flags] of [['Turbopack', []], ['webpack', ['--webpack']]]) {
   test(`next build (${bundler}) then next start: the hook authenticates, nothing of secure-ws is traced server-side`, async () => {
-    run('npx', ['next', 'build', ...flags], app, { NEXT_PUBLIC_SECURE_WS_SERVER: new URL(origin).host });
+    run(join(app, 'node_modules/.bin/next'), ['build', ...flags], app, { NEXT_PUBLIC_SECURE_WS_SERVER: new URL(origin).host });
     const withHook = traced('page');
     const without = traced('plain/page');
     assert.deepEqual(withHook.filter((file) => /\.wasm$|secure-ws/.test(file)), [], 'no wasm or package file in the trace');
     // The issue's Turbopack trace grew from ~120 to ~6,000 files; a few files of chunking slack.
     assert.ok(withHook.length <= without.length + 10, `traced ${withHook.length} files, ${without.length} without secure-ws`);
 
-    const next = await startProcess('npx', ['next', 'start', '-H', '127.0.0.1', '-p', String(nextPort)], app, /Ready in/);
+    const next = await startProcess(join(app, 'node_modules/.bin/next'), ['start', '-H', '127.0.0.1', '-p', String(nextPort)], app, /Ready in/);
     try {
       const context = await browser.newContext();
       // The session cookie the token endpoint needs, in the browser's jar (127.0.0.1: same site).
@@ -57,7 +57,7 @@ for (const [bundler, flags] of [['Turbopack', []], ['webpack', ['--webpack']]]) 
       assert.deepEqual(problems, []);
       await context.close();
     } finally {
-      next.kill();
+      await stopProcess(next);
     }
   });
 }

@@ -77,9 +77,12 @@ export function freePort() {
   });
 }
 
-/** Starts a long-running command and resolves once its output matches `ready`. */
+/**
+ * Starts a long-running command in a process group of its own (`next start` forks a server that
+ * outlives a killed parent) and resolves once its output matches `ready`. Stop it with stopProcess.
+ */
 export function startProcess(cmd, args, cwd, ready, env = {}) {
-  const child = spawn(cmd, args, { cwd, env: { ...QUIET.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { cwd, env: { ...QUIET.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   return new Promise((done, fail) => {
     const look = (chunk) => {
@@ -90,6 +93,14 @@ export function startProcess(cmd, args, cwd, ready, env = {}) {
     child.stderr.on('data', look);
     child.on('exit', (code) => fail(new Error(`${cmd} exited with ${code}:\n${output}`)));
   });
+}
+
+/** Stops the process group startProcess made, and waits until its leader has exited. */
+export async function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  process.kill(-child.pid, 'SIGTERM');
+  await exited;
 }
 
 /** The connections the test server saw for `user`, oldest first. */
