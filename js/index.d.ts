@@ -26,8 +26,11 @@ export interface SecureWebSocket<In extends { type: string } = SecureWebSocketMe
   send(data: Out): void;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof SecureWebSocketEvents<In>>(type: K, handler: (payload: SecureWebSocketEvents<In>[K]) => void): () => void;
-  /** Called with each application message. */
-  onMessage: ((message: In) => void) | null | undefined;
+  /**
+   * Called with each application message. (Declared as a method's type so that a socket of a
+   * narrower `In` is still a `SecureWebSocket` to code that takes any socket, as with DOM handlers.)
+   */
+  onMessage: { handler(message: In): void }['handler'] | null | undefined;
 }
 
 export declare const SecureWebSocket: {
