@@ -12,9 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 wasm-pack build --release --target bundler --out-dir pkg --out-name secure_ws --no-pack
-# wasm-pack writes a `*` .gitignore into pkg/, which npm would honour and so drop pkg/ from the
-# tarball. The root .gitignore already keeps pkg/ out of git.
-rm -f pkg/.gitignore
+# The web build, with its explicit init(), is for bench/page only: the package does not ship it.
+wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --no-pack
+# wasm-pack writes a `*` .gitignore into each output folder, which npm would honour and so drop
+# pkg/ from the tarball. The root .gitignore already keeps pkg/ out of git.
+rm -f pkg/.gitignore pkg/web/.gitignore
 node scripts/inline-wasm.mjs pkg/secure_ws_bg.wasm pkg/secure_ws_wasm.js
 echo "export { inflateSync } from 'fflate';" |
   esbuild --bundle --minify --format=esm --log-level=warning --legal-comments=none --outfile=pkg/inflate.js

@@ -1,6 +1,7 @@
 // `npm pack` as a release would run it: in a fresh clone of HEAD (no pkg/, no node_modules), so
 // only `prepack` can have built what the tarball holds. Prints the tarball's path.
-// The clone shares this checkout's cargo target dir: dependencies compile once, not per run.
+// The clone builds in a cargo target dir of its own, kept across runs (dependencies compile once):
+// sharing the checkout's would let one reuse the other's wasm, which records its crate's path.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ try {
   run('git', ['clone', '--quiet', '--no-hardlinks', repo, clone]);
   run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], clone);
   mkdirSync(out, { recursive: true });
-  const name = run('npm', ['pack', '--silent', '--pack-destination', out], clone, { CARGO_TARGET_DIR: join(repo, 'target') })
+  const name = run('npm', ['pack', '--silent', '--pack-destination', out], clone, { CARGO_TARGET_DIR: join(repo, 'target/pack') })
     .trim()
     .split('\n')
     .pop();
