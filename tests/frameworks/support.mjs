@@ -14,7 +14,8 @@ import { repo } from '../support/browser.mjs';
 export const tarball = process.env.SECURE_WS_TARBALL;
 assert.ok(tarball && existsSync(tarball), 'SECURE_WS_TARBALL names the packed package (scripts/test.sh sets it)');
 
-export const WAIT = { timeout: 15_000 };
+// Generous: a backoff after an auth timeout on a loaded 2-core machine takes seconds.
+export const WAIT = { timeout: 30_000 };
 
 const QUIET = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } };
 

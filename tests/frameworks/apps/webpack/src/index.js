@@ -21,4 +21,9 @@ await fetch('/api/login', {
 createRoot(document.getElementById('root')).render(createElement(StrictMode, null, createElement(Status)));
 // The class straight from the package too, as a non-React page would use it.
 const direct = new SecureWebSocket(`ws://${location.host}/ws`, { tokenUrl: '/api/ws-token' });
-direct.on('state', (state) => (document.getElementById('direct').textContent = state));
+const states = [];
+direct.on('state', (state) => {
+  states.push(state);
+  document.getElementById('direct').textContent = state;
+  document.getElementById('direct').dataset.states = states.join(','); // for a failing test's report
+});
