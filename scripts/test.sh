@@ -4,6 +4,8 @@
 # server, and the demo's end-to-end test in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What git sees before anything runs: the run must leave the work tree as it found it (checked last).
+tree_before=$( (git status --porcelain; git diff) | sha1sum)
 bash scripts/setup.sh
 source scripts/env.sh
 started=$(date +%s)
@@ -87,13 +89,29 @@ fi
 cargo package -q --allow-dirty -p secure-ws --target wasm32-unknown-unknown
 # ---- end Rust API ----
 
-step "demo end-to-end (release build, Chromium)"
+
+# ---- packaging and frameworks (issue 12) ---------------------------------------------------------
+step "the package: packed from a fresh clone (prepack builds it), its contents, its loader, the hook's parts"
 bash scripts/build.sh
-step "TypeScript: the package's typings, as the demo and src/typecheck.ts use them"
-(cd www && npx --yes tsc -p .)
-step "the package as users get it: npm pack, a fresh Vite + React + TS app, a plain page"
+SECURE_WS_TARBALL=$(node tests/package/pack.mjs)
+export SECURE_WS_TARBALL
 node --test tests/package/
+step "TypeScript: the package's typings, as the demo and its typecheck.ts use them"
+(cd www && npx --yes tsc -p .)
+step "the packed package in fresh apps: webpack 5, esbuild, Rollup, a plain page, Vite 8, Next.js 16 (Turbopack, webpack)"
+# Apps and their dependencies are cached in $TMPDIR/secure-ws-frameworks, keyed by each lock file.
+NEXT_TELEMETRY_DISABLED=1 node --test --test-concurrency=1 tests/frameworks/
+# ---- end of packaging and frameworks -------------------------------------------------------------
+
+step "demo end-to-end (release build, Chromium)"
 (cd www && npx --yes vite build --logLevel warn)
 serve_and_test target/test-server-demo.log www/dist DEMO_URL tests/e2e/
+
+# ---- packaging and frameworks: the work tree is as the run found it (no lock file rewritten) -----
+if [ "$( (git status --porcelain; git diff) | sha1sum)" != "$tree_before" ]; then
+  git status --porcelain >&2
+  echo "the test run changed the work tree" >&2
+  exit 1
+fi
 
 step "all tests passed"
