@@ -19,8 +19,8 @@ extern "C" {
 }
 
 /// The event names `on()` accepts.
-pub(crate) const EVENT_TYPES: [&str; 6] =
-    ["state", "authenticated", "message", "reconnecting", "close", "error"];
+pub(crate) const EVENT_TYPES: [&str; 7] =
+    ["state", "authenticated", "message", "reconnecting", "close", "error", "resync"];
 
 /// An `Error` with a string `code`, as every error of the SDK is.
 pub(crate) fn to_js_error(error: &SdkError) -> JsValue {
@@ -37,13 +37,17 @@ pub(crate) fn js_error(code: ErrorCode, message: impl Into<String>) -> JsValue {
     to_js_error(&SdkError::new(code, message))
 }
 
-/// The event's name and its payload as JavaScript sees them.
-pub(crate) fn to_js(event: Event<JsObject>) -> (&'static str, JsValue) {
-    match event {
+/// The event's name and its payload as JavaScript sees them; `None` for the events that only
+/// settle receipts.
+pub(crate) fn to_js(event: Event<JsObject>) -> Option<(&'static str, JsValue)> {
+    Some(match event {
         Event::State(state) => ("state", state.as_str().into()),
-        Event::Authenticated { user_id } => {
-            ("authenticated", object(&[("userId", user_id.map_or(JsValue::NULL, Into::into))]))
-        }
+        Event::Authenticated { user_id, resumed } => (
+            "authenticated",
+            object(&[("userId", user_id.map_or(JsValue::NULL, Into::into)), ("resumed", resumed.into())]),
+        ),
+        Event::Resync => ("resync", object(&[("reason", "session_lost".into())])),
+        Event::Delivered { .. } | Event::Unconfirmed(_) | Event::Undeliverable(_) => return None,
         Event::Message(message) => ("message", message.0),
         Event::Reconnecting { attempt, delay_ms } => {
             ("reconnecting", object(&[("attempt", attempt.into()), ("delayMs", (delay_ms as f64).into())]))
@@ -57,7 +61,7 @@ pub(crate) fn to_js(event: Event<JsObject>) -> (&'static str, JsValue) {
             ]),
         ),
         Event::Error(error) => ("error", to_js_error(&error)),
-    }
+    })
 }
 
 fn object(fields: &[(&str, JsValue)]) -> JsValue {

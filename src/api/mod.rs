@@ -8,6 +8,7 @@ pub use typescript::SecureWebSocketOptions;
 
 use std::{
     cell::RefCell,
+    collections::VecDeque,
     rc::{Rc, Weak},
 };
 
@@ -16,7 +17,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::{
     browser::{Driver, JsText, Subscriptions},
-    core::{ErrorCode, Event, SdkError, State},
+    core::{ErrorCode, Event, MessageId, SdkError, State},
 };
 
 /// The listeners and pending `ready()` promises: what the user attached to one socket.
@@ -28,6 +29,8 @@ struct Surface {
     waiters: RefCell<Vec<(Function, Function)>>,
     /// The error that ended the session, once it is closed: the only one `ready()` rejects with.
     final_error: RefCell<Option<SdkError>>,
+    /// `sendWithReceipt()` promises, oldest message first.
+    receipts: RefCell<VecDeque<(MessageId, Function, Function)>>,
 }
 
 impl Surface {
@@ -39,7 +42,25 @@ impl Surface {
         if settle_closed {
             *self.final_error.borrow_mut() = driver.upgrade().and_then(|driver| driver.final_error());
         }
-        let (kind, payload) = events::to_js(event);
+        match event {
+            Event::Delivered { through } => return self.settle_receipts(|id| id <= through, None),
+            Event::Unconfirmed(id) => {
+                let error = SdkError::new(
+                    ErrorCode::Unconfirmed,
+                    "sent, but this server does not acknowledge messages (at-most-once delivery)",
+                );
+                return self.settle_receipts(|receipt| receipt == id, Some(error));
+            }
+            Event::Undeliverable(id) => {
+                let error = SdkError::new(
+                    ErrorCode::MessageTooLarge,
+                    "the server does not accept a message this large",
+                );
+                return self.settle_receipts(|receipt| receipt == id, Some(error));
+            }
+            _ => {}
+        }
+        let Some((kind, payload)) = events::to_js(event) else { return };
         // Cloned out so a handler that replaces the property handler does not meet a borrow.
         let property = match kind {
             "authenticated" => self.on_authenticated.borrow().clone(),
@@ -49,6 +70,27 @@ impl Surface {
         events::dispatch(&self.registry, kind, &payload, &property);
         if settle_closed {
             self.settle(false);
+            let error = self.final_error.borrow().clone().unwrap_or_else(|| {
+                SdkError::new(ErrorCode::Closed, "the connection closed before the server acknowledged it")
+            });
+            self.settle_receipts(|_| true, Some(error));
+        }
+    }
+
+    /// Resolves (no error) or rejects the receipts whose message id `matches`.
+    fn settle_receipts(&self, matches: impl Fn(MessageId) -> bool, error: Option<SdkError>) {
+        let settled: Vec<_> = {
+            let mut receipts = self.receipts.borrow_mut();
+            let (settled, kept): (Vec<_>, Vec<_>) = receipts.drain(..).partition(|(id, _, _)| matches(*id));
+            receipts.extend(kept);
+            settled
+        };
+        let error = error.map(|error| events::to_js_error(&error));
+        for (_, resolve, reject) in settled {
+            let _ = match &error {
+                None => resolve.call0(&JsValue::UNDEFINED),
+                Some(error) => reject.call1(&JsValue::UNDEFINED, error),
+            };
         }
     }
 
@@ -100,6 +142,7 @@ impl SecureWebSocket {
             on_message: RefCell::new(JsValue::UNDEFINED),
             waiters: RefCell::new(Vec::new()),
             final_error: RefCell::new(None),
+            receipts: RefCell::new(VecDeque::new()),
         });
         let sink = Rc::clone(&surface);
         let subscriptions = options.subscriptions.map(subscriptions);
@@ -126,7 +169,39 @@ impl SecureWebSocket {
         let text = stringify(data).ok_or_else(|| {
             events::js_error(ErrorCode::InvalidMessage, "send() needs a JSON-serialisable value")
         })?;
-        self.driver.send(text).map_err(|error| events::to_js_error(&error.into()))
+        self.driver.send(text, false).map(drop).map_err(|error| events::to_js_error(&error.into()))
+    }
+
+    /// Sends like `send()` and returns a promise that resolves when the server acknowledged the
+    /// message (a resumable session), or rejects when it cannot be known or done: `unconfirmed`
+    /// on an at-most-once connection, or the error that ended the session.
+    ///
+    /// @throws {Error} synchronously, with the same codes as `send()`.
+    #[wasm_bindgen(js_name = sendWithReceipt, skip_typescript)]
+    pub fn send_with_receipt(&self, data: &JsValue) -> Result<Promise, JsValue> {
+        let text = stringify(data).ok_or_else(|| {
+            events::js_error(ErrorCode::InvalidMessage, "send() needs a JSON-serialisable value")
+        })?;
+        // Registered before the message goes out, under the id it will get: on an at-most-once
+        // connection its fate is known within this very call.
+        let mut slot = None;
+        let promise = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+        let (resolve, reject) = slot.ok_or_else(|| events::js_error(ErrorCode::Closed, "no promise"))?;
+        let id = self.driver.next_message_id();
+        self.surface.receipts.borrow_mut().push_back((id, resolve, reject));
+        match self.driver.send(text, true) {
+            Ok(_) => Ok(promise),
+            Err(error) => {
+                self.surface.receipts.borrow_mut().retain(|(receipt, _, _)| *receipt != id);
+                Err(events::to_js_error(&error.into()))
+            }
+        }
+    }
+
+    /// `'at-most-once'` until a server grants a resumable session, then `'exactly-once'`.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn delivery(&self) -> String {
+        self.driver.delivery().as_str().into()
     }
 
     /// Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards.

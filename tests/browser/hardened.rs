@@ -33,11 +33,11 @@ extern "C" {
     #[wasm_bindgen(js_name = restoreOnline)]
     fn restore_online();
     #[wasm_bindgen(js_name = fireOnline)]
-    fn fire_online();
+    pub(crate) fn fire_online() -> Promise;
     #[wasm_bindgen(js_name = firePageTransition)]
-    fn fire_page_transition(kind: &str, persisted: bool);
+    fn fire_page_transition(kind: &str, persisted: bool) -> Promise;
     #[wasm_bindgen(js_name = fireVisible)]
-    fn fire_visible();
+    fn fire_visible() -> Promise;
     #[wasm_bindgen(js_name = countTimerCalls)]
     fn count_timer_calls();
     #[wasm_bindgen(js_name = timerCallCount)]
@@ -120,7 +120,7 @@ async fn a_page_that_loads_offline_waits_and_connects_on_online() {
     JsFuture::from(quiet_period(300)).await.unwrap();
     assert_eq!(js_sys::Array::from(&get(&source, "signals")).length(), 0, "no token asked for offline");
     assert_eq!(events.count("close"), 0, "no attempt burnt offline: {:?}", events.summary());
-    fire_online();
+    JsFuture::from(fire_online()).await.unwrap();
     JsFuture::from(ws.ready()).await.expect("connects on online");
     ws.close();
 }
@@ -134,7 +134,7 @@ async fn becoming_visible_finds_a_half_open_socket_within_the_heartbeat_timeout(
     let events = Recorder::attach(&ws);
     JsFuture::from(ws.ready()).await.unwrap();
     faults("sleeper", r#""silent":true"#).await;
-    fire_visible();
+    JsFuture::from(fire_visible()).await.unwrap();
     events.wait_for("close", close_code(4010.0), 2000.0).await;
     ws.close();
 }
@@ -145,13 +145,13 @@ async fn the_back_forward_cache_gets_a_clean_close_and_a_reconnect() {
     let ws = connect(r#""reconnect":{"baseDelayMs":10,"jitter":false}"#);
     let events = Recorder::attach(&ws);
     JsFuture::from(ws.ready()).await.unwrap();
-    fire_page_transition("pagehide", false);
+    JsFuture::from(fire_page_transition("pagehide", false)).await.unwrap();
     assert_eq!(events.count("close"), 0, "a page that is not cached keeps its socket until unload");
-    fire_page_transition("pagehide", true);
+    JsFuture::from(fire_page_transition("pagehide", true)).await.unwrap();
     let close = events.wait_for("close", close_code(4014.0), WITHIN_MS).await;
     assert_eq!(get(&close, "willReconnect").as_bool(), Some(true));
     assert_eq!(ws.state(), "reconnecting");
-    fire_page_transition("pageshow", true);
+    JsFuture::from(fire_page_transition("pageshow", true)).await.unwrap();
     events.wait_for_count("authenticated", 2, WITHIN_MS).await;
     ws.close();
 }

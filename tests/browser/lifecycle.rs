@@ -166,11 +166,10 @@ async fn online_ends_a_backoff_at_once() {
     let ws = connect(r#""reconnect":{"baseDelayMs":60000,"maxDelayMs":60000,"jitter":false}"#);
     let events = Recorder::attach(&ws);
     JsFuture::from(ws.ready()).await.unwrap();
-    let window = web_sys::window().unwrap();
     server_closes("roamer", 1001).await;
     let reconnecting = events.wait_for("reconnecting", |_| true, WITHIN_MS).await;
     assert_eq!(get(&reconnecting, "delayMs").as_f64(), Some(60000.0));
-    window.dispatch_event(&web_sys::Event::new("online").unwrap()).unwrap();
+    JsFuture::from(crate::hardened::fire_online()).await.unwrap();
     events.wait_for_count("authenticated", 2, WITHIN_MS).await;
     ws.close();
 }

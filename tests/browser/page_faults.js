@@ -10,20 +10,28 @@ export function restoreOnline() {
   delete navigator.onLine;
 }
 
+// Each event is dispatched from a task of its own, as the browser dispatches real ones: never
+// from inside the test's own call into wasm.
+function later(fire) {
+  return new Promise((resolve) => setTimeout(() => resolve(fire()), 0));
+}
+
 export function fireOnline() {
-  window.dispatchEvent(new Event('online'));
+  return later(() => window.dispatchEvent(new Event('online')));
 }
 
 // `pagehide`/`pageshow` with `persisted`, as when the page enters or leaves the back/forward cache.
 export function firePageTransition(type, persisted) {
-  window.dispatchEvent(new PageTransitionEvent(type, { persisted }));
+  return later(() => window.dispatchEvent(new PageTransitionEvent(type, { persisted })));
 }
 
 // The page becomes visible again (after sleep, or a tab switch).
 export function fireVisible() {
-  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
-  document.dispatchEvent(new Event('visibilitychange'));
-  delete document.visibilityState;
+  return later(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+    document.dispatchEvent(new Event('visibilitychange'));
+    delete document.visibilityState;
+  });
 }
 
 // Counts calls to setTimeout from now on (a spinning timer shows up as thousands a second).
