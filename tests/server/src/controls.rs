@@ -261,7 +261,7 @@ pub async fn hang_token_request(state: &Arc<AppState>, user: &str) -> Response {
             let mut shared = self.0.shared();
             shared.hanging_token_requests = shared.hanging_token_requests.saturating_sub(1);
             drop(shared);
-            self.0.frame_recorded.notify_waiters();
+            self.0.connections_changed.notify_waiters();
         }
     }
     state.shared().hanging_token_requests += 1;

@@ -77,7 +77,9 @@ pub async fn login(
         shared.sessions.open(&login.username, limits.session_ttl, now)
     };
     state.log(&format!("login user={}", login.username));
-    let cookie = session_cookie(&session, state.config.tls.is_some(), limits.session_ttl.as_secs());
+    // Rounded up: a cookie with Max-Age=0 would be deleted at once.
+    let max_age = limits.session_ttl.as_millis().div_ceil(1000) as u64;
+    let cookie = session_cookie(&session, state.config.tls.is_some(), max_age);
     ([(header::SET_COOKIE, cookie)], Json(json!({"userId": login.username}))).into_response()
 }
 

@@ -140,6 +140,8 @@ pub struct AppState {
     next_connection: AtomicU64,
     /// Woken whenever a frame is recorded, for `/test/wait`.
     pub frame_recorded: Notify,
+    /// Woken whenever a connection ends or a held token request is released (tests wait on it).
+    pub connections_changed: Notify,
     /// Signalled by `/test/restart`: the listener closes and binds again.
     pub restart: Notify,
     /// `http://127.0.0.1:PORT` once bound: the server's own pages may always use the API.
@@ -161,6 +163,7 @@ impl AppState {
             next_connection: AtomicU64::new(1),
             frame_recorded: Notify::new(),
             restart: Notify::new(),
+            connections_changed: Notify::new(),
             self_origin: OnceLock::new(),
             log_lines: Mutex::new(Vec::new()),
             certificate_pem: OnceLock::new(),

@@ -583,6 +583,8 @@ impl ConnectionLogic {
             Some(session) => shared.resume.detach(session, self.id, now.into()),
             None => shared.rooms.disconnect(self.id),
         }
+        drop(shared);
+        state.connections_changed.notify_waiters();
     }
 }
 

@@ -174,3 +174,34 @@ pub async fn close_code(socket: &mut Socket) -> u16 {
         }
     }
 }
+
+/// Waits (woken by the server, bounded by 5 s) until `done` holds for the server's state: how
+/// tests wait for a connection to end or a held request to be released without sleeping.
+pub async fn wait_until(state: &AppState, done: impl Fn(&AppState) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let notified = state.connections_changed.notified();
+        tokio::pin!(notified);
+        // Registered before looking, so a change in between still wakes us.
+        notified.as_mut().enable();
+        if done(state) {
+            return;
+        }
+        tokio::time::timeout_at(deadline, notified).await.expect("the server reached the state within 5 s");
+    }
+}
+
+/// Every frame until the connection ends: the text frames (as JSON) and the close code, if a
+/// Close frame came (`None` when the connection ended without one).
+pub async fn drain(socket: &mut Socket) -> (Vec<Value>, Option<u16>) {
+    let mut frames = Vec::new();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("an end within 10 s");
+        match message {
+            Some(Ok(Message::Text(text))) => frames.push(serde_json::from_str(&text).unwrap()),
+            Some(Ok(Message::Close(frame))) => return (frames, Some(frame.map_or(1005, |f| u16::from(f.code)))),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return (frames, None),
+        }
+    }
+}
