@@ -188,3 +188,17 @@ pub fn session_cookie(session: &str, tls: bool, max_age_secs: u64) -> String {
     let secure = if tls { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_right_password_of_a_known_user_matches() {
+        assert!(password_matches(Some("alice-pass"), "alice-pass"));
+        assert!(!password_matches(Some("alice-pass"), "alice-pas"));
+        assert!(!password_matches(Some("alice-pass"), ""));
+        assert!(!password_matches(None, ""), "an unknown user never logs in");
+        assert!(!password_matches(None, "anything"));
+    }
+}

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::{close_code, drain, recv, send, TestServer, ORIGIN};
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Message;
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
 async fn more_connections_from_one_address_than_allowed_are_closed_4007() {
@@ -235,7 +235,8 @@ async fn the_log_never_holds_a_token_cookie_or_password() {
     server.http.post(server.url("/api/login")).json(&wrong).send().await.unwrap();
     let (_, reply) = server.resumable("alice", json!({"sessionId": null, "lastSeq": 0})).await;
     let session_id = reply["session"]["id"].as_str().unwrap().to_owned();
-    let response = server.http.post(server.url("/api/logout")).header("Cookie", &cookie).send().await.unwrap();
+    let response =
+        server.http.post(server.url("/api/logout")).header("Cookie", &cookie).send().await.unwrap();
     assert_eq!(response.status(), 204);
     let log = server.state.log_lines().join("\n");
     assert!(log.contains("authenticated user=alice"), "the log is captured: {log}");

@@ -37,7 +37,10 @@ async fn a_token_spent_on_auth_cannot_be_replayed_as_reauth() {
     send(&mut socket, json!({"type": "auth", "token": token})).await;
     assert_eq!(recv(&mut socket).await["success"], true);
     send(&mut socket, json!({"type": "reauth", "token": token})).await;
-    assert_eq!(recv(&mut socket).await, json!({"type": "reauth_response", "success": false, "error": "invalid token"}));
+    assert_eq!(
+        recv(&mut socket).await,
+        json!({"type": "reauth_response", "success": false, "error": "invalid token"})
+    );
     assert_eq!(close_code(&mut socket).await, 4003);
 }
 
@@ -46,7 +49,8 @@ async fn a_token_minted_before_logout_opens_no_socket() {
     let server = TestServer::start().await;
     let (_, cookie) = server.login("alice", "alice-pass").await;
     let token = token_of(&server, &cookie).await;
-    let response = server.http.post(server.url("/api/logout")).header("Cookie", &cookie).send().await.unwrap();
+    let response =
+        server.http.post(server.url("/api/logout")).header("Cookie", &cookie).send().await.unwrap();
     assert_eq!(response.status(), 204);
     let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
     send(&mut socket, json!({"type": "auth", "token": token})).await;

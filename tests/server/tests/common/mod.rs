@@ -196,10 +196,13 @@ pub async fn wait_until(state: &AppState, done: impl Fn(&AppState) -> bool) {
 pub async fn drain(socket: &mut Socket) -> (Vec<Value>, Option<u16>) {
     let mut frames = Vec::new();
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("an end within 10 s");
+        let message =
+            tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("an end within 10 s");
         match message {
             Some(Ok(Message::Text(text))) => frames.push(serde_json::from_str(&text).unwrap()),
-            Some(Ok(Message::Close(frame))) => return (frames, Some(frame.map_or(1005, |f| u16::from(f.code)))),
+            Some(Ok(Message::Close(frame))) => {
+                return (frames, Some(frame.map_or(1005, |f| u16::from(f.code))))
+            }
             Some(Ok(_)) => {}
             Some(Err(_)) | None => return (frames, None),
         }
