@@ -22,6 +22,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Keep every log line in memory too, so tests can check what the log holds.
     pub capture_log: bool,
+    /// Write log lines to stderr (on by default; the fuzz tests turn it off).
+    pub log_to_stderr: bool,
     /// Enables `/test/*` fault controls. Off unless asked for.
     pub test_controls: bool,
     /// The secret every `/test/*` request must carry in `x-test-controls`
@@ -55,6 +57,7 @@ impl Default for ServerConfig {
             auth_deadline: Duration::from_secs(5),
             limits: Limits::default(),
             capture_log: false,
+            log_to_stderr: true,
             test_controls: false,
             test_controls_secret: None,
             demo_faults: false,

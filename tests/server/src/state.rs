@@ -214,7 +214,9 @@ impl AppState {
     /// The server log: one line on stderr (and kept, when `capture_log` is set). Callers pass
     /// only what is safe to keep: user names, codes, ids. Never a token, cookie or password.
     pub fn log(&self, line: &str) {
-        eprintln!("[secure-ws-test-server] {line}");
+        if self.config.log_to_stderr {
+            eprintln!("[secure-ws-test-server] {line}");
+        }
         if self.config.capture_log {
             self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).push(line.to_owned());
         }
