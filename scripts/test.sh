@@ -62,7 +62,7 @@ step "the package as users get it: npm pack, a fresh Vite + React + TS app, a pl
 node --test tests/package/
 (cd www && npx --yes vite build --logLevel warn)
 log=target/test-server-demo.log
-start_server "$log" --port 0 --test-controls --static www/dist
+start_server "$log" --port 0 --test-controls --demo-faults --static www/dist
 DEMO_URL="http://$SERVER_ADDR/" node --test tests/e2e/
 stop_server
 if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; exit 1; fi

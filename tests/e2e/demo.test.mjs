@@ -4,7 +4,7 @@
 // storage, a readable cookie, or a URL. Writes target/demo.png (the README's screenshot).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../support/browser.mjs';
+import { controlsHeaders, launchChromium } from '../support/browser.mjs';
 
 const base = process.env.DEMO_URL;
 assert.ok(base, 'DEMO_URL is set by scripts/test.sh');
@@ -50,7 +50,7 @@ test('alice and bob chat, survive the server killing every socket, and leak no t
   await alice.page.getByRole('button', { name: 'Go offline' }).click();
   const killed = await fetch(new URL('/test/close', base), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...controlsHeaders },
     body: JSON.stringify({ code: 1012 }),
   });
   assert.equal(killed.status, 200);
@@ -75,7 +75,7 @@ test('alice and bob chat, survive the server killing every socket, and leak no t
 
   await alice.page.screenshot({ path: 'target/demo.png' });
 
-  const audit = await (await fetch(new URL('/test/audit', base))).json();
+  const audit = await (await fetch(new URL('/test/audit', base), { headers: controlsHeaders })).json();
   assert.equal(audit.tokenInUri, false);
   assert.ok(audit.tokensIssued >= 4, 'a fresh token per connection');
   for (const who of [alice, bob]) {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, repo, startTestServer } from '../support/browser.mjs';
+import { controlsHeaders, launchChromium, repo, startTestServer } from '../support/browser.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'secure-ws-package-'));
 const app = join(work, 'app');
@@ -62,7 +62,7 @@ test('a fresh Vite + React + TypeScript app type-checks, builds and authenticate
   await page.goto(origin);
   await page.locator('#status', { hasText: 'authenticated' }).waitFor({ timeout: 10_000 });
   await page.locator('#status[data-message="the packaged app"]').waitFor({ timeout: 10_000 });
-  const audit = await (await fetch(`${origin}/test/audit?user=alice`)).json();
+  const audit = await (await fetch(`${origin}/test/audit?user=alice`, { headers: controlsHeaders })).json();
   assert.equal(audit.live, 1, 'StrictMode mounted twice, yet exactly one socket stays open');
   assert.deepEqual(errors, []);
   await page.close();
