@@ -117,10 +117,12 @@ pub enum Action {
     FinishAuthAfter(Duration),
 }
 
-/// The receiving ends of a connection's channels.
+/// A connection's channels, as its task holds them.
 pub struct Channels {
     /// Frames to write, in order.
     pub outbox: mpsc::Receiver<Message>,
+    /// The task's own way into the outbox (pings and closes).
+    pub outbox_sender: mpsc::Sender<Message>,
     /// Closes and aborts.
     pub control: mpsc::UnboundedReceiver<Control>,
 }
@@ -165,7 +167,7 @@ impl ConnectionLogic {
             let mut shared = state.shared();
             let from_ip = shared.connections.values().filter(|c| c.ip == ip).count();
             let connection = Connection {
-                outbox: outbox_tx,
+                outbox: outbox_tx.clone(),
                 control: control_tx,
                 user: None,
                 login_session: None,
@@ -191,7 +193,7 @@ impl ConnectionLogic {
             pending_auth: None,
             closed_normally: false,
         };
-        (logic, Channels { outbox, control }, over_ip_cap)
+        (logic, Channels { outbox, outbox_sender: outbox_tx, control }, over_ip_cap)
     }
 
     /// The connection's id.
@@ -611,11 +613,9 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
     let limits = state.config.limits;
     let (mut logic, channels, over_ip_cap) = ConnectionLogic::register(&state, ip, Instant::now());
     let id = logic.id();
-    let Channels { outbox: outbox_rx, control: mut control_rx } = channels;
+    let Channels { outbox: outbox_rx, outbox_sender: outbox, control: mut control_rx } = channels;
     let (sink, mut stream) = socket.split();
     let (urgent_tx, urgent_rx) = mpsc::channel(1);
-    let outbox = state.shared().connections.get(&id).map(|c| c.outbox.clone());
-    let Some(outbox) = outbox else { return };
     let mut writer = spawn_writer(sink, outbox_rx, urgent_rx, limits.write_timeout);
     let auth_deadline = tokio::time::sleep(state.config.auth_deadline);
     tokio::pin!(auth_deadline);
