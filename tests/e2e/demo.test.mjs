@@ -91,3 +91,18 @@ test('alice and bob chat, survive the server killing every socket, and leak no t
     await who.context.close();
   }
 });
+
+test("the demo's fault buttons break the caller's own connection and nobody else's", async () => {
+  const alice = await loggedIn('alice');
+  const bob = await loggedIn('bob');
+  const states = (page, state) => page.getByRole('list', { name: 'state timeline' }).locator(`li.state.${state}`);
+  // "Reject next auth": the server kills alice's socket (1012), refuses her next auth (4003), and
+  // the SDK heals: two reconnects, then authenticated again.
+  await alice.page.getByRole('button', { name: 'Reject next auth' }).click();
+  await states(alice.page, 'authenticated').nth(1).waitFor(WAIT);
+  assert.ok((await states(alice.page, 'reconnecting').count()) >= 2, 'a reconnect after the kill and after the refusal');
+  assert.equal(await states(bob.page, 'reconnecting').count(), 0, "bob's connection was not touched");
+  assert.deepEqual([...alice.problems, ...bob.problems], []);
+  await alice.context.close();
+  await bob.context.close();
+});
