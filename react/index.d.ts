@@ -2,37 +2,50 @@ import type {
   ConnectionState,
   SecureWebSocket,
   SecureWebSocketError,
-  SecureWebSocketEventMap,
+  SecureWebSocketEvents,
   SecureWebSocketMessage,
   SecureWebSocketOptions,
-} from '../pkg/secure_ws.js';
+} from '../js/index.js';
 
 /** Optional handlers, called for every event (unlike `lastMessage`, which only keeps the latest). */
-export type SecureWebSocketHandlers = {
-  [K in keyof SecureWebSocketEventMap]?: (payload: SecureWebSocketEventMap[K]) => void;
+export type SecureWebSocketHandlers<In extends { type: string } = SecureWebSocketMessage> = {
+  [K in keyof SecureWebSocketEvents<In>]?: (payload: SecureWebSocketEvents<In>[K]) => void;
 };
 
-export interface UseSecureWebSocket {
+/**
+ * The SDK's options. Function options (`getToken`, `subscriptions`) are called through the latest
+ * render's function. `subscriptions` returns the messages that set up a new session (join rooms,
+ * re-subscribe), sent on each authentication that starts one, before anything queued.
+ */
+export type UseSecureWebSocketOptions<Out = unknown> = Omit<SecureWebSocketOptions, 'subscriptions'> & {
+  subscriptions?: () => Out[];
+};
+
+export interface UseSecureWebSocket<In extends { type: string } = SecureWebSocketMessage, Out = unknown> {
   /** The socket's state, re-rendered on every change. */
   state: ConnectionState;
-  /** Sends (or queues until authenticated). Throws `SecureWebSocketError` like `SecureWebSocket.send`. */
-  send: (data: unknown) => void;
+  /**
+   * Sends, or queues until authenticated; before the socket exists (the hook makes it in an
+   * effect) the send is queued too, in order. Throws `SecureWebSocketError` like `SecureWebSocket.send`.
+   */
+  send: (data: Out) => void;
   /** The latest application message, or `null`. Use `handlers.message` to see every one. */
-  lastMessage: SecureWebSocketMessage | null;
+  lastMessage: In | null;
   /** The latest error (constructor, `error` event), or `null`. */
   error: SecureWebSocketError | null;
   /** Messages waiting for authentication. */
   queuedCount: number;
-  /** The underlying socket, for what the hook does not cover; `null` before mount and after unmount. */
-  socket: SecureWebSocket | null;
+  /** The underlying socket, for what the hook does not cover; `null` until made and after unmount. */
+  socket: SecureWebSocket<In, Out> | null;
 }
 
 /**
- * One `SecureWebSocket` per mounted component: created on mount, closed and freed on unmount
- * (StrictMode-safe). A new `url` replaces the socket; new `options` or `handlers` objects do not.
+ * One `SecureWebSocket` per mounted component, made in an effect (only in the browser), closed and
+ * freed on unmount; StrictMode's double mount opens one. A new `url` replaces the socket; new
+ * `options` or `handlers` objects do not. `In`: the server's messages; `Out`: what the app sends.
  */
-export function useSecureWebSocket(
+export function useSecureWebSocket<In extends { type: string } = SecureWebSocketMessage, Out = unknown>(
   url: string,
-  options: SecureWebSocketOptions,
-  handlers?: SecureWebSocketHandlers,
-): UseSecureWebSocket;
+  options: UseSecureWebSocketOptions<Out>,
+  handlers?: SecureWebSocketHandlers<In>,
+): UseSecureWebSocket<In, Out>;

@@ -1,66 +1,132 @@
+'use client';
 // `secure-ws/react`: one SecureWebSocket per mounted component, closed and freed on unmount.
-// React 19 StrictMode mounts, unmounts and mounts again in development: the first socket is
-// closed by the first cleanup, so exactly one stays open.
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { SecureWebSocket } from '../pkg/secure_ws.js';
+// 'use client' lets a server component import this module; the hook itself runs only in the
+// browser (the socket is made in an effect, which server rendering never runs).
+import { useCallback, useEffect, useInsertionEffect, useRef, useState } from 'react';
+import { SecureWebSocket } from '../js/index.js';
+import { enqueue } from './pending.js';
+import { throughRef } from './through-ref.js';
 
-const EVENTS = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error'];
+// The events the hook's own state follows; a handler's event is subscribed to on top.
+const TRACKED = ['state', 'message', 'error'];
+
+function closedError() {
+  const error = new Error('the socket is closed (the component unmounted or the options were refused)');
+  error.name = 'SecureWebSocketError';
+  error.code = 'closed';
+  return error;
+}
 
 export function useSecureWebSocket(url, options, handlers) {
-  // Options and handlers are read when the socket is created and when events fire, so passing
-  // a new object literal on every render neither reconnects nor drops events. Changing `url`
-  // replaces the socket.
+  // The latest committed render's options and handlers: read when the socket calls them, so new
+  // object literals on every render neither reconnect nor call a stale closure.
   const optionsRef = useRef(options);
-  optionsRef.current = options;
   const handlersRef = useRef(handlers);
-  handlersRef.current = handlers;
-  const socketRef = useRef(null);
+  useInsertionEffect(() => {
+    optionsRef.current = options;
+    handlersRef.current = handlers;
+  });
+  const [socket, setSocket] = useState(null);
   const [state, setState] = useState('connecting');
   const [lastMessage, setLastMessage] = useState(null);
   const [error, setError] = useState(null);
   const [queuedCount, setQueuedCount] = useState(0);
+  // What send() talks to, never read during render: the live socket, or the sends made before
+  // it exists. `listen` subscribes to events of handlers added after the socket was made.
+  const link = useRef({ socket: null, pending: [], ended: false, listen: null });
 
   useEffect(() => {
-    let ws;
-    try {
-      ws = new SecureWebSocket(url, optionsRef.current);
-    } catch (e) {
-      setError(e);
-      setState('closed');
-      return undefined;
-    }
-    socketRef.current = ws;
-    setState(ws.state);
-    setError(null);
-    setQueuedCount(ws.queuedCount);
-    const unsubscribe = EVENTS.map((type) =>
-      ws.on(type, (payload) => {
-        if (type === 'state') setState(payload);
-        if (type === 'message') setLastMessage(payload);
-        if (type === 'error') setError(payload);
-        setQueuedCount(ws.queuedCount);
-        handlersRef.current?.[type]?.(payload);
-      }),
-    );
+    const current = link.current;
+    current.ended = false;
+    let cancelled = false;
+    let ws = null;
+    const offs = [];
+    // React's StrictMode runs this effect, its cleanup and the effect again in one go: making the
+    // socket a microtask later means the first run's cleanup cancels it before it exists, so one
+    // socket is opened, and none is closed while connecting (the browser warns about that).
+    queueMicrotask(() => {
+      if (cancelled) return;
+      try {
+        ws = new SecureWebSocket(url, throughRef(optionsRef));
+      } catch (e) {
+        current.ended = true;
+        current.pending = [];
+        setError(e);
+        setState('closed');
+        setQueuedCount(0);
+        return;
+      }
+      const subscribed = new Set();
+      current.listen = () => {
+        for (const type of [...TRACKED, ...Object.keys(handlersRef.current ?? {})]) {
+          if (subscribed.has(type)) continue;
+          subscribed.add(type);
+          try {
+            offs.push(
+              ws.on(type, (payload) => {
+                if (type === 'state') setState(payload);
+                else if (type === 'message') setLastMessage(payload);
+                else if (type === 'error') setError(payload);
+                setQueuedCount(ws.queuedCount);
+                handlersRef.current?.[type]?.(payload);
+              }),
+            );
+          } catch (e) {
+            setError(e); // a handler for an event the SDK does not have
+          }
+        }
+      };
+      current.listen();
+      const queued = current.pending;
+      current.pending = [];
+      current.socket = ws;
+      setSocket(ws);
+      setState(ws.state);
+      setError(null);
+      try {
+        for (const text of queued) ws.send(JSON.parse(text));
+      } catch (e) {
+        setError(e);
+      }
+      setQueuedCount(ws.queuedCount);
+    });
     return () => {
-      unsubscribe.forEach((off) => off());
-      if (socketRef.current === ws) socketRef.current = null;
-      ws.close();
-      ws.free();
+      cancelled = true;
+      current.socket = null;
+      current.listen = null;
+      if (ws) {
+        offs.forEach((off) => off());
+        ws.close();
+        ws.free();
+      }
+      setSocket(null);
     };
   }, [url]);
 
-  const send = useCallback((data) => {
-    const ws = socketRef.current;
-    if (!ws) {
-      const e = new Error('the socket is not open (the component is unmounting or the options were refused)');
-      e.name = 'SecureWebSocketError';
-      e.code = 'closed';
-      throw e;
-    }
-    ws.send(data);
-    setQueuedCount(ws.queuedCount);
+  // Unmounting (not a new url) ends the queue: later sends throw `closed`.
+  useEffect(() => {
+    const current = link.current;
+    return () => {
+      current.ended = true;
+      current.pending = [];
+    };
   }, []);
 
-  return { state, send, lastMessage, error, queuedCount, socket: socketRef.current };
+  useEffect(() => {
+    link.current.listen?.();
+  });
+
+  const send = useCallback((data) => {
+    const current = link.current;
+    if (current.socket) {
+      current.socket.send(data);
+      setQueuedCount(current.socket.queuedCount);
+      return;
+    }
+    if (current.ended) throw closedError();
+    enqueue(current.pending, data, optionsRef.current);
+    setQueuedCount(current.pending.length);
+  }, []);
+
+  return { state, send, lastMessage, error, queuedCount, socket };
 }

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: the bundler build (Vite, webpack: imported with no plugin and
-# no init step) and, in pkg/web/, the web build for plain <script type="module"> pages (explicit
-# `await init()`). The hand-written package.json at the root is the manifest (--no-pack).
+# Builds the npm package's generated half into pkg/ (the hand-written half is js/ and react/):
+# - wasm-pack's bundler build, of which the package ships the glue (secure_ws_bg.js, snippets/) and
+#   the typings, never its entry: that entry imports the .wasm file, which webpack refuses without
+#   `experiments.asyncWebAssembly` and which makes Turbopack trace thousands of files server-side;
+# - secure_ws_wasm.js: the same wasm, deflated and base64-encoded into a JS string, so that no
+#   bundler has a wasm file or an asset URL to handle (README, "How the wasm is loaded");
+# - inflate.js: fflate's inflateSync alone, minified, so the package has no bare import and a page
+#   without a bundler can load it.
+# The hand-written package.json at the root is the manifest (--no-pack). `npm pack` runs this first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-wasm-pack build --release --target bundler --out-dir pkg --out-name secure_ws --no-pack
-wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --no-pack
+# The npm package is the JavaScript class and its allocator (feature `js`, off for Rust apps),
+# without the Rust API (default feature `rust-api`): see Cargo.toml's [features].
+features=(--no-default-features --features js)
+wasm-pack build --release --target bundler --out-dir pkg --out-name secure_ws --no-pack -- "${features[@]}"
+# The web build, with its explicit init(), is for bench/page only: the package does not ship it.
+wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --no-pack -- "${features[@]}"
 # wasm-pack writes a `*` .gitignore into each output folder, which npm would honour and so drop
-# pkg/web and the snippets from the tarball. The root .gitignore already keeps pkg/ out of git.
+# pkg/ from the tarball. The root .gitignore already keeps pkg/ out of git.
 rm -f pkg/.gitignore pkg/web/.gitignore
+node scripts/inline-wasm.mjs pkg/secure_ws_bg.wasm pkg/secure_ws_wasm.js
+echo "export { inflateSync } from 'fflate';" |
+  esbuild --bundle --minify --format=esm --log-level=warning --legal-comments=none --outfile=pkg/inflate.js

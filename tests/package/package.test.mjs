@@ -1,77 +1,50 @@
-// The package as users get it: `npm pack`, installed into a fresh Vite + React + TypeScript app
-// outside the repository, type-checked, built, and loaded in Chromium until `authenticated`;
-// and the web build on a plain <script type="module"> page with an explicit init().
-import { test, before, after } from 'node:test';
+// The tarball as `npm publish` would ship it (packed from a fresh clone by tests/package/pack.mjs):
+// exactly the entry, loader, glue, inlined wasm, typings and the React hook, and the wasm inside
+// is whole.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { controlsHeaders, launchChromium, repo, startTestServer } from '../support/browser.mjs';
+import { pathToFileURL } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
 
-const work = mkdtempSync(join(tmpdir(), 'secure-ws-package-'));
-const app = join(work, 'app');
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+const tarball = process.env.SECURE_WS_TARBALL;
+assert.ok(tarball, 'SECURE_WS_TARBALL names the packed package (scripts/test.sh sets it)');
+const unpacked = mkdtempSync(join(tmpdir(), 'secure-ws-tarball-'));
+execFileSync('tar', ['xzf', tarball, '-C', unpacked]);
+const pkg = join(unpacked, 'package');
+after(() => rmSync(unpacked, { recursive: true, force: true }));
 
-let server;
-let origin;
-let browser;
-
-before(async () => {
-  const tarball = join(work, run('npm', ['pack', '--silent', '--pack-destination', work], repo).trim());
-  cpSync(join(repo, 'tests/package/app'), app, { recursive: true });
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], app);
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], app);
-  // The plain page sits beside the app's build, with the web build copied next to it.
-  const plain = join(app, 'dist-plain');
-  cpSync(join(app, 'node_modules/secure-ws/pkg/web'), plain, { recursive: true });
-  cpSync(join(repo, 'tests/package/plain'), plain, { recursive: true });
-  browser = await launchChromium();
+test('the tarball holds the entry, the loader, the glue, the inlined wasm, the typings and the React hook, and nothing else', () => {
+  const listed = execFileSync('tar', ['tzf', tarball]).toString().trim().split('\n').map((p) => p.replace(/^package\//, '')).sort();
+  const expected = [
+    'README.md', 'package.json',
+    'js/index.js', 'js/index.d.ts', 'js/instantiate.js',
+    'pkg/secure_ws_bg.js', 'pkg/secure_ws.d.ts', 'pkg/secure_ws_wasm.js', 'pkg/inflate.js',
+    'react/index.js', 'react/index.d.ts', 'react/pending.js', 'react/through-ref.js',
+  ];
+  const snippets = listed.filter((path) => /^pkg\/snippets\/[^/]+\/src\/.+\.js$/.test(path));
+  assert.ok(snippets.length > 0, 'wasm-bindgen snippets are shipped');
+  assert.deepEqual(listed, [...expected, ...snippets].sort());
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill();
-  rmSync(work, { recursive: true, force: true });
-});
-
-async function serve(dir) {
-  server?.kill();
-  ({ server, origin } = await startTestServer(['--test-controls', '--static', dir]));
-}
-
-test('the tarball holds the built wasm, its glue and typings, the React hook, and nothing else', () => {
-  const listed = JSON.parse(run('npm', ['pack', '--dry-run', '--json'], repo))[0].files.map((f) => f.path).sort();
-  const unexpected = listed.filter(
-    (path) => !/^(README\.md|package\.json|react\/index\.(js|d\.ts)|pkg\/(web\/)?(secure_ws(_bg)?\.(js|wasm|d\.ts)|secure_ws_bg\.wasm\.d\.ts|snippets\/.+\.js))$/.test(path),
-  );
-  assert.deepEqual(unexpected, []);
-  for (const needed of ['pkg/secure_ws_bg.wasm', 'pkg/web/secure_ws_bg.wasm', 'react/index.d.ts', 'pkg/secure_ws.d.ts']) {
-    assert.ok(listed.includes(needed), `${needed} is in the tarball`);
+test('every file the package.json exports and every import inside the package resolves within the tarball', async () => {
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  for (const [entry, target] of Object.entries(manifest.exports)) {
+    for (const file of typeof target === 'string' ? [target] : Object.values(target)) {
+      assert.doesNotThrow(() => readFileSync(join(pkg, file)), `${entry} → ${file}`);
+    }
   }
+  const entry = await import(pathToFileURL(join(pkg, 'js/index.js')));
+  assert.equal(typeof entry.SecureWebSocket, 'function');
 });
 
-test('a fresh Vite + React + TypeScript app type-checks, builds and authenticates with the installed package', async () => {
-  run('npx', ['--yes', 'tsc', '-p', '.'], app);
-  run('npx', ['--yes', 'vite', 'build', '--logLevel', 'warn'], app);
-  assert.ok(readdirSync(join(app, 'dist/assets')).some((f) => f.endsWith('.wasm')), 'Vite emitted the wasm');
-  await serve(join(app, 'dist'));
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
-  await page.goto(origin);
-  await page.locator('#status', { hasText: 'authenticated' }).waitFor({ timeout: 10_000 });
-  await page.locator('#status[data-message="the packaged app"]').waitFor({ timeout: 10_000 });
-  const audit = await (await fetch(`${origin}/test/audit?user=alice`, { headers: controlsHeaders })).json();
-  assert.equal(audit.live, 1, 'StrictMode mounted twice, yet exactly one socket stays open');
-  assert.deepEqual(errors, []);
-  await page.close();
-});
-
-test('a plain <script type="module"> page authenticates with the web build and an explicit init()', async () => {
-  await serve(join(app, 'dist-plain'));
-  const page = await browser.newPage();
-  await page.goto(origin);
-  await page.locator('#status', { hasText: 'authenticated' }).waitFor({ timeout: 10_000 });
-  await page.close();
+test("the inlined wasm is the whole module: it inflates, validates, and exports the class's functions", async () => {
+  const { deflatedBase64 } = await import(pathToFileURL(join(pkg, 'pkg/secure_ws_wasm.js')));
+  const wasm = inflateRawSync(Buffer.from(deflatedBase64, 'base64'));
+  assert.ok(WebAssembly.validate(wasm));
+  const exported = WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => e.name);
+  for (const name of ['securewebsocket_new', 'securewebsocket_send', '__wbindgen_start']) assert.ok(exported.includes(name), name);
 });

@@ -1,17 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { SecureWebSocketMessage } from 'secure-ws';
 import { useSecureWebSocket } from 'secure-ws/react';
 import { LivePanel, type Timeline } from './LivePanel';
+import type { ChatLine, ClientMessage, ServerMessage } from './messages';
 import { wsUrl } from './server';
 
 const ROOMS = ['general', 'random'];
-
-interface ChatLine {
-  id: string;
-  sender: string;
-  content: string;
-  timestamp: number;
-}
 
 export function Chat({ user, onLogout }: { user: string; onLogout: () => void }) {
   const [room, setRoom] = useState(ROOMS[0]);
@@ -25,17 +18,16 @@ export function Chat({ user, onLogout }: { user: string; onLogout: () => void })
     errors: [],
   });
 
-  const onMessage = useCallback((message: SecureWebSocketMessage) => {
+  const onMessage = useCallback((message: ServerMessage) => {
     if (message.type === 'message') {
-      const line = message as unknown as ChatLine & { room: string };
-      setLines((all) => ({ ...all, [line.room]: [...(all[line.room] ?? []), line] }));
+      setLines((all) => ({ ...all, [message.room]: [...(all[message.room] ?? []), message] }));
     } else if (message.type === 'message_deleted') {
-      const { room: from, messageId } = message as unknown as { room: string; messageId: string };
+      const { room: from, messageId } = message;
       setLines((all) => ({ ...all, [from]: (all[from] ?? []).filter((l) => l.id !== messageId) }));
     }
   }, []);
 
-  const { state, send, queuedCount, socket } = useSecureWebSocket(
+  const { state, send, queuedCount, socket } = useSecureWebSocket<ServerMessage, ClientMessage>(
     wsUrl,
     { tokenUrl: '/api/ws-token', reconnect: { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 10 } },
     {

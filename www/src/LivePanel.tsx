@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ConnectionState, SecureWebSocket } from 'secure-ws';
+import type { ClientMessage, ServerMessage } from './messages';
 import { faults } from './server';
 
 export interface Timeline {
@@ -14,7 +15,7 @@ export function LivePanel(props: {
   user: string;
   state: ConnectionState;
   queuedCount: number;
-  socket: SecureWebSocket | null;
+  socket: SecureWebSocket<ServerMessage, ClientMessage> | null;
   timeline: Timeline;
 }) {
   const { user, state, queuedCount, socket, timeline } = props;

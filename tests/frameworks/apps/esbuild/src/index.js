@@ -1,6 +1,6 @@
-import init, { SecureWebSocket } from './secure_ws.js';
+// esbuild with nothing but --bundle: the package import resolves, and the wasm comes with it.
+import { SecureWebSocket } from 'secure-ws';
 
-await init();
 await fetch('/api/login', {
   method: 'POST',
   headers: { 'content-type': 'application/json' },

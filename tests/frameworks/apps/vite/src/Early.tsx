@@ -1,0 +1,31 @@
+// A child's effect runs before its parent's, so before the hook has made its socket: its sends
+// must queue, in order, ahead of the parent's.
+import { useEffect, useState } from 'react';
+import { useSecureWebSocket } from 'secure-ws/react';
+import { wsUrl, type Echo } from './messages';
+
+function Child({ send }: { send: (message: Echo) => void }) {
+  useEffect(() => {
+    send({ type: 'echo', from: 'child-1' });
+    send({ type: 'echo', from: 'child-2' });
+  }, [send]);
+  return null;
+}
+
+export function Early() {
+  const [seen, setSeen] = useState<string[]>([]);
+  const { state, send } = useSecureWebSocket<Echo, Echo>(wsUrl, { tokenUrl: '/api/ws-token' }, {
+    message: (message) => setSeen((all) => [...all, message.from]),
+  });
+  useEffect(() => {
+    if (state === 'authenticated') send({ type: 'echo', from: 'parent' });
+  }, [state, send]);
+  return (
+    <>
+      <Child send={send} />
+      <p id="status" data-seen={seen.join(',')}>
+        {state}
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,94 @@
+// The packed tarball in a fresh Vite 8 + React + TypeScript app: it type-checks (typed messages,
+// no casts), builds with no wasm plugin, and authenticates. The hook's behaviour is pinned in the
+// development build, where React's StrictMode mounts every component twice.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { controlsHeaders, launchChromium, startTestServer } from '../support/browser.mjs';
+import { WAIT, connectionsOf, prepareApp, run, watchConsole } from './support.mjs';
+
+let app;
+let browser;
+let server;
+before(async () => {
+  app = prepareApp('vite');
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** A fresh test server (an empty audit) serving `dist`, and a page of it at `?case=`. */
+async function open(dist, scenario) {
+  server?.kill();
+  let origin;
+  ({ server, origin } = await startTestServer(['--test-controls', '--static', join(app, dist)]));
+  const page = await browser.newPage();
+  const problems = watchConsole(page);
+  await page.goto(`${origin}/?case=${scenario}`);
+  return { page, problems, origin };
+}
+
+test('the app type-checks against the typings: messages typed through the hook, no casts', () => {
+  run('npx', ['tsc', '-p', '.'], app);
+});
+
+test('the production build authenticates and echoes, with a clean console', async () => {
+  run('npx', ['vite', 'build', '--logLevel', 'warn'], app);
+  const { page, problems } = await open('dist', 'quick');
+  await page.locator('#status[data-message="the packaged app"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("StrictMode's double mount opens exactly one socket, and the console stays clean", async () => {
+  run('npx', ['vite', 'build', '--mode', 'development', '--outDir', 'dist-dev', '--logLevel', 'warn'], app);
+  const { page, problems, origin } = await open('dist-dev', 'quick');
+  await page.locator('#status[data-message="the packaged app"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  assert.equal((await connectionsOf(origin, 'alice')).length, 1, 'one socket was ever opened');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("sends made before the hook's socket exists are queued and go out in order, ahead of later ones", async () => {
+  const { page, problems } = await open('dist-dev', 'early');
+  // StrictMode runs the child's effect twice; its simulated unmount drops the first run's sends,
+  // as a real unmount would, so the same messages go out as in production.
+  await page.locator('#status[data-seen="child-1,child-2,parent"]').waitFor(WAIT);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('early sends are refused with the same codes and bounds as SecureWebSocket.send', async () => {
+  const { page, problems } = await open('dist-dev', 'limits');
+  const status = page.locator('#status:not([data-sdk=""])');
+  await status.waitFor(WAIT);
+  const hook = await status.getAttribute('data-hook');
+  assert.equal(hook, 'message_too_large,invalid_message,invalid_message,invalid_message,ok,ok,queue_full');
+  assert.equal(await status.getAttribute('data-sdk'), hook);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("after a re-render and a reconnect, the latest render's getToken and handlers are the ones called", async () => {
+  const { page, problems, origin } = await open('dist-dev', 'latest');
+  await page.locator('#status[data-log="token@1,authenticated@1"]').waitFor(WAIT);
+  await page.getByRole('button', { name: 'next generation' }).click();
+  const killed = await fetch(`${origin}/test/close`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...controlsHeaders },
+    body: JSON.stringify({ code: 1012 }),
+  });
+  assert.equal(killed.status, 200);
+  await page.locator('#status[data-log="token@1,authenticated@1,token@2,authenticated@2"]').waitFor(WAIT);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('`socket` is state: the render after the socket is made shows it, with no other change', async () => {
+  const { page } = await open('dist-dev', 'socket-state');
+  await page.locator('#status[data-socket="connecting"]').waitFor({ timeout: 3_000 });
+  await page.close();
+});

@@ -1,0 +1,32 @@
+// The hand-written loader against what wasm-bindgen generates (pkg/, built by scripts/build.sh):
+// the public class is the wasm class, with every member; the loader starts the wasm the way
+// wasm-pack's own entry does, so a wasm-bindgen upgrade that changes that fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repo } from '../support/browser.mjs';
+
+const glue = await import(join(repo, 'pkg/secure_ws_bg.js'));
+const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
+
+test('the package exports the wasm class itself: every member of it, inherited, none redefined', () => {
+  assert.equal(Object.getPrototypeOf(SecureWebSocket.prototype), glue.SecureWebSocket.prototype);
+  assert.deepEqual(Object.getOwnPropertyNames(SecureWebSocket.prototype), ['constructor']);
+  const members = Reflect.ownKeys(glue.SecureWebSocket.prototype).filter((key) => key !== 'constructor');
+  assert.ok(members.includes('send') && members.includes('on'), 'the glue defines the class members');
+  for (const key of members) assert.ok(key in SecureWebSocket.prototype, `${String(key)} is reachable`);
+});
+
+test("the loader starts the wasm as wasm-pack's bundler entry does", () => {
+  const entry = readFileSync(join(repo, 'pkg/secure_ws.js'), 'utf8');
+  const statements = entry.split('\n').filter((line) => /^\s*[a-z_]+[\w.]*\(/i.test(line)).map((line) => line.trim());
+  assert.deepEqual(statements, ['__wbg_set_wasm(wasm);', 'wasm.__wbindgen_start();']);
+  const loader = readFileSync(join(repo, 'js/instantiate.js'), 'utf8');
+  assert.match(loader, /glue\.__wbg_set_wasm\(exports\);\s*exports\.__wbindgen_start\(\);/);
+});
+
+test('the constructor instantiates the wasm on first use and keeps its synchronous errors', () => {
+  assert.throws(() => new SecureWebSocket('ws://127.0.0.1:1/ws', { tokenUrl: 42 }), { code: 'invalid_options' });
+  assert.throws(() => new SecureWebSocket('ws://example.com/ws', { tokenUrl: '/t' }), { code: 'insecure_url' });
+});
