@@ -12,7 +12,7 @@ export async function openBench({ chromiumArgs = [] } = {}) {
   const site = mkdtempSync(join(tmpdir(), 'secure-ws-bench-'));
   cpSync(join(repo, 'pkg/web'), site, { recursive: true });
   cpSync(join(repo, 'bench/page'), site, { recursive: true });
-  const { server, origin } = await startTestServer(['--test-controls', '--static', site], {
+  const { server, origin } = await startTestServer(['--demo-faults', '--static', site], {
     profile: 'release',
     // Bench traffic is far above a chat client's: the limits must not be what is measured.
     env: {

@@ -10,4 +10,5 @@ cargo build --release -p secure-ws-test-server
 port="${DEMO_PORT:-8080}"
 echo
 echo "secure-ws demo: http://127.0.0.1:$port/   (users alice / alice-pass and bob / bob-pass; Ctrl-C stops)"
-exec target/release/secure-ws-test-server --port "$port" --test-controls --static www/dist
+# The demo's own fault buttons (--demo-faults), never the test controls: those act on any user.
+exec target/release/secure-ws-test-server --port "$port" --demo-faults --static www/dist

@@ -9,6 +9,9 @@ export TEST_PAGE_PORT="${TEST_PAGE_PORT:-47412}"
 export TLS_TEST_SERVER_PORT="${TLS_TEST_SERVER_PORT:-47413}"
 export SECURE_WS_TEST_SERVER_ORIGIN="http://127.0.0.1:$TEST_SERVER_PORT"
 export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$TEST_PAGE_PORT"
+# The secret every /test/* request must carry (x-test-controls), new for every run; the browser
+# tests read it at compile time, the Node tests from the environment.
+export TEST_CONTROLS_SECRET="${TEST_CONTROLS_SECRET:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 # Firefox delays each reconnect to a host after an abnormal close by 200 ms or more
 # (network.websocket.delay-failed-reconnects), so its 200-cycle leak test takes about a minute;
 # the runner's default 20 s budget is too short for that.
@@ -41,7 +44,8 @@ stop_server() {
 # if a token reached the server's log.
 serve_and_test() {
   local log=$1 dir=$2 var=$3 tests=$4
-  start_server "$log" --port 0 --test-controls --static "$dir"
+  # The demo's own fault buttons are mounted too, as the demo runs them (scripts/demo.sh).
+  start_server "$log" --port 0 --test-controls --demo-faults --static "$dir"
   env "$var=http://$SERVER_ADDR/" node --test "$tests"
   stop_server
   if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; return 1; fi

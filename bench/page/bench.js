@@ -141,7 +141,8 @@ export async function reconnect() {
   const ws = await sdkSocket({ reconnect: { baseDelayMs: 0, maxDelayMs: 0, jitter: false } });
   const again = new Promise((resolve) => ws.on('authenticated', resolve));
   const started = now();
-  await post('/test/close', { user: 'bench', code: 1012 });
+  // The demo fault closes the caller's own sockets with 1012: the bench needs no test controls.
+  await post('/api/demo/fault', { kind: 'kill_connection' });
   await again;
   const ms = now() - started;
   ws.close();

@@ -16,17 +16,28 @@ pub fn ws_url() -> String {
     format!("{}/ws", crate::SERVER_ORIGIN.replacen("http", "ws", 1))
 }
 
-/// A request to the test server with the page's cookies, as the SDK's own fetch sends them.
+/// The test server's per-run secret for `/test/*` (`scripts/env.sh` exports it), read at compile
+/// time like the server's origin.
+const TEST_CONTROLS_SECRET: &str = match option_env!("TEST_CONTROLS_SECRET") {
+    Some(secret) => secret,
+    None => "",
+};
+
+/// A request to the test server with the page's cookies, as the SDK's own fetch sends them; a
+/// `/test/*` request carries the test-controls secret.
 pub async fn request(method: &str, path: &str, body: Option<&str>) -> Response {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::Include);
+    let headers = web_sys::Headers::new().unwrap();
+    if path.starts_with("/test/") {
+        headers.set("x-test-controls", TEST_CONTROLS_SECRET).unwrap();
+    }
     if let Some(body) = body {
         init.set_body(&JsValue::from_str(body));
-        let headers = web_sys::Headers::new().unwrap();
         headers.set("content-type", "application/json").unwrap();
-        init.set_headers(&headers);
     }
+    init.set_headers(&headers);
     let response = JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&http(path), &init))
         .await
         .expect("the test server answers");

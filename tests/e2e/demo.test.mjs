@@ -4,7 +4,7 @@
 // storage, a readable cookie, or a URL. Writes target/demo.png (the README's screenshot).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../support/browser.mjs';
+import { controlsHeaders, launchChromium } from '../support/browser.mjs';
 
 const base = process.env.DEMO_URL;
 assert.ok(base, 'DEMO_URL is set by scripts/test.sh');
@@ -50,7 +50,7 @@ test('alice and bob chat, survive the server killing every socket, and leak no t
   await alice.page.getByRole('button', { name: 'Go offline' }).click();
   const killed = await fetch(new URL('/test/close', base), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...controlsHeaders },
     body: JSON.stringify({ code: 1012 }),
   });
   assert.equal(killed.status, 200);
@@ -75,7 +75,7 @@ test('alice and bob chat, survive the server killing every socket, and leak no t
 
   await alice.page.screenshot({ path: 'target/demo.png' });
 
-  const audit = await (await fetch(new URL('/test/audit', base))).json();
+  const audit = await (await fetch(new URL('/test/audit', base), { headers: controlsHeaders })).json();
   assert.equal(audit.tokenInUri, false);
   assert.ok(audit.tokensIssued >= 4, 'a fresh token per connection');
   for (const who of [alice, bob]) {
@@ -90,4 +90,19 @@ test('alice and bob chat, survive the server killing every socket, and leak no t
     assert.deepEqual(who.problems, []);
     await who.context.close();
   }
+});
+
+test("the demo's fault buttons break the caller's own connection and nobody else's", async () => {
+  const alice = await loggedIn('alice');
+  const bob = await loggedIn('bob');
+  const states = (page, state) => page.getByRole('list', { name: 'state timeline' }).locator(`li.state.${state}`);
+  // "Reject next auth": the server kills alice's socket (1012), refuses her next auth (4003), and
+  // the SDK heals: two reconnects, then authenticated again.
+  await alice.page.getByRole('button', { name: 'Reject next auth' }).click();
+  await states(alice.page, 'authenticated').nth(1).waitFor(WAIT);
+  assert.ok((await states(alice.page, 'reconnecting').count()) >= 2, 'a reconnect after the kill and after the refusal');
+  assert.equal(await states(bob.page, 'reconnecting').count(), 0, "bob's connection was not touched");
+  assert.deepEqual([...alice.problems, ...bob.problems], []);
+  await alice.context.close();
+  await bob.context.close();
 });

@@ -3,7 +3,7 @@
 // typed event loop re-joins and the chat goes on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../support/browser.mjs';
+import { controlsHeaders, launchChromium } from '../support/browser.mjs';
 
 const base = process.env.CHAT_URL;
 assert.ok(base, 'CHAT_URL is set by scripts/test.sh');
@@ -31,7 +31,7 @@ async function chat(page) {
   await page.getByRole('button', { name: 'Send' }).click();
   await page.getByText('alice: hello from Leptos', { exact: true }).waitFor(WAIT);
 
-  const killed = await page.request.post(new URL('/test/close', base).href, { data: { user: 'alice', code: 1001 } });
+  const killed = await page.request.post(new URL('/test/close', base).href, { data: { user: 'alice', code: 1001 }, headers: controlsHeaders });
   assert.equal(killed.status(), 200);
   await page.getByText('— joined #general').nth(1).waitFor(WAIT); // re-joined on the new connection
   await page.getByPlaceholder('say something').fill('still here');

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repo } from '../support/browser.mjs';
+import { controlsHeaders, repo } from '../support/browser.mjs';
 
 /** The tarball `npm pack` made from a fresh clone (tests/package/pack.mjs; scripts/test.sh sets it). */
 export const tarball = process.env.SECURE_WS_TARBALL;
@@ -106,5 +106,5 @@ export async function stopProcess(child) {
 
 /** The connections the test server saw for `user`, oldest first. */
 export async function connectionsOf(origin, user) {
-  return (await (await fetch(`${origin}/test/audit?user=${user}`)).json()).connections;
+  return (await (await fetch(`${origin}/test/audit?user=${user}`, { headers: controlsHeaders })).json()).connections;
 }

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchChromium, startTestServer } from '../support/browser.mjs';
+import { controlsHeaders, launchChromium, startTestServer } from '../support/browser.mjs';
 import { WAIT, connectionsOf, prepareApp, run, watchConsole } from './support.mjs';
 
 let app;
@@ -78,7 +78,7 @@ test("after a re-render and a reconnect, the latest render's getToken and handle
   await page.getByRole('button', { name: 'next generation' }).click();
   const killed = await fetch(`${origin}/test/close`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...controlsHeaders },
     body: JSON.stringify({ code: 1012 }),
   });
   assert.equal(killed.status, 200);

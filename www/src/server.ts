@@ -21,8 +21,11 @@ export async function logout(): Promise<void> {
   await post('/api/logout');
 }
 
-/** The server's fault controls (it runs with --test-controls), so anyone can watch the SDK heal. */
+/**
+ * The demo's fault buttons (the server runs with --demo-faults): they act only on the logged-in
+ * user's own connections, so anyone can watch the SDK heal without being able to hurt anyone else.
+ */
 export const faults = {
-  killConnection: (user: string) => post('/test/close', { user, code: 1012 }),
-  rejectNextAuth: (user: string) => post('/test/faults', { user, rejectAuth: 1 }),
+  killConnection: (_user: string) => post('/api/demo/fault', { kind: 'kill_connection' }),
+  rejectNextAuth: (_user: string) => post('/api/demo/fault', { kind: 'reject_next_auth' }),
 };

@@ -22,8 +22,20 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Keep every log line in memory too, so tests can check what the log holds.
     pub capture_log: bool,
+    /// Write log lines to stderr (on by default; the fuzz tests turn it off).
+    pub log_to_stderr: bool,
     /// Enables `/test/*` fault controls. Off unless asked for.
     pub test_controls: bool,
+    /// The secret every `/test/*` request must carry in `x-test-controls`
+    /// (`TEST_CONTROLS_SECRET`, required with `--test-controls`). Without it the routes answer 404.
+    pub test_controls_secret: Option<String>,
+    /// Mounts `POST /api/demo/fault` (`--demo-faults`): faults a logged-in user may inject on
+    /// their own connections only, for the demo.
+    pub demo_faults: bool,
+    /// Limits of the HTTP side.
+    pub http: HttpLimits,
+    /// Resumable sessions.
+    pub resume: ResumeConfig,
     /// Serves this directory at `/` (the built demo).
     pub static_dir: Option<PathBuf>,
     /// Serve https/wss (`--tls`), with a certificate generated at start or read from files
@@ -45,7 +57,12 @@ impl Default for ServerConfig {
             auth_deadline: Duration::from_secs(5),
             limits: Limits::default(),
             capture_log: false,
+            log_to_stderr: true,
             test_controls: false,
+            test_controls_secret: None,
+            demo_faults: false,
+            http: HttpLimits::default(),
+            resume: ResumeConfig::default(),
             static_dir: None,
             tls: None,
         }
@@ -74,6 +91,22 @@ pub struct Limits {
     /// Time between protocol pings (`PING_INTERVAL_MS`, default 30000). A connection that has not
     /// answered the previous ping when the next is due is terminated.
     pub ping_interval: Duration,
+    /// Control frames (`ping`, `ack`, `reauth`, `auth`) a connection may send per minute
+    /// (`CONTROL_FRAMES_PER_MINUTE`, default 600); more → 4008. Apart from the application limit,
+    /// so that acknowledgements and liveness checks never eat into what the app may send.
+    pub control_frames_per_minute: u32,
+    /// Frames waiting to be written to one connection (`OUTGOING_QUEUE`, default 256). A peer
+    /// that falls further behind is closed 4013 (too slow) instead of growing server memory.
+    pub outgoing_queue: usize,
+    /// How long one frame may take to be written (`WRITE_TIMEOUT_MS`, default 10000); longer → the
+    /// connection is dropped as dead.
+    pub write_timeout: Duration,
+    /// After sending a Close frame, how long the server keeps reading for the peer's Close before
+    /// dropping the connection (`CLOSE_TIMEOUT_MS`, default 2000; RFC 6455 closing handshake).
+    pub close_timeout: Duration,
+    /// A socket whose token expired this long ago without a successful `reauth` is closed 4003
+    /// (`TOKEN_EXPIRY_GRACE_MS`, default 5000).
+    pub token_expiry_grace: Duration,
 }
 
 impl Default for Limits {
@@ -84,9 +117,75 @@ impl Default for Limits {
             messages_per_minute: 60,
             max_message_bytes: 10 * 1024,
             ping_interval: Duration::from_secs(30),
+            control_frames_per_minute: 600,
+            outgoing_queue: 256,
+            write_timeout: Duration::from_secs(10),
+            close_timeout: Duration::from_secs(2),
+            token_expiry_grace: Duration::from_secs(5),
         }
     }
 }
+
+/// Limits of the HTTP side, each settable from the environment.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// A client must send its complete request head within this (`HEADER_READ_TIMEOUT_MS`,
+    /// default 10000): slowloris clients cannot hold connections open.
+    pub header_read_timeout: Duration,
+    /// Largest request head in bytes (`MAX_HEADER_BYTES`, default 16384, at least 8192); larger → 431.
+    pub max_header_bytes: usize,
+    /// Largest request body in bytes (`MAX_BODY_BYTES`, default 16384); larger → 413.
+    pub max_body_bytes: usize,
+    /// Open TCP connections, all clients together (`MAX_CONNECTIONS`, default 16384). Beyond it a
+    /// new connection is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// Failed logins for one user name within `login_window` before 429 (`LOGIN_MAX_FAILURES_PER_USER`,
+    /// default 5).
+    pub login_failures_per_user: u32,
+    /// Failed logins from one address within `login_window` before 429
+    /// (`LOGIN_MAX_FAILURES_PER_IP`, default 20).
+    pub login_failures_per_ip: u32,
+    /// The login throttle's window (`LOGIN_WINDOW_SECS`, default 60): failures older than this are
+    /// forgotten; `Retry-After` says when the window ends.
+    pub login_window: Duration,
+    /// How long a login session (the cookie) lasts (`SESSION_TTL_SECS`, default 3600).
+    pub session_ttl: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_body_bytes: 16 * 1024,
+            max_connections: 16 * 1024,
+            login_failures_per_user: 5,
+            login_failures_per_ip: 20,
+            login_window: Duration::from_secs(60),
+            session_ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Resumable sessions (PROTOCOL.md, "Resumable sessions and advertised limits").
+#[derive(Debug, Clone, Copy)]
+pub struct ResumeConfig {
+    /// How long a detached session (and a sent message) is kept for a resume (`RESUME_WINDOW_MS`,
+    /// default 120000).
+    pub window: Duration,
+    /// Unacknowledged messages kept per session (`RESUME_BUFFER`, default 1000): older ones are
+    /// dropped, and a resume that needs them gets `resumed: false`.
+    pub buffer: usize,
+}
+
+impl Default for ResumeConfig {
+    fn default() -> Self {
+        Self { window: Duration::from_secs(120), buffer: 1000 }
+    }
+}
+
+/// The shortest test-controls secret accepted.
+pub const MIN_CONTROLS_SECRET_BYTES: usize = 16;
 
 /// The shortest secret HS256 is given: shorter ones are guessable offline from one token.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -114,6 +213,7 @@ impl ServerConfig {
                     config.port = value.parse().map_err(|_| format!("--port: '{value}' is not a port"))?;
                 }
                 "--test-controls" => config.test_controls = true,
+                "--demo-faults" => config.demo_faults = true,
                 "--static" => {
                     config.static_dir = Some(args.next().ok_or("--static needs a directory")?.into())
                 }
@@ -156,7 +256,75 @@ impl ServerConfig {
         if let Some(ms) = number("AUTH_TIMEOUT_MS")? {
             config.auth_deadline = Duration::from_millis(ms);
         }
+        if let Some(secs) = number("TOKEN_LIFETIME_SECS")? {
+            if secs == 0 {
+                return Err("TOKEN_LIFETIME_SECS must be greater than 0".into());
+            }
+            config.token_lifetime_secs = secs;
+        }
+        config.test_controls_secret = env("TEST_CONTROLS_SECRET");
+        if config.test_controls {
+            match &config.test_controls_secret {
+                None => return Err("--test-controls needs TEST_CONTROLS_SECRET".into()),
+                Some(secret) if secret.len() < MIN_CONTROLS_SECRET_BYTES => {
+                    return Err(format!(
+                        "TEST_CONTROLS_SECRET must be at least {MIN_CONTROLS_SECRET_BYTES} bytes"
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        let http = &mut config.http;
+        if let Some(ms) = number("HEADER_READ_TIMEOUT_MS")? {
+            http.header_read_timeout = Duration::from_millis(ms.max(1));
+        }
+        if let Some(n) = number("MAX_HEADER_BYTES")? {
+            // hyper's smallest read buffer.
+            http.max_header_bytes = (n as usize).max(8192);
+        }
+        if let Some(n) = number("MAX_BODY_BYTES")? {
+            http.max_body_bytes = n as usize;
+        }
+        if let Some(n) = number("MAX_CONNECTIONS")? {
+            http.max_connections = (n as usize).max(1);
+        }
+        if let Some(n) = number("LOGIN_MAX_FAILURES_PER_USER")? {
+            http.login_failures_per_user =
+                u32::try_from(n).map_err(|_| "LOGIN_MAX_FAILURES_PER_USER is too large")?;
+        }
+        if let Some(n) = number("LOGIN_MAX_FAILURES_PER_IP")? {
+            http.login_failures_per_ip =
+                u32::try_from(n).map_err(|_| "LOGIN_MAX_FAILURES_PER_IP is too large")?;
+        }
+        if let Some(secs) = number("LOGIN_WINDOW_SECS")? {
+            http.login_window = Duration::from_secs(secs);
+        }
+        if let Some(secs) = number("SESSION_TTL_SECS")? {
+            http.session_ttl = Duration::from_secs(secs);
+        }
+        if let Some(ms) = number("RESUME_WINDOW_MS")? {
+            config.resume.window = Duration::from_millis(ms);
+        }
+        if let Some(n) = number("RESUME_BUFFER")? {
+            config.resume.buffer = (n as usize).max(1);
+        }
         let limits = &mut config.limits;
+        if let Some(n) = number("CONTROL_FRAMES_PER_MINUTE")? {
+            limits.control_frames_per_minute =
+                u32::try_from(n).map_err(|_| "CONTROL_FRAMES_PER_MINUTE is too large")?;
+        }
+        if let Some(n) = number("OUTGOING_QUEUE")? {
+            limits.outgoing_queue = (n as usize).max(1);
+        }
+        if let Some(ms) = number("WRITE_TIMEOUT_MS")? {
+            limits.write_timeout = Duration::from_millis(ms.max(1));
+        }
+        if let Some(ms) = number("CLOSE_TIMEOUT_MS")? {
+            limits.close_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = number("TOKEN_EXPIRY_GRACE_MS")? {
+            limits.token_expiry_grace = Duration::from_millis(ms);
+        }
         if let Some(n) = number("MAX_CONNECTIONS_PER_IP")? {
             limits.connections_per_ip = n as usize;
         }
@@ -210,12 +378,23 @@ mod tests {
     fn reads_flags_and_environment() {
         let config = parse(
             &["--port", "0", "--test-controls"],
-            &[("ALLOWED_ORIGINS", "http://a.test, http://b.test"), ("USERS", "carol:pw")],
+            &[
+                ("ALLOWED_ORIGINS", "http://a.test, http://b.test"),
+                ("USERS", "carol:pw"),
+                ("TEST_CONTROLS_SECRET", "0123456789abcdef"),
+            ],
         )
         .unwrap();
         assert!(config.test_controls);
         assert_eq!(config.allowed_origins, ["http://a.test", "http://b.test"]);
         assert_eq!(config.users.get("carol").map(String::as_str), Some("pw"));
+    }
+
+    #[test]
+    fn test_controls_need_a_long_enough_secret() {
+        assert!(parse(&["--test-controls"], &[]).unwrap_err().contains("TEST_CONTROLS_SECRET"));
+        let short = parse(&["--test-controls"], &[("TEST_CONTROLS_SECRET", "short-secret")]).unwrap_err();
+        assert!(!short.contains("short-secret"), "the secret is not echoed: {short}");
     }
 
     #[test]

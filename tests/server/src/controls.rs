@@ -1,21 +1,33 @@
-//! Fault controls under `/test/*`, mounted only with `--test-controls`. They let tests break the
-//! server on purpose and read what it saw; a production backend has nothing like them.
+//! Fault controls under `/test/*`, mounted only with `--test-controls`, and answering only requests
+//! that carry the per-process secret in `x-test-controls` (anything else gets 404, as if they were
+//! not mounted). A custom header cannot be sent cross-site without a CORS preflight, which the
+//! server answers only for allowed origins. They let tests break the server on purpose and read
+//! what it saw; a production backend has nothing like them.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
-    extract::{Query, State},
+    extract::{Query, Request, State},
     http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
 
-use crate::state::{AppState, Faults, Outgoing};
+use crate::state::{AppState, Control, Faults};
 
-/// The `/test` routes.
-pub fn routes() -> Router<Arc<AppState>> {
+/// The header that carries the test-controls secret.
+pub const SECRET_HEADER: &str = "x-test-controls";
+
+/// The longest a `tokenHang` request is held when the client never gives up.
+pub const TOKEN_HANG_LIMIT: Duration = Duration::from_secs(60);
+
+/// The `/test` routes, behind the secret.
+pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/test/audit", get(audit))
         .route("/test/faults", post(set_faults))
@@ -25,6 +37,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/test/refuse-upgrades", post(refuse_upgrades))
         .route("/test/restart", post(restart))
         .route("/test/token", post(mint_token))
+        .route("/test/drop", post(drop_sockets))
+        .route_layer(middleware::from_fn_with_state(state, require_secret))
+}
+
+/// 404 unless the request carries the secret (compared in constant time).
+async fn require_secret(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let given = request.headers().get(SECRET_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+    let expected = state.config.test_controls_secret.as_deref().unwrap_or_default().as_bytes();
+    if expected.is_empty() || !bool::from(given.ct_eq(expected)) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 #[derive(Deserialize)]
@@ -52,6 +76,8 @@ async fn audit(State(state): State<Arc<AppState>>, Query(query): Query<UserQuery
         "tokensIssued": shared.issued_tokens.len(),
         "connections": connections,
         "live": shared.connections.len(),
+        "hangingTokenRequests": shared.hanging_token_requests,
+        "resumableSessions": shared.resume.len(),
     }))
 }
 
@@ -71,7 +97,13 @@ async fn set_faults(State(state): State<Arc<AppState>>, Json(request): Json<Faul
     if !request.unknown.is_empty() {
         return StatusCode::UNPROCESSABLE_ENTITY;
     }
-    state.shared().faults.insert(request.user, request.faults);
+    let mut shared = state.shared();
+    for connection in shared.connections.values_mut() {
+        if connection.user.as_deref() == Some(request.user.as_str()) {
+            connection.silent = request.faults.silent;
+        }
+    }
+    shared.faults.insert(request.user, request.faults);
     StatusCode::NO_CONTENT
 }
 
@@ -94,7 +126,7 @@ async fn refuse_upgrades(
 /// sticky session store.
 async fn restart(State(state): State<Arc<AppState>>) -> StatusCode {
     for connection in state.shared().connections.values() {
-        let _ = connection.tx.send(Outgoing::Close(1012, "service restart".into()));
+        connection.close(1012, "service restart");
     }
     state.restart.notify_one();
     StatusCode::NO_CONTENT
@@ -112,11 +144,30 @@ async fn close_sockets(State(state): State<Arc<AppState>>, Json(request): Json<C
     let mut closed = 0;
     for connection in shared.connections.values() {
         if request.user.is_none() || connection.user == request.user {
-            let _ = connection.tx.send(Outgoing::Close(request.code, "closed by test control".into()));
+            connection.close(request.code, "closed by test control");
             closed += 1;
         }
     }
     Json(json!({ "closed": closed }))
+}
+
+#[derive(Deserialize)]
+struct DropRequest {
+    user: Option<String>,
+}
+
+/// Drops every socket (or one user's) abruptly: no close frame, and the TCP connection reset, as
+/// a pulled cable or a crashed proxy looks to the client. Their resumable sessions stay.
+async fn drop_sockets(State(state): State<Arc<AppState>>, Json(request): Json<DropRequest>) -> Json<Value> {
+    let shared = state.shared();
+    let mut dropped = 0;
+    for connection in shared.connections.values() {
+        if request.user.is_none() || connection.user == request.user {
+            let _ = connection.control.send(Control::Abort);
+            dropped += 1;
+        }
+    }
+    Json(json!({ "dropped": dropped }))
 }
 
 #[derive(Deserialize)]
@@ -131,7 +182,7 @@ async fn send_raw(State(state): State<Arc<AppState>>, Json(request): Json<SendRe
     let mut sent = 0;
     for connection in shared.connections.values().filter(|c| c.user.as_deref() == Some(request.user.as_str()))
     {
-        let _ = connection.tx.send(Outgoing::Text(request.text.clone()));
+        connection.deliver(request.text.clone());
         sent += 1;
     }
     Json(json!({ "sent": sent }))
@@ -182,7 +233,40 @@ struct TokenRequest {
 /// Mints a token for `user` without a login, for tests where the browser cannot carry the session
 /// cookie (an http test page calling an https API is cross-site for `SameSite=Strict`).
 async fn mint_token(State(state): State<Arc<AppState>>, Json(request): Json<TokenRequest>) -> Json<Value> {
-    let token = state.tokens.issue(&request.user);
-    state.shared().issued_tokens.push(token.clone());
+    let mut shared = state.shared();
+    // A login session without a cookie, so the token follows the same rules as any other.
+    let ttl = state.config.http.session_ttl;
+    let (_, handle) = shared.sessions.open(&request.user, ttl, std::time::Instant::now());
+    let token = state.tokens.issue(&request.user, &handle);
+    shared.issued_tokens.push(token.clone());
+    drop(shared);
     Json(json!({ "wsToken": token, "expiresIn": state.tokens.lifetime_secs() }))
+}
+
+/// Consumes one `tokenHang` fault of `user`, if set.
+pub fn take_token_hang(state: &AppState, user: &str) -> bool {
+    let mut shared = state.shared();
+    let Some(faults) = shared.faults.get_mut(user).filter(|f| f.token_hang > 0) else { return false };
+    faults.token_hang -= 1;
+    true
+}
+
+/// Holds a token request open without answering: until the client gives up (hyper then drops
+/// this future with the connection) or [`TOKEN_HANG_LIMIT`], whichever comes first. The count of
+/// requests held is in the audit (`hangingTokenRequests`), so tests can see none leaks.
+pub async fn hang_token_request(state: &Arc<AppState>, user: &str) -> Response {
+    struct Held(Arc<AppState>);
+    impl Drop for Held {
+        fn drop(&mut self) {
+            let mut shared = self.0.shared();
+            shared.hanging_token_requests = shared.hanging_token_requests.saturating_sub(1);
+            drop(shared);
+            self.0.connections_changed.notify_waiters();
+        }
+    }
+    state.shared().hanging_token_requests += 1;
+    let _held = Held(state.clone());
+    state.log(&format!("token request held (fault control) user={user}"));
+    tokio::time::sleep(TOKEN_HANG_LIMIT).await;
+    (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": "injected_hang"}))).into_response()
 }

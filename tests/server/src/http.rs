@@ -1,9 +1,10 @@
-//! The HTTP side: login, logout, the token endpoint, CORS and the request audit.
+//! The HTTP side: login (throttled, constant-time), logout (revoking the session's tokens and
+//! closing its sockets), the token endpoint, CORS and the request audit.
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use axum::{
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -11,57 +12,119 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
-use crate::state::{AppState, Outgoing};
+use crate::state::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sid";
 
+/// `POST /api/login`'s body.
 #[derive(Deserialize)]
 pub struct Login {
     username: String,
     password: String,
 }
 
-/// `POST /api/login`: checks the password and sets the HttpOnly session cookie.
-pub async fn login(State(state): State<Arc<AppState>>, Json(login): Json<Login>) -> Response {
-    let known = state.config.users.get(&login.username);
-    if known.is_none_or(|password| *password != login.password) {
+/// Whether `given` is the password of a user whose password is `known`. Both are hashed first
+/// and the hashes compared in constant time, so neither the content nor the length of the right
+/// password, nor whether the user exists, shows in the time the answer takes.
+pub fn password_matches(known: Option<&str>, given: &str) -> bool {
+    let given = Sha256::digest(given.as_bytes());
+    // An unknown user is compared against a value no password hashes to in practice.
+    let expected = known.map(|p| Sha256::digest(p.as_bytes())).unwrap_or_default();
+    bool::from(given.ct_eq(&expected)) && known.is_some()
+}
+
+/// `POST /api/login`: checks the password and sets the HttpOnly session cookie. Failed attempts
+/// are counted per user name and per address; over the limit, 429 with `Retry-After`.
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(login): Json<Login>,
+) -> Response {
+    let limits = state.config.http;
+    let now = Instant::now();
+    let (user_key, ip_key) = (format!("user:{}", login.username), format!("ip:{}", peer.ip()));
+    let wait = {
+        let shared = state.shared();
+        let throttle = &shared.login_throttle;
+        let by_user =
+            throttle.retry_after(&user_key, limits.login_failures_per_user, limits.login_window, now);
+        let by_ip = throttle.retry_after(&ip_key, limits.login_failures_per_ip, limits.login_window, now);
+        by_user.max(by_ip)
+    };
+    if let Some(wait) = wait {
+        state.log("login throttled");
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let retry_after = [(header::RETRY_AFTER, seconds.to_string())];
+        return (StatusCode::TOO_MANY_REQUESTS, retry_after, Json(json!({"error": "too_many_attempts"})))
+            .into_response();
+    }
+    let known = state.config.users.get(&login.username).map(String::as_str);
+    if !password_matches(known, &login.password) {
+        let mut shared = state.shared();
+        shared.login_throttle.fail(&user_key, limits.login_window, now);
+        shared.login_throttle.fail(&ip_key, limits.login_window, now);
+        drop(shared);
+        state.log("login failed");
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_credentials"}))).into_response();
     }
-    let session = uuid::Uuid::new_v4().to_string();
-    state.shared().sessions.insert(session.clone(), login.username.clone());
+    let (session, _) = {
+        let mut shared = state.shared();
+        shared.login_throttle.clear(&user_key);
+        shared.sessions.open(&login.username, limits.session_ttl, now)
+    };
     state.log(&format!("login user={}", login.username));
-    let cookie = session_cookie(&session, state.config.tls.is_some());
+    // Rounded up: a cookie with Max-Age=0 would be deleted at once.
+    let max_age = limits.session_ttl.as_millis().div_ceil(1000) as u64;
+    let cookie = session_cookie(&session, state.config.tls.is_some(), max_age);
     ([(header::SET_COOKIE, cookie)], Json(json!({"userId": login.username}))).into_response()
 }
 
-/// `POST /api/logout`: ends the session and closes that user's sockets.
+/// `POST /api/logout`: ends the session, revokes every token it minted (they carry its handle)
+/// and closes the sockets those tokens authenticated.
 pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let mut shared = state.shared();
-    if let Some(user) = session_id(&headers).and_then(|sid| shared.sessions.remove(&sid)) {
-        for connection in shared.connections.values().filter(|c| c.user.as_deref() == Some(&user)) {
-            let _ = connection.tx.send(Outgoing::Close(1000, "logged out".into()));
+    if let Some(session) = session_id(&headers).and_then(|sid| shared.sessions.close(&sid)) {
+        let of_session = |c: &&crate::state::Connection| c.login_session.as_deref() == Some(&session.handle);
+        for connection in shared.connections.values().filter(of_session) {
+            connection.close(1000, "logged out");
         }
+        drop(shared);
+        state.log(&format!("logout user={}", session.user));
     }
     let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     ([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response()
 }
 
-/// `POST /api/ws-token`: turns the session cookie into a short-lived WebSocket token.
+/// The login session behind the request's cookie: (user, handle).
+pub fn logged_in(state: &AppState, headers: &HeaderMap) -> Option<(String, String)> {
+    let sid = session_id(headers)?;
+    let mut shared = state.shared();
+    let session = shared.sessions.by_cookie(&sid, Instant::now())?;
+    Some((session.user.clone(), session.handle.clone()))
+}
+
+/// `POST /api/ws-token`: turns the session cookie into a short-lived, single-use WebSocket token.
 /// Needs an allowed `Origin`, so another site cannot mint tokens with the user's cookie.
 pub async fn ws_token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if !origin(&headers).is_some_and(|o| state.origin_allowed(o)) {
         return (StatusCode::FORBIDDEN, Json(json!({"error": "origin_not_allowed"}))).into_response();
     }
-    let user = session_id(&headers).and_then(|sid| state.shared().sessions.get(&sid).cloned());
-    let Some(user) = user else {
+    let Some((user, handle)) = logged_in(&state, &headers) else {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "not_logged_in"}))).into_response();
     };
-    if let Some(status) = injected_token_failure(&state, &user) {
-        return (status, Json(json!({"error": "injected_failure"}))).into_response();
+    if state.config.test_controls {
+        if crate::controls::take_token_hang(&state, &user) {
+            return crate::controls::hang_token_request(&state, &user).await;
+        }
+        if let Some(status) = injected_token_failure(&state, &user) {
+            return (status, Json(json!({"error": "injected_failure"}))).into_response();
+        }
     }
-    let token = state.tokens.issue(&user);
+    let token = state.tokens.issue(&user, &handle);
     if state.config.test_controls {
         state.shared().issued_tokens.push(token.clone());
     }
@@ -87,7 +150,10 @@ pub async fn audit_and_cors(State(state): State<Arc<AppState>>, request: Request
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
         headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, x-test-controls"),
+        );
     }
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
     response
@@ -116,9 +182,23 @@ fn injected_token_failure(state: &AppState, user: &str) -> Option<StatusCode> {
     StatusCode::from_u16(faults.token_status).ok()
 }
 
-/// The session cookie: never readable by scripts, never sent cross-site, and over TLS never sent
-/// over plain http.
-pub fn session_cookie(session: &str, tls: bool) -> String {
+/// The session cookie: never readable by scripts, never sent cross-site, over TLS never sent
+/// over plain http, and gone from the browser when the session expires on the server.
+pub fn session_cookie(session: &str, tls: bool, max_age_secs: u64) -> String {
     let secure = if tls { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/{secure}")
+    format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_right_password_of_a_known_user_matches() {
+        assert!(password_matches(Some("alice-pass"), "alice-pass"));
+        assert!(!password_matches(Some("alice-pass"), "alice-pas"));
+        assert!(!password_matches(Some("alice-pass"), ""));
+        assert!(!password_matches(None, ""), "an unknown user never logs in");
+        assert!(!password_matches(None, "anything"));
+    }
 }

@@ -5,8 +5,15 @@
 pub mod chat;
 pub mod config;
 pub mod controls;
+pub mod demo_faults;
+pub mod frames;
 pub mod http;
+pub mod login_sessions;
+pub mod login_throttle;
+pub mod outbox;
 pub mod rate_limit;
+pub mod serve;
+pub mod session_resume;
 pub mod state;
 pub mod tls;
 pub mod tokens;
@@ -16,6 +23,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use axum::http::{header, HeaderValue};
 use axum::{
+    extract::DefaultBodyLimit,
     middleware,
     routing::{get, post},
     Router,
@@ -40,7 +48,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/ws-token", post(http::ws_token))
         .route("/ws", get(ws::upgrade));
     if state.config.test_controls {
-        router = router.merge(controls::routes());
+        router = router.merge(controls::routes(state.clone()));
+    }
+    if state.config.demo_faults {
+        router = router.route("/api/demo/fault", post(demo_faults::fault));
     }
     if let Some(dir) = &state.config.static_dir {
         let page_headers = tower::ServiceBuilder::new()
@@ -58,7 +69,10 @@ pub fn app(state: Arc<AppState>) -> Router {
             ));
         router = router.fallback_service(page_headers.service(ServeDir::new(dir)));
     }
-    router.layer(middleware::from_fn_with_state(state.clone(), http::audit_and_cors)).with_state(state)
+    router
+        .layer(DefaultBodyLimit::max(state.config.http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), http::audit_and_cors))
+        .with_state(state)
 }
 
 /// Binds 127.0.0.1 and serves until the process ends. Reports the bound address through
@@ -76,12 +90,15 @@ pub async fn serve_state(state: Arc<AppState>, on_bound: impl FnOnce(SocketAddr)
         state.set_certificate_pem(certificate.cert_pem.clone());
         state.set_self_origin(format!("https://{addr}"));
         on_bound(addr);
+        spawn_session_sweeper(&state);
         return tls::serve(state, listener, &certificate).await;
     }
     state.set_self_origin(format!("http://{addr}"));
     on_bound(addr);
+    spawn_session_sweeper(&state);
     listener.set_nonblocking(true)?;
     let mut listener = Some(tokio::net::TcpListener::from_std(listener)?);
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.config.http.max_connections));
     loop {
         // After `/test/restart` the same port is bound again, as a restarted server would be.
         let listener = match listener.take() {
@@ -92,9 +109,21 @@ pub async fn serve_state(state: Arc<AppState>, on_bound: impl FnOnce(SocketAddr)
             let state = state.clone();
             async move { state.restart.notified().await }
         };
-        axum::serve(listener, app(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(restart)
-            .await?;
+        serve::serve_until(&state, listener, app(state.clone()), slots.clone(), restart).await;
         state.log("listener restarted");
     }
+}
+
+/// Forgets resumable sessions whose replay window ran out, every second, for as long as the
+/// server runs.
+fn spawn_session_sweeper(state: &Arc<AppState>) {
+    let weak = Arc::downgrade(state);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let Some(state) = weak.upgrade() else { return };
+            state.sweep_sessions();
+        }
+    });
 }

@@ -9,27 +9,58 @@ use std::{
     },
 };
 
+use axum::extract::ws::Message;
 use tokio::sync::{mpsc, Notify};
 
-use crate::{config::ServerConfig, tokens::TokenIssuer};
+use crate::{
+    config::ServerConfig,
+    login_sessions::LoginSessions,
+    login_throttle::LoginThrottle,
+    session_resume::ResumeStore,
+    tokens::{SpentTokens, TokenIssuer},
+};
 
-/// An instruction to a connection's task.
+/// An instruction to a connection's task that must not wait behind its outgoing frames.
 #[derive(Debug, Clone)]
-pub enum Outgoing {
-    /// Send this text frame.
-    Text(String),
-    /// Close with this code and reason.
+pub enum Control {
+    /// Close with this code and reason (closing handshake included).
     Close(u16, String),
+    /// Drop the connection without a close frame and reset the TCP connection (`/test/drop`).
+    Abort,
 }
 
 /// A live WebSocket connection, as the rest of the server sees it.
 pub struct Connection {
-    /// Its task's inbox.
-    pub tx: mpsc::UnboundedSender<Outgoing>,
+    /// Frames waiting to be written, bounded (`OUTGOING_QUEUE`): see [`Connection::deliver`].
+    pub outbox: mpsc::Sender<Message>,
+    /// Closes and aborts, which overtake queued frames.
+    pub control: mpsc::UnboundedSender<Control>,
     /// The authenticated user, once there is one.
     pub user: Option<String>,
+    /// The login session whose token authenticated it (logout closes it).
+    pub login_session: Option<String>,
     /// The peer's address, for the per-IP cap.
     pub ip: std::net::IpAddr,
+    /// The `silent` fault: nothing is written (half-open: TCP up, no answers).
+    pub silent: bool,
+}
+
+impl Connection {
+    /// Queues a text frame. A peer so far behind that its queue is full is closed with
+    /// [`crate::ws::close::TOO_SLOW`] instead of letting the queue grow.
+    pub fn deliver(&self, text: String) {
+        if self.silent {
+            return;
+        }
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.outbox.try_send(Message::Text(text.into())) {
+            let _ = self.control.send(Control::Close(crate::ws::close::TOO_SLOW, "too slow".into()));
+        }
+    }
+
+    /// Asks the connection to close with `code`.
+    pub fn close(&self, code: u16, reason: &str) {
+        let _ = self.control.send(Control::Close(code, reason.into()));
+    }
 }
 
 /// What one connection received, kept after it closes so tests can inspect it.
@@ -43,7 +74,7 @@ pub struct History {
 
 /// Fault injections for one user, set through `/test/faults`. Keyed by user so that tests
 /// running side by side cannot consume each other's faults.
-#[derive(Debug, Default, Clone, Copy, serde::Deserialize)]
+#[derive(Debug, Default, Clone, Copy, serde::Deserialize, serde::Serialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct Faults {
     /// Answer the next N `auth` frames with a rejection.
@@ -60,13 +91,29 @@ pub struct Faults {
     pub token_status: u16,
     /// How many token requests still get `token_status`.
     pub token_failures: u32,
+    /// Leave the next N token requests unanswered until the client gives up (bounded by
+    /// [`crate::controls::TOKEN_HANG_LIMIT`]).
+    pub token_hang: u32,
+    /// Accept the next N `auth`s (a successful `auth_response`), then close at once with
+    /// `close_after_auth_code`.
+    pub close_after_auth: u32,
+    /// The code of those closes; 0 means 1011 (internal error, a crashing server).
+    pub close_after_auth_code: u16,
 }
 
 /// Everything behind a lock, taken briefly and never across an await.
 #[derive(Default)]
 pub struct Shared {
-    /// session id (cookie) → user.
-    pub sessions: HashMap<String, String>,
+    /// Login sessions (the cookie), with their expiry.
+    pub sessions: LoginSessions,
+    /// Token ids already used, until the tokens expire: a token authenticates once.
+    pub spent_tokens: SpentTokens,
+    /// Failed logins per user and per address.
+    pub login_throttle: LoginThrottle,
+    /// Resumable sessions, attached or waiting for a resume.
+    pub resume: ResumeStore,
+    /// Token requests held open by the `tokenHang` fault right now.
+    pub hanging_token_requests: usize,
     /// connection id → connection.
     pub connections: HashMap<u64, Connection>,
     /// Request URIs in arrival order (path and query), for the no-token-in-URL audit.
@@ -93,6 +140,8 @@ pub struct AppState {
     next_connection: AtomicU64,
     /// Woken whenever a frame is recorded, for `/test/wait`.
     pub frame_recorded: Notify,
+    /// Woken whenever a connection ends or a held token request is released (tests wait on it).
+    pub connections_changed: Notify,
     /// Signalled by `/test/restart`: the listener closes and binds again.
     pub restart: Notify,
     /// `http://127.0.0.1:PORT` once bound: the server's own pages may always use the API.
@@ -114,6 +163,7 @@ impl AppState {
             next_connection: AtomicU64::new(1),
             frame_recorded: Notify::new(),
             restart: Notify::new(),
+            connections_changed: Notify::new(),
             self_origin: OnceLock::new(),
             log_lines: Mutex::new(Vec::new()),
             certificate_pem: OnceLock::new(),
@@ -164,9 +214,26 @@ impl AppState {
     /// The server log: one line on stderr (and kept, when `capture_log` is set). Callers pass
     /// only what is safe to keep: user names, codes, ids. Never a token, cookie or password.
     pub fn log(&self, line: &str) {
-        eprintln!("[secure-ws-test-server] {line}");
+        if self.config.log_to_stderr {
+            eprintln!("[secure-ws-test-server] {line}");
+        }
         if self.config.capture_log {
             self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).push(line.to_owned());
+        }
+    }
+
+    /// Whether faults can be set at all (test controls or the demo's own faults): without them,
+    /// no fault lookup is made on any event.
+    pub fn faults_enabled(&self) -> bool {
+        self.config.test_controls || self.config.demo_faults
+    }
+
+    /// Forgets resumable sessions detached for longer than the replay window, and their rooms.
+    pub fn sweep_sessions(&self) {
+        let mut shared = self.shared();
+        let config = self.config.resume;
+        for member in shared.resume.expire(std::time::Instant::now(), &config) {
+            shared.rooms.disconnect(member);
         }
     }
 

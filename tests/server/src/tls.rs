@@ -57,7 +57,16 @@ pub async fn serve(
                 handle.graceful_shutdown(None);
             })
         };
-        axum_server::from_tcp_rustls(listener, config.clone())?
+        let mut server = axum_server::from_tcp_rustls(listener, config.clone())?;
+        // The same HTTP/1 limits as the plain server (see `serve.rs`).
+        let limits = state.config.http;
+        server
+            .http_builder()
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .max_buf_size(limits.max_header_bytes);
+        server
             .handle(handle)
             .serve(crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
             .await?;

@@ -1,17 +1,27 @@
 //! The WebSocket endpoint: origin check before upgrading, connection caps, authentication by first
-//! message within a deadline, re-authentication, rate and size limits, protocol pings that catch
-//! dead peers, and the application messages.
+//! message within a deadline with single-use tokens, re-authentication and token expiry on live
+//! sockets, rate and size limits, backpressure, protocol pings that catch dead peers, the closing
+//! handshake, and the application messages (sequenced and resumable when the client asks).
 
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use std::{
+    net::IpAddr,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use axum::{
     extract::{
-        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        ws::{Message, WebSocket, WebSocketUpgrade},
         ConnectInfo, State,
     },
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
+    Extension,
 };
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::{
     sync::mpsc,
@@ -20,16 +30,26 @@ use tokio::{
 
 use crate::{
     chat,
+    frames::{self, FrameError, Inbound, ResumeOffer},
     http::origin,
+    outbox::{close_frame, spawn_writer},
     rate_limit::RateLimit,
-    state::{AppState, Connection, History, Outgoing},
+    session_resume::Resumed,
+    state::{AppState, Connection, Control, History, Shared},
+    tokens::{now_secs, Claims},
 };
 
 /// Close codes of the protocol (PROTOCOL.md).
 pub mod close {
+    /// Normal closure.
+    pub const NORMAL: u16 = 1000;
+    /// Binary frames are not part of the protocol (RFC 6455 "unsupported data").
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// Internal error (the `closeAfterAuth` fault's default: a crashing server).
+    pub const INTERNAL_ERROR: u16 = 1011;
     /// No `auth` in time.
     pub const AUTH_TIMEOUT: u16 = 4001;
-    /// Authentication failed or required.
+    /// Authentication failed or required, or the token expired without a `reauth`.
     pub const AUTH_FAILED: u16 = 4003;
     /// Too many connections from this IP or for this user.
     pub const TOO_MANY_CONNECTIONS: u16 = 4007;
@@ -37,14 +57,32 @@ pub mod close {
     pub const RATE_LIMITED: u16 = 4008;
     /// Message too large.
     pub const MESSAGE_TOO_LARGE: u16 = 4009;
-    /// Binary frames are not part of the protocol (RFC 6455 "unsupported data").
-    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// The session was resumed on another connection.
+    pub const SESSION_TAKEN_OVER: u16 = 4011;
+    /// A `msg` skipped a sequence number (the client resumes, which fills the gap).
+    pub const SEQUENCE_GAP: u16 = 4012;
+    /// The peer reads too slowly: its outgoing queue is full.
+    pub const TOO_SLOW: u16 = 4013;
 }
+
+/// What a `msg` envelope may add to an application message's size: `maxMessageBytes` bounds the
+/// message, not the envelope around it.
+pub const MSG_ENVELOPE_BYTES: usize = 64;
+/// Acknowledge after this many unacknowledged client messages…
+pub const ACK_EVERY: u32 = 32;
+/// …or this long after the first one, whichever comes first (PROTOCOL.md).
+pub const ACK_DELAY: Duration = Duration::from_millis(100);
+
+/// Set when `/test/drop` aborts a connection: the TCP stream then resets instead of closing
+/// (see `serve::TrackedStream`).
+#[derive(Clone, Default)]
+pub struct AbortFlag(pub Arc<AtomicBool>);
 
 /// `GET /ws`: refuses a foreign `Origin` with 403 before upgrading.
 pub async fn upgrade(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    abort: Option<Extension<AbortFlag>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -56,9 +94,10 @@ pub async fn upgrade(
         state.log("refused upgrade: fault control");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
-    // The library's own limit sits well above ours, so an oversized frame reaches `session` and
+    // The library's own limit sits well above ours, so an oversized frame reaches `on_text` and
     // gets the protocol's 4009 instead of a bare transport error.
     let transport_limit = state.config.limits.max_message_bytes.saturating_mul(4).max(64 * 1024);
+    let abort = abort.map(|Extension(flag)| flag).unwrap_or_default();
     upgrade
         .max_message_size(transport_limit)
         .max_frame_size(transport_limit)
@@ -66,253 +105,649 @@ pub async fn upgrade(
         // connection's memory, for messages that are at most 10 KiB. It grows when it must.
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| session(state, socket, peer.ip()))
+        .on_upgrade(move |socket| run(state, socket, peer.ip(), abort))
 }
 
-/// What the connection does after an event.
-enum Step {
-    /// Send these frames and go on.
-    Send(Vec<String>),
-    /// Wait, then send this frame (the delayed-auth fault).
-    SendLater(Duration, String),
-    /// Send this frame, then close.
-    SendThenClose(String, u16, &'static str),
-    /// Close.
-    Close(u16, &'static str),
+/// What the connection's task must do besides the frames already queued by the logic.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Close with this code and reason (after the frames queued before it).
+    Close(u16, String),
+    /// Wait this long, then call [`ConnectionLogic::finish_auth`] (the delayed-auth fault).
+    FinishAuthAfter(Duration),
 }
 
-/// One connection's state.
-struct Session {
+/// A connection's channels, as its task holds them.
+pub struct Channels {
+    /// Frames to write, in order.
+    pub outbox: mpsc::Receiver<Message>,
+    /// The task's own way into the outbox (pings and closes).
+    pub outbox_sender: mpsc::Sender<Message>,
+    /// Closes and aborts.
+    pub control: mpsc::UnboundedReceiver<Control>,
+}
+
+/// An authentication that passed its checks and waits for the delay fault to run out.
+struct PendingAuth {
+    claims: Claims,
+    resume: Option<ResumeOffer>,
+    close_after: Option<u16>,
+}
+
+/// One connection's protocol state, without any socket: the task feeds it frames and deadlines,
+/// and it queues replies on the connection's outbox (under the shared lock, so that replies,
+/// replays and other connections' deliveries keep one order). Tests drive it directly.
+pub struct ConnectionLogic {
     id: u64,
     user: Option<String>,
-    rate: RateLimit,
-    awaiting_pong: bool,
+    app_rate: RateLimit,
+    control_rate: RateLimit,
+    /// When the current token (plus grace) runs out without a `reauth`.
+    token_deadline: Option<Instant>,
+    /// The resumable session, when the client negotiated one.
+    session: Option<String>,
+    /// Room identity: the session's when there is one, else the connection's id.
+    member: u64,
+    unacked_in: u32,
+    ack_due: Option<Instant>,
+    pending_auth: Option<PendingAuth>,
+    /// The client closed with 1000: its session ends too.
+    closed_normally: bool,
 }
 
-async fn session(state: Arc<AppState>, mut socket: WebSocket, ip: IpAddr) {
-    let id = state.connection_id();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let limits = state.config.limits;
-    let over_ip_cap = {
-        let mut shared = state.shared();
-        let from_ip = shared.connections.values().filter(|c| c.ip == ip).count();
-        shared.connections.insert(id, Connection { tx, user: None, ip });
-        if state.config.test_controls {
-            shared.history.insert(id, History::default());
-        }
-        from_ip >= limits.connections_per_ip
-    };
-    let mut conn = Session {
-        id,
-        user: None,
-        rate: RateLimit::new(limits.messages_per_minute, Instant::now().into()),
-        awaiting_pong: false,
-    };
-    let auth_deadline = tokio::time::sleep(state.config.auth_deadline);
-    tokio::pin!(auth_deadline);
-    let mut pings = tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
-    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
-
-    let close = loop {
-        let step = if over_ip_cap {
-            state.log(&format!("connection {id}: refused, too many connections from one address"));
-            Step::Close(close::TOO_MANY_CONNECTIONS, "too many connections")
-        } else {
-            tokio::select! {
-                incoming = socket.recv() => match incoming {
-                    Some(Ok(Message::Text(text))) => conn.on_text(&state, text.as_str()),
-                    Some(Ok(Message::Binary(_))) => Step::Close(close::UNSUPPORTED_DATA, "binary frames are not accepted"),
-                    Some(Ok(Message::Pong(_))) => {
-                        conn.awaiting_pong = false;
-                        Step::Send(vec![])
-                    }
-                    // Protocol pings are answered by the library; closes end the loop next turn.
-                    Some(Ok(_)) => Step::Send(vec![]),
-                    Some(Err(_)) | None => break None,
-                },
-                outgoing = rx.recv() => match outgoing {
-                    Some(Outgoing::Text(text)) => Step::Send(vec![text]),
-                    Some(Outgoing::Close(code, reason)) => break Some((code, reason)),
-                    None => break None,
-                },
-                () = &mut auth_deadline, if conn.user.is_none() => {
-                    Step::Close(close::AUTH_TIMEOUT, "authentication timeout")
-                }
-                _ = pings.tick() => {
-                    if conn.awaiting_pong {
-                        state.log(&format!("connection {id}: no pong, terminated"));
-                        break None;
-                    }
-                    conn.awaiting_pong = true;
-                    if socket.send(Message::Ping(Default::default())).await.is_err() {
-                        break None;
-                    }
-                    Step::Send(vec![])
-                }
-            }
-        };
-        // A silent (half-open) connection keeps reading but never answers. Faults exist only
-        // with the test controls: without them, no lock is taken here on every event.
-        let silent = state.config.test_controls
-            && conn.user.as_ref().is_some_and(|u| state.shared().faults.get(u).is_some_and(|f| f.silent));
-        match step {
-            Step::Send(_) | Step::SendLater(..) if silent => {}
-            Step::Send(frames) => {
-                for frame in frames {
-                    if socket.send(Message::Text(frame.into())).await.is_err() {
-                        break;
-                    }
-                }
-            }
-            Step::SendLater(delay, frame) => {
-                tokio::time::sleep(delay).await;
-                let _ = socket.send(Message::Text(frame.into())).await;
-            }
-            Step::SendThenClose(frame, code, reason) => {
-                let _ = socket.send(Message::Text(frame.into())).await;
-                break Some((code, reason.to_owned()));
-            }
-            Step::Close(code, reason) => break Some((code, reason.to_owned())),
-        }
-    };
-    if let Some((code, reason)) = close {
-        state.log(&format!("closing connection {id} with {code}"));
-        let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason) }))).await;
-    }
-    let mut shared = state.shared();
-    shared.connections.remove(&id);
-    shared.rooms.disconnect(id);
-}
-
-impl Session {
-    fn on_text(&mut self, state: &AppState, text: &str) -> Step {
+impl ConnectionLogic {
+    /// Registers a new connection from `ip`. Returns its logic, its channels, and whether it is
+    /// over the per-address cap (then it must be closed 4007 at once).
+    pub fn register(state: &AppState, ip: IpAddr, now: Instant) -> (Self, Channels, bool) {
+        let id = state.connection_id();
         let limits = state.config.limits;
-        if text.len() > limits.max_message_bytes {
-            state.log(&format!("connection {}: frame of {} bytes refused", self.id, text.len()));
-            return Step::Close(close::MESSAGE_TOO_LARGE, "message too large");
-        }
-        if !self.rate.allow(Instant::now().into()) {
-            state.log(&format!("connection {}: rate limit exceeded", self.id));
-            return Step::SendThenClose(
-                error_frame("rate_limited", "too many messages"),
-                close::RATE_LIMITED,
-                "rate limit exceeded",
-            );
-        }
-        let Ok(frame) = serde_json::from_str::<Value>(text) else {
-            return Step::Send(vec![error_frame("invalid_message", "frames must be JSON")]);
+        let (outbox_tx, outbox) = mpsc::channel(limits.outgoing_queue.max(1));
+        let (control_tx, control) = mpsc::unbounded_channel();
+        let over_ip_cap = {
+            let mut shared = state.shared();
+            let from_ip = shared.connections.values().filter(|c| c.ip == ip).count();
+            let connection = Connection {
+                outbox: outbox_tx.clone(),
+                control: control_tx,
+                user: None,
+                login_session: None,
+                ip,
+                silent: false,
+            };
+            shared.connections.insert(id, connection);
+            if state.config.test_controls {
+                shared.history.insert(id, History::default());
+            }
+            from_ip >= limits.connections_per_ip
         };
-        record(state, self.id, &frame);
-        let kind = frame.get("type").and_then(Value::as_str).unwrap_or_default();
-        let token = frame.get("token").and_then(Value::as_str);
+        let logic = Self {
+            id,
+            user: None,
+            app_rate: RateLimit::new(limits.messages_per_minute, now.into()),
+            control_rate: RateLimit::new(limits.control_frames_per_minute, now.into()),
+            token_deadline: None,
+            session: None,
+            member: id,
+            unacked_in: 0,
+            ack_due: None,
+            pending_auth: None,
+            closed_normally: false,
+        };
+        (logic, Channels { outbox, outbox_sender: outbox_tx, control }, over_ip_cap)
+    }
+
+    /// The connection's id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Handles one text frame from the client.
+    pub fn on_text(&mut self, state: &AppState, text: &str, now: Instant) -> Vec<Action> {
+        let limits = state.config.limits;
+        let allowance = if self.session.is_some() { MSG_ENVELOPE_BYTES } else { 0 };
+        if text.len() > limits.max_message_bytes + allowance {
+            state.log(&format!("connection {}: frame of {} bytes refused", self.id, text.len()));
+            return vec![Action::Close(close::MESSAGE_TOO_LARGE, "message too large".into())];
+        }
+        let frame = match frames::classify(text) {
+            Ok(frame) => frame,
+            Err(error) => {
+                if !self.app_rate.allow(now.into()) {
+                    return self.rate_limited(state);
+                }
+                let message = match error {
+                    FrameError::NotJson => "frames must be JSON",
+                    FrameError::NoType => "frames must be objects with a string type",
+                    FrameError::BadSequenced => {
+                        "ack and msg need a whole-number seq and an application message"
+                    }
+                };
+                record(state, self.id, text);
+                self.emit(&state.shared(), error_frame("invalid_message", message));
+                return vec![];
+            }
+        };
+        record(state, self.id, text);
+        let is_app = matches!(frame, Inbound::Msg { .. } | Inbound::App(_));
+        let allowed =
+            if is_app { self.app_rate.allow(now.into()) } else { self.control_rate.allow(now.into()) };
+        if !allowed {
+            return self.rate_limited(state);
+        }
         let Some(user) = self.user.clone() else {
-            return if kind == "auth" {
-                self.authenticate(state, token)
-            } else {
-                Step::SendThenClose(
-                    json!({"type": "auth_response", "success": false, "error": "authentication required"})
-                        .to_string(),
-                    close::AUTH_FAILED,
-                    "authentication required",
-                )
+            return match frame {
+                Inbound::Auth { token, resume } if self.pending_auth.is_none() => {
+                    self.authenticate(state, token.as_deref(), resume, now)
+                }
+                // Frames that arrive while a delayed auth is pending are dropped: the client
+                // must not send before `auth_response`.
+                _ if self.pending_auth.is_some() => vec![],
+                _ => {
+                    let reply = json!({"type": "auth_response", "success": false, "error": "authentication required"});
+                    self.emit(&state.shared(), reply.to_string());
+                    vec![Action::Close(close::AUTH_FAILED, "authentication required".into())]
+                }
             };
         };
-        match kind {
-            "reauth" => self.reauthenticate(state, &user, token),
-            "ping" => Step::Send(vec![json!({"type": "pong"}).to_string()]),
-            // Echoed verbatim, so tests can see exactly what arrived and in which order.
-            "echo" => Step::Send(vec![text.to_owned()]),
-            _ => match chat::parse(&frame)
-                .and_then(|message| state.shared().rooms.apply(self.id, &user, message))
-            {
-                Ok(deliveries) => {
-                    let mut mine = Vec::new();
-                    let shared = state.shared();
-                    for (target, text) in deliveries {
-                        if target == self.id {
-                            mine.push(text);
-                        } else if let Some(connection) = shared.connections.get(&target) {
-                            let _ = connection.tx.send(Outgoing::Text(text));
-                        }
-                    }
-                    Step::Send(mine)
+        match frame {
+            Inbound::Reauth { token } => self.reauthenticate(state, &user, token.as_deref(), now),
+            Inbound::Ping => {
+                self.emit(&state.shared(), json!({"type": "pong"}).to_string());
+                vec![]
+            }
+            Inbound::Pong => vec![],
+            Inbound::Ack { seq } => {
+                let mut shared = state.shared();
+                if let Some(session) = self.attached_session(&mut shared) {
+                    session.ack(seq);
                 }
-                Err(refusal) => {
-                    state.log(&format!("connection {}: refused {kind}: {}", self.id, refusal.detail));
-                    Step::Send(vec![refusal.frame()])
-                }
-            },
+                vec![]
+            }
+            Inbound::Msg { seq, data } => self.on_msg(state, &user, seq, data, now),
+            Inbound::App(value) => self.on_app(state, &user, value, Some(text), now),
+            // A second `auth` on an authenticated connection is not an application message.
+            Inbound::Auth { .. } => {
+                self.emit(&state.shared(), error_frame("invalid_message", "already authenticated"));
+                vec![]
+            }
         }
     }
 
-    fn authenticate(&mut self, state: &AppState, token: Option<&str>) -> Step {
+    fn rate_limited(&self, state: &AppState) -> Vec<Action> {
+        state.log(&format!("connection {}: rate limit exceeded", self.id));
+        self.emit(&state.shared(), error_frame("rate_limited", "too many messages"));
+        vec![Action::Close(close::RATE_LIMITED, "rate limit exceeded".into())]
+    }
+
+    /// A sequenced application message of the session.
+    fn on_msg(&mut self, state: &AppState, user: &str, seq: u64, data: Value, now: Instant) -> Vec<Action> {
+        let fresh = {
+            let mut shared = state.shared();
+            let Some(session) = self.attached_session(&mut shared) else {
+                // Not negotiated, or the session moved to another connection (which now owns it).
+                self.emit(&shared, error_frame("invalid_message", "no session on this connection"));
+                return vec![];
+            };
+            if seq > session.received + 1 {
+                let expected = session.received + 1;
+                drop(shared);
+                state.log(&format!("connection {}: msg seq {seq} skips ahead of {expected}", self.id));
+                return vec![Action::Close(close::SEQUENCE_GAP, "sequence gap".into())];
+            }
+            let fresh = seq == session.received + 1;
+            if fresh {
+                session.received = seq;
+            }
+            fresh
+        };
+        // A duplicate (a resend after a resume) is dropped, but acknowledged again so the client
+        // stops resending it.
+        let actions = if fresh { self.on_app(state, user, data, None, now) } else { vec![] };
+        self.unacked_in += 1;
+        if self.unacked_in >= ACK_EVERY {
+            self.send_ack(state);
+        } else if self.ack_due.is_none() {
+            self.ack_due = Some(now + ACK_DELAY);
+        }
+        actions
+    }
+
+    /// When the batched acknowledgement is due, if one is pending.
+    pub fn ack_due(&self) -> Option<Instant> {
+        self.ack_due
+    }
+
+    /// Sends the pending cumulative acknowledgement.
+    pub fn send_ack(&mut self, state: &AppState) {
+        self.unacked_in = 0;
+        self.ack_due = None;
+        let mut shared = state.shared();
+        let Some(received) = self.attached_session(&mut shared).map(|s| s.received) else { return };
+        self.emit(&shared, json!({"type": "ack", "seq": received}).to_string());
+    }
+
+    /// An application message, sequenced or not. `raw` is the frame as sent (echo repeats it
+    /// verbatim, so tests see exactly what arrived).
+    fn on_app(
+        &mut self,
+        state: &AppState,
+        user: &str,
+        value: Value,
+        raw: Option<&str>,
+        now: Instant,
+    ) -> Vec<Action> {
+        let kind = value.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if kind == "echo" {
+            let text = raw.map(str::to_owned).unwrap_or_else(|| value.to_string());
+            let mut shared = state.shared();
+            route(state, &mut shared, self.member, &text, now);
+            return vec![];
+        }
+        let mut shared = state.shared();
+        match chat::parse(&value).and_then(|message| shared.rooms.apply(self.member, user, message)) {
+            Ok(deliveries) => {
+                for (target, text) in deliveries {
+                    route(state, &mut shared, target, &text, now);
+                }
+            }
+            Err(refusal) => {
+                self.emit(&shared, refusal.frame());
+                drop(shared);
+                state.log(&format!("connection {}: refused {kind}: {}", self.id, refusal.detail));
+            }
+        }
+        vec![]
+    }
+
+    /// The session this connection negotiated, if it is still attached here.
+    fn attached_session<'a>(
+        &self,
+        shared: &'a mut Shared,
+    ) -> Option<&'a mut crate::session_resume::ResumeSession> {
+        let id = self.session.as_deref()?;
+        shared.resume.get_mut(id).filter(|s| s.attached == Some(self.id))
+    }
+
+    /// Queues a protocol frame for this connection (unsequenced).
+    fn emit(&self, shared: &Shared, text: String) {
+        if let Some(connection) = shared.connections.get(&self.id) {
+            connection.deliver(text);
+        }
+    }
+
+    fn authenticate(
+        &mut self,
+        state: &AppState,
+        token: Option<&str>,
+        resume: Option<ResumeOffer>,
+        now: Instant,
+    ) -> Vec<Action> {
         let id = self.id;
         let Some(claims) = token.and_then(|t| state.tokens.verify(t)) else {
-            return reject(state, id);
+            return self.reject(state, "invalid token");
         };
         let mut shared = state.shared();
-        // The audit names the user as soon as the token proves who it is, even if a fault then
+        // The audit names the user as soon as the token proves who it is, even if a check then
         // rejects it, so tests can follow every attempt a user made.
         if let Some(history) = shared.history.get_mut(&id) {
             history.user = Some(claims.user_id.clone());
         }
+        // A token is good for one use, and only while the login that minted it lasts.
+        let Some(login) = shared.sessions.by_handle(&claims.sess, now.into()) else {
+            drop(shared);
+            return self.reject(state, "login session ended");
+        };
+        let reject_demo = std::mem::take(&mut login.reject_next_auth);
+        if !shared.spent_tokens.spend(&claims, now_secs()) {
+            drop(shared);
+            return self.reject(state, "token already used");
+        }
+        if reject_demo {
+            drop(shared);
+            return self.reject(state, "demo fault");
+        }
         let mut delay = None;
-        if let Some(faults) = shared.faults.get_mut(&claims.user_id) {
-            if faults.drop_auth > 0 {
-                faults.drop_auth -= 1;
-                return Step::Send(vec![]);
-            }
-            if faults.reject_auth > 0 {
-                faults.reject_auth -= 1;
-                drop(shared);
-                return reject(state, id);
-            }
-            if faults.delay_auth > 0 {
-                faults.delay_auth -= 1;
-                delay = Some(Duration::from_millis(faults.delay_auth_ms));
+        let mut close_after = None;
+        if state.faults_enabled() {
+            if let Some(faults) = shared.faults.get_mut(&claims.user_id) {
+                if faults.drop_auth > 0 {
+                    faults.drop_auth -= 1;
+                    return vec![];
+                }
+                if faults.reject_auth > 0 {
+                    faults.reject_auth -= 1;
+                    drop(shared);
+                    return self.reject(state, "fault control");
+                }
+                if faults.delay_auth > 0 {
+                    faults.delay_auth -= 1;
+                    delay = Some(Duration::from_millis(faults.delay_auth_ms));
+                }
+                if faults.close_after_auth > 0 {
+                    faults.close_after_auth -= 1;
+                    close_after = Some(match faults.close_after_auth_code {
+                        0 => close::INTERNAL_ERROR,
+                        code => code,
+                    });
+                }
             }
         }
+        drop(shared);
+        self.pending_auth = Some(PendingAuth { claims, resume, close_after });
+        match delay {
+            Some(delay) => vec![Action::FinishAuthAfter(delay)],
+            None => self.finish_auth(state, Instant::now()),
+        }
+    }
+
+    /// Completes an authentication that passed its checks: the user cap, the session (new or
+    /// resumed), `auth_response` and the replay, all queued under one lock so nothing delivered
+    /// to the session can overtake them.
+    pub fn finish_auth(&mut self, state: &AppState, now: Instant) -> Vec<Action> {
+        let Some(PendingAuth { claims, resume, close_after }) = self.pending_auth.take() else {
+            return vec![];
+        };
+        let id = self.id;
+        let user = claims.user_id.clone();
+        let mut shared = state.shared();
         let user_connections =
-            shared.connections.values().filter(|c| c.user.as_deref() == Some(&claims.user_id)).count();
+            shared.connections.values().filter(|c| c.user.as_deref() == Some(&user)).count();
         if user_connections >= state.config.limits.connections_per_user {
             drop(shared);
             state.log(&format!("connection {id}: refused, too many connections for one user"));
-            return Step::Close(close::TOO_MANY_CONNECTIONS, "too many connections");
+            return vec![Action::Close(close::TOO_MANY_CONNECTIONS, "too many connections".into())];
         }
+        let silent = state.faults_enabled() && shared.faults.get(&user).is_some_and(|f| f.silent);
         if let Some(connection) = shared.connections.get_mut(&id) {
-            connection.user = Some(claims.user_id.clone());
+            connection.user = Some(user.clone());
+            connection.login_session = Some(claims.sess.clone());
+            connection.silent = silent;
+        }
+        self.user = Some(user.clone());
+        self.token_deadline = Some(token_deadline(&claims, state.config.limits.token_expiry_grace, now));
+        let mut reply = json!({"type": "auth_response", "success": true, "userId": user});
+        let mut replay = Vec::new();
+        let mut taken_from = None;
+        if let Some(offer) = resume {
+            let config = state.config.resume;
+            for member in shared.resume.expire(now.into(), &config) {
+                shared.rooms.disconnect(member);
+            }
+            let mut resumed = None;
+            if let Some(session_id) = &offer.session_id {
+                let (outcome, discarded) =
+                    shared.resume.resume(session_id, &user, offer.last_seq, id, now.into(), &config);
+                if let Some(member) = discarded {
+                    shared.rooms.disconnect(member);
+                }
+                if let Resumed::Yes { previous, received, replay: frames } = outcome {
+                    taken_from = previous;
+                    replay = frames;
+                    let member = shared.resume.get_mut(session_id).map(|s| s.member).unwrap_or(id);
+                    resumed = Some((session_id.clone(), member, received));
+                }
+            }
+            let (session_id, member, received, was_resumed) = match resumed {
+                Some((session_id, member, received)) => (session_id, member, received, true),
+                None => {
+                    let member = state.connection_id();
+                    (shared.resume.open(&user, member, id), member, 0, false)
+                }
+            };
+            reply["session"] = json!({"id": session_id, "resumed": was_resumed, "lastSeq": received});
+            reply["limits"] = json!({
+                "messagesPerMinute": state.config.limits.messages_per_minute,
+                "maxMessageBytes": state.config.limits.max_message_bytes,
+            });
+            self.session = Some(session_id);
+            self.member = member;
+        }
+        self.emit(&shared, reply.to_string());
+        for frame in replay {
+            self.emit(&shared, frame);
+        }
+        if let Some(previous) = taken_from.and_then(|c| shared.connections.get(&c)) {
+            previous.close(close::SESSION_TAKEN_OVER, "session taken over");
         }
         drop(shared);
-        state.log(&format!("connection {id}: authenticated user={}", claims.user_id));
-        let reply = json!({"type": "auth_response", "success": true, "userId": claims.user_id}).to_string();
-        self.user = Some(claims.user_id);
-        match delay {
-            Some(delay) => Step::SendLater(delay, reply),
-            None => Step::Send(vec![reply]),
+        let resumed = if taken_from.is_some() || self.session.is_some() { " (session)" } else { "" };
+        state.log(&format!("connection {id}: authenticated user={user}{resumed}"));
+        match close_after {
+            Some(code) => vec![Action::Close(code, "closed after auth (fault control)".into())],
+            None => vec![],
         }
     }
 
-    fn reauthenticate(&mut self, state: &AppState, user: &str, token: Option<&str>) -> Step {
-        let same_user = token.and_then(|t| state.tokens.verify(t)).is_some_and(|c| c.user_id == user);
-        if same_user {
-            return Step::Send(vec![json!({"type": "reauth_response", "success": true}).to_string()]);
+    fn reauthenticate(
+        &mut self,
+        state: &AppState,
+        user: &str,
+        token: Option<&str>,
+        now: Instant,
+    ) -> Vec<Action> {
+        let claims = token.and_then(|t| state.tokens.verify(t)).filter(|c| c.user_id == user);
+        let accepted = claims.filter(|claims| {
+            let mut shared = state.shared();
+            shared.sessions.by_handle(&claims.sess, now.into()).is_some()
+                && shared.spent_tokens.spend(claims, now_secs())
+        });
+        let mut shared = state.shared();
+        if let Some(claims) = accepted {
+            self.token_deadline = Some(token_deadline(&claims, state.config.limits.token_expiry_grace, now));
+            if let Some(connection) = shared.connections.get_mut(&self.id) {
+                connection.login_session = Some(claims.sess);
+            }
+            self.emit(&shared, json!({"type": "reauth_response", "success": true}).to_string());
+            return vec![];
         }
-        state.log(&format!("connection {}: reauth rejected", self.id));
-        Step::SendThenClose(
+        self.emit(
+            &shared,
             json!({"type": "reauth_response", "success": false, "error": "invalid token"}).to_string(),
-            close::AUTH_FAILED,
-            "re-authentication failed",
-        )
+        );
+        drop(shared);
+        state.log(&format!("connection {}: reauth rejected", self.id));
+        vec![Action::Close(close::AUTH_FAILED, "re-authentication failed".into())]
+    }
+
+    fn reject(&self, state: &AppState, why: &str) -> Vec<Action> {
+        state.log(&format!("connection {}: auth rejected ({why})", self.id));
+        let reply = json!({"type": "auth_response", "success": false, "error": "invalid token"});
+        self.emit(&state.shared(), reply.to_string());
+        vec![Action::Close(close::AUTH_FAILED, "authentication failed".into())]
+    }
+
+    /// When the token runs out (grace included) without a `reauth`.
+    pub fn token_deadline(&self) -> Option<Instant> {
+        self.token_deadline
+    }
+
+    /// Whether the connection has authenticated.
+    pub fn is_authenticated(&self) -> bool {
+        self.user.is_some()
+    }
+
+    /// The client sent a Close frame with `code`.
+    pub fn on_client_close(&mut self, code: Option<u16>) {
+        self.closed_normally = code == Some(close::NORMAL);
+    }
+
+    /// Forgets the connection: its rooms (or its session's, when the client closed normally),
+    /// and otherwise detaches its session, which then waits for a resume.
+    pub fn unregister(&self, state: &AppState, now: Instant) {
+        let mut shared = state.shared();
+        shared.connections.remove(&self.id);
+        match &self.session {
+            Some(session) if self.closed_normally && shared.resume.is_attached_to(session, self.id) => {
+                if let Some(member) = shared.resume.discard(session) {
+                    shared.rooms.disconnect(member);
+                }
+            }
+            Some(session) => shared.resume.detach(session, self.id, now.into()),
+            None => shared.rooms.disconnect(self.id),
+        }
+        drop(shared);
+        state.connections_changed.notify_waiters();
     }
 }
 
-fn reject(state: &AppState, id: u64) -> Step {
-    state.log(&format!("connection {id}: auth rejected"));
-    Step::SendThenClose(
-        json!({"type": "auth_response", "success": false, "error": "invalid token"}).to_string(),
-        close::AUTH_FAILED,
-        "authentication failed",
-    )
+/// Delivers an application message `text` to room member `target`: numbered and kept for replay
+/// when the member is a session (and written if it is attached), written directly otherwise.
+pub fn route(state: &AppState, shared: &mut Shared, target: u64, text: &str, now: Instant) {
+    let config = state.config.resume;
+    let (connection, frame) = match shared.resume.deliver(target, text, now.into(), &config) {
+        Some((Some(connection), frame)) => (connection, frame),
+        Some((None, _)) => return,
+        None => (target, text.to_owned()),
+    };
+    if let Some(connection) = shared.connections.get(&connection) {
+        connection.deliver(frame);
+    }
+}
+
+fn token_deadline(claims: &Claims, grace: Duration, now: Instant) -> Instant {
+    let left = Duration::from_secs(claims.exp.saturating_sub(now_secs()));
+    now + left + grace
+}
+
+async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFlag) {
+    let limits = state.config.limits;
+    let (mut logic, channels, over_ip_cap) = ConnectionLogic::register(&state, ip, Instant::now());
+    let id = logic.id();
+    let Channels { outbox: outbox_rx, outbox_sender: outbox, control: mut control_rx } = channels;
+    let (sink, mut stream) = socket.split();
+    let (urgent_tx, urgent_rx) = mpsc::channel(1);
+    let mut writer = spawn_writer(sink, outbox_rx, urgent_rx, limits.write_timeout);
+    let auth_deadline = tokio::time::sleep(state.config.auth_deadline);
+    tokio::pin!(auth_deadline);
+    let mut pings = tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
+    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut awaiting_pong = false;
+    let far = || Instant::now() + Duration::from_secs(86_400);
+
+    // How the connection ends: closed by us with a code, or gone (dead peer, abort).
+    enum End {
+        Close(u16),
+        Gone,
+        PeerClosed,
+    }
+    let end = if over_ip_cap {
+        state.log(&format!("connection {id}: refused, too many connections from one address"));
+        End::Close(close::TOO_MANY_CONNECTIONS)
+    } else {
+        'events: loop {
+            let token_deadline = logic.token_deadline().unwrap_or_else(far);
+            let ack_due = logic.ack_due().unwrap_or_else(far);
+            let actions = tokio::select! {
+                incoming = stream.next() => match incoming {
+                    Some(Ok(Message::Text(text))) => logic.on_text(&state, text.as_str(), Instant::now()),
+                    Some(Ok(Message::Binary(_))) => {
+                        vec![Action::Close(close::UNSUPPORTED_DATA, "binary frames are not accepted".into())]
+                    }
+                    Some(Ok(Message::Pong(_))) => {
+                        awaiting_pong = false;
+                        vec![]
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        logic.on_client_close(frame.map(|f| f.code));
+                        break 'events End::PeerClosed;
+                    }
+                    // Protocol pings are answered by the library.
+                    Some(Ok(Message::Ping(_))) => vec![],
+                    Some(Err(_)) | None => break 'events End::Gone,
+                },
+                control = control_rx.recv() => match control {
+                    Some(Control::Close(code, reason)) if code == close::TOO_SLOW => {
+                        state.log(&format!("connection {id}: too slow, closing {code}"));
+                        let _ = urgent_tx.try_send(close_frame(code, &reason));
+                        break 'events End::Close(code);
+                    }
+                    Some(Control::Close(code, reason)) => vec![Action::Close(code, reason)],
+                    Some(Control::Abort) => {
+                        abort.0.store(true, Ordering::SeqCst);
+                        state.log(&format!("connection {id}: dropped (fault control)"));
+                        break 'events End::Gone;
+                    }
+                    None => break 'events End::Gone,
+                },
+                () = &mut auth_deadline, if !logic.is_authenticated() => {
+                    vec![Action::Close(close::AUTH_TIMEOUT, "authentication timeout".into())]
+                }
+                () = tokio::time::sleep_until(token_deadline), if logic.token_deadline().is_some() => {
+                    state.log(&format!("connection {id}: token expired without reauth"));
+                    vec![Action::Close(close::AUTH_FAILED, "token expired".into())]
+                }
+                () = tokio::time::sleep_until(ack_due), if logic.ack_due().is_some() => {
+                    logic.send_ack(&state);
+                    vec![]
+                }
+                _ = pings.tick() => {
+                    if awaiting_pong {
+                        state.log(&format!("connection {id}: no pong, terminated"));
+                        break 'events End::Gone;
+                    }
+                    awaiting_pong = true;
+                    if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(Message::Ping(Default::default())) {
+                        let _ = urgent_tx.try_send(close_frame(close::TOO_SLOW, "too slow"));
+                        break 'events End::Close(close::TOO_SLOW);
+                    }
+                    vec![]
+                }
+                _ = &mut writer => break 'events End::Gone,
+            };
+            for action in actions {
+                match action {
+                    Action::Close(code, reason) => {
+                        // After the frames already queued (an error frame explains the close);
+                        // ahead of them when the queue is full.
+                        if outbox.try_send(Message::Close(Some(close_frame(code, &reason)))).is_err() {
+                            let _ = urgent_tx.try_send(close_frame(code, &reason));
+                        }
+                        break 'events End::Close(code);
+                    }
+                    Action::FinishAuthAfter(delay) => {
+                        tokio::time::sleep(delay).await;
+                        for action in logic.finish_auth(&state, Instant::now()) {
+                            if let Action::Close(code, reason) = action {
+                                let _ = outbox.try_send(Message::Close(Some(close_frame(code, &reason))));
+                                break 'events End::Close(code);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    match end {
+        End::Close(code) => {
+            if over_ip_cap {
+                let _ = outbox.try_send(Message::Close(Some(close_frame(code, "too many connections"))));
+            }
+            state.log(&format!("closing connection {id} with {code}"));
+            // RFC 6455 closing handshake: keep reading (and discarding) until the peer's Close
+            // or a timeout, so the peer reads our Close frame instead of a reset.
+            let _ = tokio::time::timeout(limits.close_timeout, async {
+                while let Some(Ok(message)) = stream.next().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
+            // Let the writer finish the Close it may still be writing, within the same bound.
+            let _ = tokio::time::timeout(limits.close_timeout, &mut writer).await;
+        }
+        End::PeerClosed => {
+            // The library queued the reply to the peer's Close; reading on flushes it, and the
+            // peer then closes the TCP connection.
+            let _ = tokio::time::timeout(limits.close_timeout, async {
+                while let Some(Ok(_)) = stream.next().await {}
+            })
+            .await;
+        }
+        End::Gone => {}
+    }
+    writer.abort();
+    logic.unregister(&state, Instant::now());
 }
 
 /// A generic error for the client: a code and a fixed message, never internals.
@@ -322,11 +757,11 @@ fn error_frame(code: &str, message: &str) -> String {
 
 /// Keeps the frame for the tests (only with `--test-controls`), with any token replaced: the
 /// audit trail must not hold one.
-fn record(state: &AppState, id: u64, frame: &Value) {
+fn record(state: &AppState, id: u64, text: &str) {
     if !state.config.test_controls {
         return;
     }
-    let mut frame = frame.clone();
+    let Ok(mut frame) = serde_json::from_str::<Value>(text) else { return };
     if let Some(token) = frame.get_mut("token") {
         *token = Value::String("<redacted>".into());
     }

@@ -7,9 +7,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{close_code, recv, send, TestServer, ORIGIN};
-use futures_util::StreamExt;
+use common::{close_code, drain, recv, send, TestServer, ORIGIN};
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
 async fn more_connections_from_one_address_than_allowed_are_closed_4007() {
@@ -35,17 +36,63 @@ async fn more_connections_for_one_user_than_allowed_are_closed_4007() {
 #[tokio::test]
 async fn exceeding_the_rate_limit_gets_an_error_then_4008() {
     let server = TestServer::start_with(|c| c.limits.messages_per_minute = 5).await;
-    let mut socket = server.authenticated("alice").await; // the auth frame is the first of five
-    for n in 0..4 {
+    // Application messages only: the auth frame is a control frame, with its own limit.
+    let mut socket = server.authenticated("alice").await;
+    for n in 0..5 {
         send(&mut socket, json!({"type": "echo", "n": n})).await;
         assert_eq!(recv(&mut socket).await["n"], n);
     }
-    send(&mut socket, json!({"type": "echo", "n": 4})).await;
+    send(&mut socket, json!({"type": "echo", "n": 5})).await;
     assert_eq!(
         recv(&mut socket).await,
         json!({"type": "error", "code": "rate_limited", "message": "too many messages"})
     );
     assert_eq!(close_code(&mut socket).await, 4008);
+}
+
+/// The closing handshake: after its Close frame the server keeps reading until the client's
+/// Close, so frames the client is still sending cannot turn the close into a reset (1006).
+/// Repeated, so that a race would show.
+#[tokio::test]
+async fn a_flooding_client_always_reads_4008_never_a_reset() {
+    let server = TestServer::start().await;
+    for round in 0..25 {
+        let socket = server.authenticated("alice").await;
+        let (mut sink, mut stream) = socket.split();
+        // The client floods on while the server closes, as a runaway client does.
+        let flood = tokio::spawn(async move {
+            for n in 0..200 {
+                let frame = json!({"type": "echo", "n": n, "pad": "x".repeat(500)});
+                if sink.send(Message::text(frame.to_string())).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let code = loop {
+            match tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("an end") {
+                Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => break None,
+            }
+        };
+        flood.abort();
+        assert_eq!(code, Some(4008), "round {round}: the close code arrived, not a reset");
+    }
+}
+
+#[tokio::test]
+async fn a_client_flooding_control_frames_gets_4008_too() {
+    let server = TestServer::start_with(|c| c.limits.control_frames_per_minute = 100).await;
+    for round in 0..10 {
+        let mut socket = server.authenticated("alice").await;
+        for _ in 0..120 {
+            if socket.send(Message::text(json!({"type": "ping"}).to_string())).await.is_err() {
+                break;
+            }
+        }
+        let (_, code) = drain(&mut socket).await;
+        assert_eq!(code, Some(4008), "round {round}");
+    }
 }
 
 #[tokio::test]
@@ -180,10 +227,22 @@ async fn the_log_never_holds_a_token_cookie_or_password() {
     let mut forged = server.connect(Some(ORIGIN)).await.unwrap();
     send(&mut forged, json!({"type": "auth", "token": "eyJforged.eyJtoken.sig"})).await;
     recv(&mut forged).await;
+    // A replayed token, a wrong password and a resumable session take their own log paths.
+    let mut replayed = server.connect(Some(ORIGIN)).await.unwrap();
+    send(&mut replayed, json!({"type": "auth", "token": fresh})).await;
+    assert_eq!(recv(&mut replayed).await["success"], false);
+    let wrong = json!({"username": "alice", "password": "alice-pass-wrong"});
+    server.http.post(server.url("/api/login")).json(&wrong).send().await.unwrap();
+    let (_, reply) = server.resumable("alice", json!({"sessionId": null, "lastSeq": 0})).await;
+    let session_id = reply["session"]["id"].as_str().unwrap().to_owned();
+    let response =
+        server.http.post(server.url("/api/logout")).header("Cookie", &cookie).send().await.unwrap();
+    assert_eq!(response.status(), 204);
     let log = server.state.log_lines().join("\n");
     assert!(log.contains("authenticated user=alice"), "the log is captured: {log}");
     let session = cookie.split('=').nth(1).unwrap();
-    for secret in [fresh.as_str(), "eyJ", session, "alice-pass"] {
+    assert!(log.contains("token already used"), "{log}");
+    for secret in [fresh.as_str(), "eyJ", session, "alice-pass", session_id.as_str()] {
         assert!(!log.contains(secret), "the log holds a secret ({secret}):\n{log}");
     }
 }

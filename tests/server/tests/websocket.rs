@@ -94,13 +94,7 @@ async fn the_audit_trail_records_frames_with_tokens_redacted() {
 #[tokio::test]
 async fn fault_controls_reject_the_next_auth_for_one_user() {
     let server = TestServer::start().await;
-    server
-        .http
-        .post(server.url("/test/faults"))
-        .json(&json!({"user": "alice", "rejectAuth": 1}))
-        .send()
-        .await
-        .unwrap();
+    server.post("/test/faults", json!({"user": "alice", "rejectAuth": 1})).await;
     let token = server.token("alice").await;
     let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
     send(&mut socket, json!({"type": "auth", "token": token})).await;

@@ -17,6 +17,9 @@ use tokio_tungstenite::{
 /// The origin the tests' "page" is served from.
 pub const ORIGIN: &str = "http://127.0.0.1:9999";
 
+/// The test-controls secret of the servers the tests start.
+pub const CONTROLS_SECRET: &str = "secret-for-the-server-tests";
+
 pub type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub struct TestServer {
@@ -37,6 +40,7 @@ impl TestServer {
         let mut config = ServerConfig {
             allowed_origins: vec![ORIGIN.into()],
             test_controls: true,
+            test_controls_secret: Some(CONTROLS_SECRET.into()),
             capture_log: true,
             ..Default::default()
         };
@@ -50,8 +54,15 @@ impl TestServer {
         Self { addr, http: reqwest::Client::new(), state }
     }
 
+    /// POSTs `body` to a test control (with the secret).
     pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
-        self.http.post(self.url(path)).json(&body).send().await.unwrap()
+        self.http
+            .post(self.url(path))
+            .header("x-test-controls", CONTROLS_SECRET)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -113,7 +124,19 @@ impl TestServer {
     }
 
     pub async fn audit(&self) -> Value {
-        self.http.get(self.url("/test/audit")).send().await.unwrap().json().await.unwrap()
+        let request = self.http.get(self.url("/test/audit")).header("x-test-controls", CONTROLS_SECRET);
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Opens a socket, offers a resumable session (`resume`), and returns the socket and the
+    /// `auth_response`.
+    pub async fn resumable(&self, user: &str, resume: Value) -> (Socket, Value) {
+        let token = self.token(user).await;
+        let mut socket = self.connect(Some(ORIGIN)).await.unwrap();
+        send(&mut socket, json!({"type": "auth", "token": token, "resume": resume})).await;
+        let reply = recv(&mut socket).await;
+        assert_eq!(reply["success"], true, "{reply}");
+        (socket, reply)
     }
 }
 
@@ -148,6 +171,40 @@ pub async fn close_code(socket: &mut Socket) -> u16 {
             Some(Ok(Message::Close(None))) => return u16::from(CloseCode::Status),
             Some(Ok(_)) => continue,
             other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+/// Waits (woken by the server, bounded by 5 s) until `done` holds for the server's state: how
+/// tests wait for a connection to end or a held request to be released without sleeping.
+pub async fn wait_until(state: &AppState, done: impl Fn(&AppState) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let notified = state.connections_changed.notified();
+        tokio::pin!(notified);
+        // Registered before looking, so a change in between still wakes us.
+        notified.as_mut().enable();
+        if done(state) {
+            return;
+        }
+        tokio::time::timeout_at(deadline, notified).await.expect("the server reached the state within 5 s");
+    }
+}
+
+/// Every frame until the connection ends: the text frames (as JSON) and the close code, if a
+/// Close frame came (`None` when the connection ended without one).
+pub async fn drain(socket: &mut Socket) -> (Vec<Value>, Option<u16>) {
+    let mut frames = Vec::new();
+    loop {
+        let message =
+            tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("an end within 10 s");
+        match message {
+            Some(Ok(Message::Text(text))) => frames.push(serde_json::from_str(&text).unwrap()),
+            Some(Ok(Message::Close(frame))) => {
+                return (frames, Some(frame.map_or(1005, |f| u16::from(f.code))))
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return (frames, None),
         }
     }
 }

@@ -1,0 +1,124 @@
+//! The plain-http server loop, on hyper directly so that the HTTP/1 limits a gateway needs can be
+//! set: a header-read timeout (slowloris), a request-head size limit (431), and a global cap on
+//! open connections. Each accepted stream is wrapped so `/test/drop` can reset it.
+
+use std::{
+    io,
+    pin::Pin,
+    sync::{atomic::Ordering, Arc},
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use axum::{extract::ConnectInfo, Router};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore},
+};
+use tower::ServiceExt;
+
+use crate::{state::AppState, ws::AbortFlag};
+
+/// A TCP stream that holds one of the connection slots while it lives and, when its connection
+/// was aborted by `/test/drop`, resets instead of closing (SO_LINGER 0: an RST, no FIN).
+pub struct TrackedStream {
+    inner: TcpStream,
+    abort: AbortFlag,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Drop for TrackedStream {
+    fn drop(&mut self) {
+        if self.abort.0.load(Ordering::SeqCst) {
+            let _ = socket2::SockRef::from(&self.inner).set_linger(Some(Duration::ZERO));
+        }
+    }
+}
+
+impl AsyncRead for TrackedStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TrackedStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Serves `app` on `listener` until `stop` completes; connections already open keep running.
+pub async fn serve_until(
+    state: &Arc<AppState>,
+    listener: TcpListener,
+    app: Router,
+    slots: Arc<Semaphore>,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut stop => return,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            // Over the global cap: closed at once, before reading a byte.
+            state.log("connection refused: global connection cap");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let abort = AbortFlag::default();
+        let io = TokioIo::new(TrackedStream { inner: stream, abort: abort.clone(), _slot: slot });
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(abort.clone());
+            app.clone().oneshot(request)
+        });
+        let limits = state.config.http;
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout)
+                .max_buf_size(limits.max_header_bytes)
+                .serve_connection(io, service)
+                .with_upgrades()
+                .await;
+        });
+    }
+}

@@ -1,0 +1,125 @@
+//! What a ws token is worth: one use (auth or reauth), only while the login that minted it
+//! lasts, and only until it expires, even on a live socket. Covers: a token used twice, a token
+//! replayed as reauth, a token minted before logout, logout closing only that login's sockets,
+//! a socket whose token expires without reauth (4003) and one kept alive by reauth, and login
+//! sessions (cookies) that expire.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{close_code, recv, send, TestServer, ORIGIN};
+use serde_json::{json, Value};
+
+async fn token_of(server: &TestServer, cookie: &str) -> String {
+    let body: Value = server.token_response(Some(cookie), Some(ORIGIN)).await.json().await.unwrap();
+    body["wsToken"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_token_authenticates_one_socket_only() {
+    let server = TestServer::start().await;
+    let token = server.token("alice").await;
+    let mut first = server.connect(Some(ORIGIN)).await.unwrap();
+    send(&mut first, json!({"type": "auth", "token": token})).await;
+    assert_eq!(recv(&mut first).await["success"], true);
+    let mut second = server.connect(Some(ORIGIN)).await.unwrap();
+    send(&mut second, json!({"type": "auth", "token": token})).await;
+    assert_eq!(recv(&mut second).await["success"], false);
+    assert_eq!(close_code(&mut second).await, 4003);
+}
+
+#[tokio::test]
+async fn a_token_spent_on_auth_cannot_be_replayed_as_reauth() {
+    let server = TestServer::start().await;
+    let token = server.token("alice").await;
+    let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
+    send(&mut socket, json!({"type": "auth", "token": token})).await;
+    assert_eq!(recv(&mut socket).await["success"], true);
+    send(&mut socket, json!({"type": "reauth", "token": token})).await;
+    assert_eq!(
+        recv(&mut socket).await,
+        json!({"type": "reauth_response", "success": false, "error": "invalid token"})
+    );
+    assert_eq!(close_code(&mut socket).await, 4003);
+}
+
+#[tokio::test]
+async fn a_token_minted_before_logout_opens_no_socket() {
+    let server = TestServer::start().await;
+    let (_, cookie) = server.login("alice", "alice-pass").await;
+    let token = token_of(&server, &cookie).await;
+    let response =
+        server.http.post(server.url("/api/logout")).header("Cookie", &cookie).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+    let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
+    send(&mut socket, json!({"type": "auth", "token": token})).await;
+    assert_eq!(recv(&mut socket).await["success"], false);
+    assert_eq!(close_code(&mut socket).await, 4003);
+}
+
+#[tokio::test]
+async fn logout_closes_the_sockets_of_that_login_only() {
+    let server = TestServer::start().await;
+    let (_, laptop) = server.login("alice", "alice-pass").await;
+    let (_, phone) = server.login("alice", "alice-pass").await;
+    let mut sockets = Vec::new();
+    for cookie in [&laptop, &phone] {
+        let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
+        send(&mut socket, json!({"type": "auth", "token": token_of(&server, cookie).await})).await;
+        assert_eq!(recv(&mut socket).await["success"], true);
+        sockets.push(socket);
+    }
+    server.http.post(server.url("/api/logout")).header("Cookie", &laptop).send().await.unwrap();
+    assert_eq!(close_code(&mut sockets[0]).await, 1000);
+    send(&mut sockets[1], json!({"type": "echo", "still": "here"})).await;
+    assert_eq!(recv(&mut sockets[1]).await["still"], "here", "the other login's socket stays");
+    assert_eq!(server.token_response(Some(&phone), Some(ORIGIN)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_socket_whose_token_expires_without_reauth_is_closed_4003() {
+    let server = TestServer::start_with(|c| {
+        c.token_lifetime_secs = 1;
+        c.limits.token_expiry_grace = Duration::from_millis(100);
+    })
+    .await;
+    let mut socket = server.authenticated("alice").await;
+    let started = tokio::time::Instant::now();
+    assert_eq!(close_code(&mut socket).await, 4003);
+    assert!(started.elapsed() <= Duration::from_millis(1500), "closed at expiry plus grace");
+    assert!(server.state.log_lines().iter().any(|l| l.contains("token expired without reauth")));
+}
+
+#[tokio::test]
+async fn a_reauth_before_expiry_keeps_the_socket_open() {
+    let server = TestServer::start_with(|c| {
+        c.token_lifetime_secs = 2;
+        c.limits.token_expiry_grace = Duration::from_millis(200);
+    })
+    .await;
+    let (_, cookie) = server.login("alice", "alice-pass").await;
+    let first = token_of(&server, &cookie).await;
+    let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
+    send(&mut socket, json!({"type": "auth", "token": first})).await;
+    assert_eq!(recv(&mut socket).await["success"], true);
+    // The token's expiry is in whole seconds: once a second has passed, a fresh token outlives
+    // the first one by at least a second.
+    let first_expiry = tokio::time::Instant::now() + Duration::from_secs(2);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    send(&mut socket, json!({"type": "reauth", "token": token_of(&server, &cookie).await})).await;
+    assert_eq!(recv(&mut socket).await, json!({"type": "reauth_response", "success": true}));
+    tokio::time::sleep_until(first_expiry + Duration::from_millis(400)).await;
+    send(&mut socket, json!({"type": "echo", "after": "expiry of the first token"})).await;
+    assert_eq!(recv(&mut socket).await["after"], "expiry of the first token");
+}
+
+#[tokio::test]
+async fn a_login_session_expires_and_its_cookie_says_so() {
+    let server = TestServer::start_with(|c| c.http.session_ttl = Duration::from_millis(300)).await;
+    let (set_cookie, cookie) = server.login("alice", "alice-pass").await;
+    assert!(set_cookie.contains("Max-Age=1"), "the browser forgets it too: {set_cookie}");
+    assert_eq!(server.token_response(Some(&cookie), Some(ORIGIN)).await.status(), 200);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(server.token_response(Some(&cookie), Some(ORIGIN)).await.status(), 401);
+}
