@@ -11,9 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-wasm-pack build --release --target bundler --out-dir pkg --out-name secure_ws --no-pack
+# The npm package is the JavaScript class and its allocator (feature `js`, off for Rust apps),
+# without the Rust API (default feature `rust-api`): see Cargo.toml's [features].
+features=(--no-default-features --features js)
+wasm-pack build --release --target bundler --out-dir pkg --out-name secure_ws --no-pack -- "${features[@]}"
 # The web build, with its explicit init(), is for bench/page only: the package does not ship it.
-wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --no-pack
+wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --no-pack -- "${features[@]}"
 # wasm-pack writes a `*` .gitignore into each output folder, which npm would honour and so drop
 # pkg/ from the tarball. The root .gitignore already keeps pkg/ out of git.
 rm -f pkg/.gitignore pkg/web/.gitignore

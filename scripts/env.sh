@@ -35,3 +35,14 @@ stop_server() {
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
 }
+
+# serve_and_test LOGFILE STATIC_DIR URL_VAR TEST_DIR: serves STATIC_DIR from a fresh test server
+# (test controls on), runs the node tests in TEST_DIR with URL_VAR set to the page's URL, and fails
+# if a token reached the server's log.
+serve_and_test() {
+  local log=$1 dir=$2 var=$3 tests=$4
+  start_server "$log" --port 0 --test-controls --static "$dir"
+  env "$var=http://$SERVER_ADDR/" node --test "$tests"
+  stop_server
+  if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; return 1; fi
+}

@@ -14,7 +14,7 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 step "format and lints (native and wasm32)"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p secure-ws --lib --test browser --test browser_tls -q -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p secure-ws --features js --lib --test browser --test browser_tls -q -- -D warnings
 
 step "native tests: session core and test server"
 cargo test --workspace
@@ -23,7 +23,7 @@ step "browser tests"
 cargo build -q -p secure-ws-test-server
 # One user per browser test, so no test can consume another's faults or see its frames. The list
 # is read from the tests' own `login("name")` calls, so it cannot drift from them.
-USERS=$(grep -ho 'login("[a-z0-9-]*")' tests/browser/*.rs | sed 's/login("\(.*\)")/\1:\1-pass/' | sort -u | paste -sd, -)
+USERS=$(grep -ho 'login("[a-z0-9-]*")' tests/browser/*.rs tests/browser_rust/*.rs | sed 's/login("\(.*\)")/\1:\1-pass/' | sort -u | paste -sd, -)
 export USERS
 export ALLOWED_ORIGINS="http://127.0.0.1:$TEST_PAGE_PORT"
 for browser in chrome firefox; do
@@ -33,9 +33,12 @@ for browser in chrome firefox; do
   start_server "$log" --port "$TEST_SERVER_PORT" --test-controls
   # The runner takes the first driver it finds in the environment: give it exactly one.
   if [ "$browser" = chrome ]; then
-    env -u GECKODRIVER wasm-pack test --headless --chrome -- --test browser
+    env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser
+    # Rust API (issue 13): its own suite, built as a Rust app builds the crate (no `js`).
+    env -u GECKODRIVER wasm-pack test --headless --chrome -- --test browser_rust
   else
-    env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --test browser
+    env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --features js --test browser
+    env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --test browser_rust
   fi
   stop_server
   # The server log is a place a token must never reach: fail if any JWT shows up in it.
@@ -49,12 +52,43 @@ export SECURE_WS_TLS_TEST_SERVER_ORIGIN="https://127.0.0.1:$TLS_TEST_SERVER_PORT
 log=target/test-server-tls.log
 start_server "$log" --port "$TLS_TEST_SERVER_PORT" --test-controls --tls
 step "browser test over wss:// in headless chrome"
-env -u GECKODRIVER wasm-pack test --headless --chrome -- --test browser_tls
+env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser_tls
 step "browser test over wss:// in headless firefox"
-env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --test browser_tls
+env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --features js --test browser_tls
 stop_server
 if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; exit 1; fi
 unset USERS ALLOWED_ORIGINS
+
+# ---- Rust API (issue 13): secure_ws::rust_api lints and doc tests, the Leptos example, the crate ----
+# The JS class is feature `js`; the Rust API is the default feature `rust-api`, checked here without
+# `js`, as a Rust app depends on the crate. Its browser suite (tests/browser_rust) runs in the
+# browser loop above, against the same server.
+step "Rust API: clippy on wasm32 (as a Rust app builds it, and with every feature), doc tests"
+cargo clippy --target wasm32-unknown-unknown -p secure-ws --lib --test browser_rust -q -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p secure-ws --all-features --lib --tests -q -- -D warnings
+# The Rust API exists only on wasm32: its doc examples (all `no_run`: they need a browser and a
+# server) are compiled for that target.
+cargo test -q --doc --target wasm32-unknown-unknown -p secure-ws
+# Every public item documented (#![deny(missing_docs)]) and no broken doc link, for docs.rs's target.
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --target wasm32-unknown-unknown -p secure-ws
+step "Leptos example (examples/chat): build for wasm32, lints, end to end in Chromium"
+# Its own target dir: two workspaces in one dir can hand rustc two builds of a shared crate.
+example=(--manifest-path examples/chat/Cargo.toml --target wasm32-unknown-unknown --target-dir target/example)
+cargo fmt --manifest-path examples/chat/Cargo.toml -- --check
+cargo clippy "${example[@]}" -q -- -D warnings
+cargo build "${example[@]}" -q
+wasm-bindgen --target web --out-name chat --out-dir examples/chat/pkg \
+  target/example/wasm32-unknown-unknown/debug/secure-ws-chat-example.wasm
+serve_and_test target/test-server-example.log examples/chat CHAT_URL tests/example/
+step "the crate as users get it: cargo package holds only the library and its docs"
+listed=$(cargo package --list --allow-dirty -p secure-ws)
+if grep -vE '^(src/|Cargo\.(toml|toml\.orig|lock)$|README\.md$|PROTOCOL\.md$|\.cargo_vcs_info\.json$)' <<<"$listed" \
+  || grep -E '^src/core/tests/' <<<"$listed"; then
+  echo "cargo package would ship the files above" >&2; exit 1
+fi
+cargo package -q --allow-dirty -p secure-ws --target wasm32-unknown-unknown
+# ---- end Rust API ----
+
 
 # ---- packaging and frameworks (issue 12) ---------------------------------------------------------
 step "the package: packed from a fresh clone (prepack builds it), its contents, its loader, the hook's parts"
@@ -71,11 +105,7 @@ NEXT_TELEMETRY_DISABLED=1 node --test --test-concurrency=1 tests/frameworks/
 
 step "demo end-to-end (release build, Chromium)"
 (cd www && npx --yes vite build --logLevel warn)
-log=target/test-server-demo.log
-start_server "$log" --port 0 --test-controls --static www/dist
-DEMO_URL="http://$SERVER_ADDR/" node --test tests/e2e/
-stop_server
-if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; exit 1; fi
+serve_and_test target/test-server-demo.log www/dist DEMO_URL tests/e2e/
 
 # ---- packaging and frameworks: the work tree is as the run found it (no lock file rewritten) -----
 if [ "$( (git status --porcelain; git diff) | sha1sum)" != "$tree_before" ]; then

@@ -4,7 +4,11 @@
 //!
 //! - [`core`]: the sans-IO state machine that decides everything (tested natively).
 //! - `browser` (wasm only): the driver that runs the core's actions with `web_sys`.
-//! - `api` (wasm only): the JavaScript surface, `SecureWebSocket`.
+//! - `rust_api` (wasm only, default feature `rust-api`): the Rust surface, `rust_api::SecureWebSocket`, with typed messages
+//!   through serde and events as a `Stream`: what Rust front-ends (Leptos, Yew, Dioxus) use.
+//! - `api` (wasm only, feature `js`): the JavaScript surface, the `#[wasm_bindgen]` class
+//!   `SecureWebSocket` that the npm package exports. Off by default, so a Rust app's binary gets
+//!   none of its exports, nor the crate's allocator.
 //!
 //! The wire protocol is in `PROTOCOL.md`; the contract in the README.
 #![deny(missing_docs)]
@@ -12,14 +16,17 @@
 
 pub mod core;
 
-/// The SDK's wasm heap: talc, a well-kept allocator much smaller than the default dlmalloc.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+/// The npm package's wasm heap: talc, a well-kept allocator much smaller than the default
+/// dlmalloc. Only with `js`: a library must not choose a Rust app's global allocator.
+#[cfg(all(target_arch = "wasm32", feature = "js", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod api;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub use api::{SecureWebSocket, SecureWebSocketOptions};
 #[cfg(target_arch = "wasm32")]
 mod browser;
+#[cfg(all(target_arch = "wasm32", feature = "rust-api"))]
+pub mod rust_api;

@@ -24,7 +24,12 @@ pub(crate) const EVENT_TYPES: [&str; 6] =
 
 /// An `Error` with a string `code`, as every error of the SDK is.
 pub(crate) fn to_js_error(error: &SdkError) -> JsValue {
-    sdk_error(error.code.as_str(), &error.message).into()
+    let js = sdk_error(error.code.as_str(), &error.message);
+    if let Some(server_code) = error.code.server_code() {
+        // A server `error` frame: `code` is always `server_error`, the server's own code is here.
+        let _ = Reflect::set(&js, &JsValue::from_str("serverCode"), &JsValue::from_str(server_code));
+    }
+    js.into()
 }
 
 /// Shorthand for an error built from a code and a message.

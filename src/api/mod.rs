@@ -6,13 +6,16 @@ mod typescript;
 
 pub use typescript::SecureWebSocketOptions;
 
-use std::{cell::RefCell, rc::Rc};
+use std::{
+    cell::RefCell,
+    rc::{Rc, Weak},
+};
 
 use js_sys::{Function, Promise, JSON};
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    browser::{Driver, JsText},
+    browser::{Driver, JsText, Subscriptions},
     core::{ErrorCode, Event, SdkError, State},
 };
 
@@ -23,18 +26,19 @@ struct Surface {
     on_message: RefCell<JsValue>,
     /// `ready()` promises waiting for `authenticated` (resolve) or `closed` (reject).
     waiters: RefCell<Vec<(Function, Function)>>,
-    /// The error that ended the session, for a `ready()` asked after the end.
+    /// The error that ended the session, once it is closed: the only one `ready()` rejects with.
     final_error: RefCell<Option<SdkError>>,
 }
 
 impl Surface {
-    fn deliver(&self, event: Event<crate::browser::JsObject>) {
-        match &event {
-            Event::Error(error) => *self.final_error.borrow_mut() = Some(error.clone()),
-            Event::State(State::Authenticated) => self.settle(true),
-            _ => {}
+    fn deliver(&self, event: Event<crate::browser::JsObject>, driver: &Weak<Driver>) {
+        if let Event::State(State::Authenticated) = event {
+            self.settle(true);
         }
         let settle_closed = matches!(event, Event::State(State::Closed));
+        if settle_closed {
+            *self.final_error.borrow_mut() = driver.upgrade().and_then(|driver| driver.final_error());
+        }
         let (kind, payload) = events::to_js(event);
         // Cloned out so a handler that replaces the property handler does not meet a borrow.
         let property = match kind {
@@ -98,12 +102,19 @@ impl SecureWebSocket {
             final_error: RefCell::new(None),
         });
         let sink = Rc::clone(&surface);
+        let subscriptions = options.subscriptions.map(subscriptions);
+        // The sink asks the driver for the error that ended the session; a weak reference, so the
+        // two do not keep each other alive.
+        let driver_slot: Rc<RefCell<Weak<Driver>>> = Rc::new(RefCell::new(Weak::new()));
+        let slot = Rc::clone(&driver_slot);
         let driver = Driver::start(
             options.url,
             options.token_source,
             options.config,
-            Box::new(move |event| sink.deliver(event)),
+            subscriptions,
+            Rc::new(move |event| sink.deliver(event, &slot.borrow())),
         );
+        *driver_slot.borrow_mut() = Rc::downgrade(&driver);
         Ok(SecureWebSocket { driver, surface })
     }
 
@@ -112,11 +123,10 @@ impl SecureWebSocket {
     /// @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
     #[wasm_bindgen(skip_typescript)]
     pub fn send(&self, data: &JsValue) -> Result<(), JsValue> {
-        // `undefined`, functions and symbols stringify to `undefined`; cycles and BigInts throw.
-        let text = JSON::stringify(data).ok().filter(|text| text.is_string()).ok_or_else(|| {
+        let text = stringify(data).ok_or_else(|| {
             events::js_error(ErrorCode::InvalidMessage, "send() needs a JSON-serialisable value")
         })?;
-        self.driver.send(JsText::new(text)).map_err(|error| events::to_js_error(&error.into()))
+        self.driver.send(text).map_err(|error| events::to_js_error(&error.into()))
     }
 
     /// Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards.
@@ -129,7 +139,10 @@ impl SecureWebSocket {
     pub fn ready(&self) -> Promise {
         match self.driver.state() {
             State::Authenticated => Promise::resolve(&JsValue::UNDEFINED),
-            State::Closed => Promise::reject(&self.surface.closed_error()),
+            State::Closed => {
+                *self.surface.final_error.borrow_mut() = self.driver.final_error();
+                Promise::reject(&self.surface.closed_error())
+            }
             _ => {
                 let waiters = &self.surface.waiters;
                 Promise::new(&mut |resolve, reject| waiters.borrow_mut().push((resolve, reject)))
@@ -192,7 +205,38 @@ impl SecureWebSocket {
 
 impl Drop for SecureWebSocket {
     /// `free()` (or `using`) closes the connection: a dropped socket must not reconnect forever.
+    /// The handlers are detached first: no event reaches an object that is being freed, even
+    /// when `free()` is called from inside a handler.
     fn drop(&mut self) {
+        self.driver.detach_sink();
         self.driver.close();
     }
+}
+
+/// Wraps the app's `subscriptions()` for the driver: called with no argument, it returns an
+/// array (or a single value) of JSON-serialisable messages.
+fn subscriptions(collect: Function) -> Subscriptions {
+    Box::new(move || {
+        let threw = || {
+            SdkError::new(
+                ErrorCode::InvalidMessage,
+                "subscriptions() threw or returned something JSON cannot carry",
+            )
+        };
+        let value = collect.call0(&JsValue::UNDEFINED).map_err(|_| threw())?;
+        let items: Vec<JsValue> = if js_sys::Array::is_array(&value) {
+            js_sys::Array::from(&value).iter().collect()
+        } else if value.is_undefined() || value.is_null() {
+            Vec::new()
+        } else {
+            vec![value]
+        };
+        items.iter().map(|item| stringify(item).ok_or_else(threw)).collect()
+    })
+}
+
+/// `JSON.stringify`, or `None` for what it cannot turn into a JSON text (`undefined`, functions,
+/// symbols, cycles, BigInts).
+fn stringify(data: &JsValue) -> Option<JsText> {
+    JSON::stringify(data).ok().filter(|text| text.is_string()).map(JsText::new)
 }

@@ -5,9 +5,9 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::{
-    browser::TokenSource,
+    browser::{check_url, TokenSource},
     core::{
-        config::{self, Config, ConfigError, Heartbeat, UrlParts},
+        config::{self, Config, ConfigError, Heartbeat},
         Millis,
     },
 };
@@ -23,8 +23,9 @@ const OPTIONS: &[&str] = &[
     "maxMessageBytes",
     "allowInsecure",
     "heartbeat",
+    "subscriptions",
 ];
-const RECONNECT: &[&str] = &["baseDelayMs", "maxDelayMs", "maxAttempts", "jitter"];
+const RECONNECT: &[&str] = &["baseDelayMs", "maxDelayMs", "maxAttempts", "jitter", "minUptimeMs"];
 const HEARTBEAT: &[&str] = &["intervalMs", "timeoutMs"];
 
 /// The constructor's arguments, checked.
@@ -32,6 +33,8 @@ pub(crate) struct Options {
     pub url: String,
     pub token_source: TokenSource,
     pub config: Config,
+    /// The app's `subscriptions()`, called on each new session.
+    pub subscriptions: Option<Function>,
 }
 
 /// Reads and checks `new SecureWebSocket(url, options)`.
@@ -56,6 +59,7 @@ pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, ConfigError>
         set_duration(&reconnect, "baseDelayMs", "reconnect.baseDelayMs", &mut policy.base_delay_ms)?;
         set_duration(&reconnect, "maxDelayMs", "reconnect.maxDelayMs", &mut policy.max_delay_ms)?;
         set_count(&reconnect, "maxAttempts", "reconnect.maxAttempts", &mut policy.max_attempts)?;
+        set_duration(&reconnect, "minUptimeMs", "reconnect.minUptimeMs", &mut policy.min_uptime_ms)?;
         if let Some(jitter) = boolean(&reconnect, "jitter")? {
             policy.jitter = jitter;
         }
@@ -71,19 +75,9 @@ pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, ConfigError>
             timeout_ms: required("timeoutMs", "heartbeat.timeoutMs")?,
         });
     }
-    Ok(Options { url, token_source, config: config.validate()? })
-}
-
-fn check_url(url: &str, allow_insecure: bool) -> Result<String, ConfigError> {
-    let parsed =
-        web_sys::Url::new(url).map_err(|_| ConfigError::new("url", "is not a valid absolute URL"))?;
-    let (scheme, hostname, search) = (parsed.protocol(), parsed.hostname(), parsed.search());
-    let has_userinfo = !parsed.username().is_empty() || !parsed.password().is_empty();
-    config::check_url(
-        UrlParts { scheme: &scheme, hostname: &hostname, has_userinfo, search: &search },
-        allow_insecure,
-    )?;
-    Ok(parsed.href())
+    let subscriptions = function(&options, "subscriptions")?;
+    config.subscriptions = subscriptions.is_some();
+    Ok(Options { url, token_source, config: config.validate()?, subscriptions })
 }
 
 /// The object itself, refusing keys it does not know (a typo should not silently do nothing).

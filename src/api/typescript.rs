@@ -13,16 +13,24 @@ export type ConnectionState = 'connecting' | 'authenticating' | 'authenticated' 
 export interface SecureWebSocketOptions {
   /** Credentialed `POST` that answers `{ wsToken, expiresIn }`; 401/403 ends the session. */
   tokenUrl?: string;
-  /** Alternative to `tokenUrl`: returns a fresh token. Throw `{ code: 'unauthorized' }` to end the session. */
-  getToken?: () => string | Promise<string>;
+  /**
+   * Alternative to `tokenUrl`: returns a fresh token. `signal` aborts when the SDK gives up on the
+   * request (a connect or re-auth timeout, `close()`): pass it to your `fetch`. A `getToken` that
+   * never settles cannot hold up the next attempt. Throw `{ code: 'unauthorized' }` to end the session.
+   */
+  getToken?: (context: { signal: AbortSignal }) => string | Promise<string>;
   /** Default 5000. No `auth_response` this long after `auth` → close 4001 and reconnect. Also bounds token fetch + open. */
   authTimeoutMs?: number;
   /** Default 840000 (14 min); 0 disables the periodic re-auth. Re-auth also happens at 80 % of `expiresIn`. */
   reauthIntervalMs?: number;
   /** Default 5000. No `reauth_response` this long after starting a re-auth → reconnect. */
   reauthTimeoutMs?: number;
-  /** Exponential backoff: delay for attempt n is `min(baseDelayMs·2ⁿ, maxDelayMs)`, full jitter when on. */
-  reconnect?: { baseDelayMs?: number; maxDelayMs?: number; maxAttempts?: number; jitter?: boolean };
+  /**
+   * Exponential backoff: delay for attempt n is `min(baseDelayMs·2ⁿ, maxDelayMs)`, full jitter when on.
+   * The attempt count starts again only after a connection stayed authenticated for `minUptimeMs`
+   * (default 5000): a server that accepts and then drops every connection gets a growing backoff.
+   */
+  reconnect?: { baseDelayMs?: number; maxDelayMs?: number; maxAttempts?: number; jitter?: boolean; minUptimeMs?: number };
   /** Default 1000. Beyond it `send()` throws `queue_full`. */
   maxQueuedMessages?: number;
   /** Default 10240 (UTF-8 bytes of the JSON text). Larger `send()` throws `message_too_large`. */
@@ -31,13 +39,20 @@ export interface SecureWebSocketOptions {
   allowInsecure?: boolean;
   /** Off by default. Sends `{"type":"ping"}` every `intervalMs`; no pong within `timeoutMs` → reconnect. */
   heartbeat?: { intervalMs: number; timeoutMs: number };
+  /**
+   * Messages that set up a new session (join rooms, re-subscribe): called on every authentication
+   * that starts one, and sent before anything that was queued. Return an array (or one message).
+   */
+  subscriptions?: () => unknown[] | unknown;
 }
 
 /** Every error the SDK throws or emits: an `Error` with a string `code`. */
 export interface SecureWebSocketError extends Error {
   code: 'invalid_options' | 'insecure_url' | 'unauthorized' | 'token_unavailable' | 'auth_failed'
     | 'reauth_failed' | 'reconnect_failed' | 'invalid_frame' | 'queue_full' | 'message_too_large'
-    | 'invalid_message' | 'invalid_argument' | 'closed' | (string & {});
+    | 'invalid_message' | 'invalid_argument' | 'closed' | 'server_error';
+  /** For `server_error`: the code of the server's `error` frame (`rate_limited`, `not_in_room`, …). */
+  serverCode?: string;
 }
 
 /** An application message: any JSON object with a string `type`. */

@@ -5,57 +5,88 @@ use std::{
     rc::{Rc, Weak},
 };
 
-use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
-use wasm_bindgen::JsCast;
 use web_sys::AbortController;
 
 use super::{
     clock::now,
     frame::{self, JsObject, JsText},
+    page::{self, PageListeners},
     socket::{Socket, SocketEvent},
     token_source::TokenSource,
 };
-use crate::core::{close_code, Action, Config, Event, Millis, SendError, SessionCore, State};
+use crate::core::{
+    close_code, Action, Config, ConnectionId, Event, Millis, RequestId, SdkError, SendError, SessionCore,
+    State, TokenError,
+};
 
 /// Receives the core's events, already in order, with no borrow of the driver held: a handler may
-/// call back into the driver (`send`, `close`) re-entrantly.
-pub(crate) type EventSink = Box<dyn Fn(Event<JsObject>)>;
+/// call back into the driver (`send`, `close`, even dropping its owner) re-entrantly.
+pub(crate) type EventSink = Rc<dyn Fn(Event<JsObject>)>;
+
+/// The app's `subscriptions`: the messages that set up a new session, asked for on each one.
+pub(crate) type Subscriptions = Box<dyn Fn() -> Result<Vec<JsText>, SdkError>>;
+
+/// The longest delay `setTimeout` honours (2³¹−1 ms); a longer one fires at once in browsers.
+const MAX_TIMER_DELAY_MS: Millis = i32::MAX as Millis;
 
 /// The I/O half of a session: everything the core asks for, done with browser APIs.
 pub(crate) struct Driver {
     core: RefCell<SessionCore<JsObject, JsText>>,
     url: String,
     token_source: TokenSource,
-    sink: EventSink,
+    subscriptions: Option<Subscriptions>,
+    /// Where events go; `None` once detached (the owner was dropped): nothing fires after that.
+    sink: RefCell<Option<EventSink>>,
     socket: RefCell<Option<Socket>>,
     /// The one timer, with the deadline it was set for.
     timer: RefCell<Option<(Millis, Timeout)>>,
-    /// Aborts the token fetch in flight when the session closes.
-    fetch: RefCell<Option<AbortController>>,
-    /// `online` / `offline` listeners on the global object.
-    network: RefCell<Vec<EventListener>>,
+    /// The token request in flight and what aborts it.
+    fetch: RefCell<Option<(RequestId, AbortController)>>,
+    /// `online`/`offline`, visibility, freeze/resume and back/forward-cache listeners.
+    page: RefCell<Option<PageListeners>>,
     /// Set while actions are being run: a re-entrant call then only queues its actions in the
     /// core, and the outer loop runs them in order.
     pumping: Cell<bool>,
+    /// Set during `close()`: events wait in `deferred` for a microtask (see [`Driver::close`]).
+    deferring: Cell<bool>,
+    deferred: RefCell<Vec<Event<JsObject>>>,
 }
 
 impl Driver {
     /// Starts a session: the core's first actions (token fetch, socket open) run before this returns.
-    pub(crate) fn start(url: String, token_source: TokenSource, config: Config, sink: EventSink) -> Rc<Self> {
+    pub(crate) fn start(
+        url: String,
+        token_source: TokenSource,
+        config: Config,
+        subscriptions: Option<Subscriptions>,
+        sink: EventSink,
+    ) -> Rc<Self> {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        let core = SessionCore::new(config, seed, now(), page::online());
         let driver = Rc::new(Self {
-            core: RefCell::new(SessionCore::new(config, seed, now())),
+            core: RefCell::new(core),
             url,
             token_source,
-            sink,
+            subscriptions,
+            sink: RefCell::new(Some(sink)),
             socket: RefCell::new(None),
             timer: RefCell::new(None),
             fetch: RefCell::new(None),
-            network: RefCell::new(Vec::new()),
+            page: RefCell::new(None),
             pumping: Cell::new(false),
+            deferring: Cell::new(false),
+            deferred: RefCell::new(Vec::new()),
         });
-        driver.listen_to_network();
+        let weak = Rc::downgrade(&driver);
+        *driver.page.borrow_mut() = Some(PageListeners::attach(move |event| {
+            if let Some(driver) = weak.upgrade() {
+                driver.input(|core, now| match event {
+                    page::Change::Network(online) => core.handle_network(now, online),
+                    page::Change::Page(event) => core.handle_page(now, event),
+                });
+            }
+        }));
         driver.pump();
         driver
     }
@@ -63,6 +94,11 @@ impl Driver {
     /// The public state.
     pub(crate) fn state(&self) -> State {
         self.core.borrow().state()
+    }
+
+    /// The error that ended the session, if it ended with one.
+    pub(crate) fn final_error(&self) -> Option<SdkError> {
+        self.core.borrow().final_error().cloned()
     }
 
     /// Milliseconds until the next re-authentication, if one is scheduled.
@@ -82,9 +118,34 @@ impl Driver {
         result
     }
 
-    /// Closes for good.
+    /// Closes for good: the socket is closed and everything released before this returns, but
+    /// the events it causes (`close`, `state`) are delivered in a microtask, outside the caller's
+    /// method call. wasm-bindgen holds a borrow of the JS object for the length of `close()`, and a
+    /// handler that frees the object (as the React hook's cleanup may) must not meet that borrow.
+    /// (A browser WebSocket's `close` event is asynchronous too.)
     pub(crate) fn close(self: &Rc<Self>) {
-        self.input(|core, now| core.close(now));
+        self.core.borrow_mut().close(now());
+        let outermost = !self.deferring.replace(true);
+        self.pump();
+        if outermost {
+            self.deferring.set(false);
+            let events = std::mem::take(&mut *self.deferred.borrow_mut());
+            if !events.is_empty() {
+                let driver = Rc::clone(self);
+                wasm_bindgen_futures::spawn_local(async move {
+                    for event in events {
+                        driver.emit(event);
+                    }
+                });
+            }
+        }
+    }
+
+    /// Stops delivering events, for good. The owner calls it before closing on drop, so no
+    /// handler runs against an object that is being freed.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    pub(crate) fn detach_sink(&self) {
+        self.sink.borrow_mut().take();
     }
 
     fn input(self: &Rc<Self>, feed: impl FnOnce(&mut SessionCore<JsObject, JsText>, Millis)) {
@@ -114,8 +175,16 @@ impl Driver {
 
     fn run(self: &Rc<Self>, action: Action<JsObject, JsText>) {
         match action {
-            Action::FetchToken => self.fetch_token(),
-            Action::OpenSocket => self.open_socket(),
+            Action::FetchToken(request) => self.fetch_token(request),
+            Action::AbortTokenRequest(request) => {
+                let mut fetch = self.fetch.borrow_mut();
+                if fetch.as_ref().is_some_and(|(current, _)| *current == request) {
+                    if let Some((_, controller)) = fetch.take() {
+                        controller.abort();
+                    }
+                }
+            }
+            Action::OpenSocket(conn) => self.open_socket(conn),
             Action::Send(frame) => {
                 if let Some(socket) = &*self.socket.borrow() {
                     socket.send(frame.text());
@@ -133,23 +202,38 @@ impl Driver {
                     socket.close(code, reason);
                 }
             }
-            Action::Emit(event) => (self.sink)(event),
+            Action::CollectSubscriptions(conn) => {
+                // The app's function runs with no borrow held; its answer goes in before the next
+                // action, which is the queue's flush.
+                let messages = self.subscriptions.as_ref().map_or(Ok(Vec::new()), |collect| collect());
+                self.core.borrow_mut().handle_subscriptions(conn, messages);
+            }
+            Action::Emit(event) if self.deferring.get() => self.deferred.borrow_mut().push(event),
+            Action::Emit(event) => self.emit(event),
         }
     }
 
-    fn open_socket(self: &Rc<Self>) {
+    fn emit(&self, event: Event<JsObject>) {
+        // Cloned out: a handler may detach the sink (drop the owner) while it runs.
+        let sink = self.sink.borrow().clone();
+        if let Some(sink) = sink {
+            sink(event);
+        }
+    }
+
+    fn open_socket(self: &Rc<Self>, conn: ConnectionId) {
         let weak = Rc::downgrade(self);
         let opened = Socket::open(&self.url, move |event| {
             let Some(driver) = weak.upgrade() else { return };
             match event {
-                SocketEvent::Open => driver.input(|core, now| core.handle_open(now)),
+                SocketEvent::Open => driver.input(|core, now| core.handle_open(now, conn)),
                 SocketEvent::Message(data) => driver.input(|core, now| match frame::parse(&data) {
-                    Ok(frame) => core.handle_frame(now, frame),
-                    Err(error) => core.handle_invalid_frame(error),
+                    Ok(frame) => core.handle_frame(now, conn, frame),
+                    Err(error) => core.handle_invalid_frame(conn, error),
                 }),
                 SocketEvent::Close { code, reason } => {
                     driver.socket.borrow_mut().take();
-                    driver.input(|core, now| core.handle_close(now, code, reason));
+                    driver.input(|core, now| core.handle_close(now, conn, code, reason));
                 }
             }
         });
@@ -158,30 +242,32 @@ impl Driver {
             // E.g. a `ws://` URL from an `https://` page (mixed content): a failed connect.
             Err(_) => self.core.borrow_mut().handle_close(
                 now(),
+                conn,
                 close_code::ABNORMAL,
                 "could not open the socket".into(),
             ),
         }
     }
 
-    fn fetch_token(self: &Rc<Self>) {
+    fn fetch_token(self: &Rc<Self>, request: RequestId) {
         let Ok(controller) = AbortController::new() else {
-            return self.input(|core, now| {
-                core.handle_token(
-                    now,
-                    Err(crate::core::TokenError::Unavailable("AbortController unavailable".into())),
-                )
-            });
+            let unavailable = TokenError::Unavailable("AbortController unavailable".into());
+            return self.core.borrow_mut().handle_token(now(), request, Err(unavailable));
         };
         let signal = controller.signal();
-        *self.fetch.borrow_mut() = Some(controller);
+        *self.fetch.borrow_mut() = Some((request, controller));
         let source = self.token_source.clone();
         let weak: Weak<Self> = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
             let result = source.fetch(&signal).await;
             if let Some(driver) = weak.upgrade() {
-                driver.fetch.borrow_mut().take();
-                driver.input(|core, now| core.handle_token(now, result));
+                let mut fetch = driver.fetch.borrow_mut();
+                if fetch.as_ref().is_some_and(|(current, _)| *current == request) {
+                    fetch.take();
+                }
+                drop(fetch);
+                // The core ignores an answer to a request it abandoned.
+                driver.input(|core, now| core.handle_token(now, request, result));
             }
         });
     }
@@ -194,7 +280,9 @@ impl Driver {
         }
         *timer = deadline.map(|at| {
             let weak = Rc::downgrade(self);
-            let delay = at.saturating_sub(now()).min(u32::MAX as Millis) as u32;
+            // Clamped: a longer delay would overflow `setTimeout` and fire at once. A deadline
+            // further away than that is simply re-armed when the clamped timer fires.
+            let delay = at.saturating_sub(now()).min(MAX_TIMER_DELAY_MS) as u32;
             let timeout = Timeout::new(delay, move || {
                 if let Some(driver) = weak.upgrade() {
                     driver.timer.borrow_mut().take();
@@ -205,24 +293,12 @@ impl Driver {
         });
     }
 
-    fn listen_to_network(self: &Rc<Self>) {
-        let global: web_sys::EventTarget = js_sys::global().unchecked_into();
-        let listeners = [("online", true), ("offline", false)].map(|(name, online)| {
-            let weak = Rc::downgrade(self);
-            EventListener::new(&global, name, move |_| {
-                if let Some(driver) = weak.upgrade() {
-                    driver.input(|core, now| core.handle_network(now, online));
-                }
-            })
-        });
-        *self.network.borrow_mut() = listeners.into();
-    }
-
     /// Lets go of everything that could still fire: once closed, nothing runs again.
     fn release(&self) {
         self.timer.borrow_mut().take();
-        self.network.borrow_mut().clear();
-        if let Some(controller) = self.fetch.borrow_mut().take() {
+        self.page.borrow_mut().take();
+        self.socket.borrow_mut().take();
+        if let Some((_, controller)) = self.fetch.borrow_mut().take() {
             controller.abort();
         }
     }

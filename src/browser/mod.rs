@@ -7,9 +7,12 @@
 mod clock;
 mod driver;
 mod frame;
+mod page;
 mod socket;
 mod token_source;
+mod url;
 
-pub(crate) use driver::Driver;
+pub(crate) use driver::{Driver, Subscriptions};
 pub(crate) use frame::{JsObject, JsText};
 pub(crate) use token_source::TokenSource;
+pub(crate) use url::check_url;

@@ -12,18 +12,25 @@ use crate::core::{Token, TokenError, TokenGrant};
 pub(crate) enum TokenSource {
     /// `POST` with `credentials: 'include'`: the backend knows the user by its HttpOnly cookie.
     Url(String),
-    /// The app's `getToken()`, returning a string or a promise of one.
+    /// The app's `getToken({ signal })`, returning a string or a promise of one.
     Callback(Function),
 }
 
 impl TokenSource {
-    /// Gets one fresh token. `signal` aborts a fetch when the session is closed.
+    /// Gets one fresh token. When `signal` aborts (the attempt it was for timed out, or the
+    /// session closed) the request is cancelled and this returns at once.
     pub(crate) async fn fetch(&self, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
         match self {
             Self::Url(url) => fetch_token(url, signal).await,
-            Self::Callback(get_token) => call_get_token(get_token).await,
+            Self::Callback(get_token) => call_get_token(get_token, signal).await,
         }
     }
+}
+
+#[wasm_bindgen(module = "/src/browser/get_token.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = callGetToken)]
+    fn call_get_token_abortable(get_token: &Function, signal: &AbortSignal) -> Promise;
 }
 
 #[wasm_bindgen]
@@ -56,11 +63,8 @@ async fn fetch_token(url: &str, signal: &AbortSignal) -> Result<TokenGrant, Toke
     Ok(TokenGrant { token: Token::new(token)?, lifetime_ms })
 }
 
-async fn call_get_token(get_token: &Function) -> Result<TokenGrant, TokenError> {
-    let outcome = match get_token.call0(&JsValue::UNDEFINED) {
-        Ok(value) => JsFuture::from(Promise::resolve(&value)).await,
-        Err(error) => Err(error),
-    };
+async fn call_get_token(get_token: &Function, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
+    let outcome = JsFuture::from(call_get_token_abortable(get_token, signal)).await;
     let value = outcome.map_err(|error| {
         // An app can end the session the same way a 401 does by throwing { code: 'unauthorized' }.
         if get(&error, "code").as_string().as_deref() == Some("unauthorized") {

@@ -11,6 +11,9 @@ pub const ABNORMAL: u16 = 1006;
 pub const AUTH_TIMEOUT: u16 = 4001;
 /// Authentication failed or required.
 pub const AUTH_FAILED: u16 = 4003;
+/// Client-side: the token could not be had for this attempt (network error, 5xx); a retry follows.
+/// Never 1000, which means "finished" to the server and to the reader of a close event.
+pub const TOKEN_UNAVAILABLE: u16 = 4004;
 /// Too many connections for this IP or user.
 pub const TOO_MANY_CONNECTIONS: u16 = 4007;
 /// Rate limit exceeded.
@@ -19,6 +22,10 @@ pub const RATE_LIMITED: u16 = 4008;
 pub const MESSAGE_TOO_LARGE: u16 = 4009;
 /// Client-side: no `pong` within `heartbeat.timeoutMs` (the connection is half-open).
 pub const HEARTBEAT_TIMEOUT: u16 = 4010;
+
+/// Client-side: the page was frozen or put in the back/forward cache; the SDK reconnects when it
+/// is shown again. (Scripts may only send 1000 or 3000–4999, so not 1001.)
+pub const PAGE_SUSPENDED: u16 = 4014;
 
 /// What to do after a close the user did not ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

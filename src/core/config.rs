@@ -16,11 +16,15 @@ pub struct ReconnectPolicy {
     pub max_attempts: u32,
     /// Draw each delay uniformly from `[0, delay]` (`reconnect.jitter`, default true).
     pub jitter: bool,
+    /// How long a connection must stay authenticated before the attempt count starts again
+    /// (`reconnect.minUptimeMs`, default 5000). A server that accepts and then drops every
+    /// connection at once is a failing server, not a healed one: its closes are failed attempts.
+    pub min_uptime_ms: Millis,
 }
 
 impl Default for ReconnectPolicy {
     fn default() -> Self {
-        Self { base_delay_ms: 1000, max_delay_ms: 30_000, max_attempts: 5, jitter: true }
+        Self { base_delay_ms: 1000, max_delay_ms: 30_000, max_attempts: 5, jitter: true, min_uptime_ms: 5000 }
     }
 }
 
@@ -50,6 +54,9 @@ pub struct Config {
     pub max_message_bytes: usize,
     /// `heartbeat`.
     pub heartbeat: Option<Heartbeat>,
+    /// Whether the app gave `subscriptions`: messages sent first on every new session, before
+    /// anything queued (see [`crate::core::Action::CollectSubscriptions`]).
+    pub subscriptions: bool,
 }
 
 impl Default for Config {
@@ -62,6 +69,7 @@ impl Default for Config {
             max_queued_messages: 1000,
             max_message_bytes: 10_240,
             heartbeat: None,
+            subscriptions: false,
         }
     }
 }

@@ -36,7 +36,9 @@ pub enum ErrorCode {
     InvalidArgument,
     /// `send()` after `close()`, or `ready()` on a session that ended.
     Closed,
-    /// An `error` frame from the server, with the server's own code.
+    /// An `error` frame from the server. Its code is `server_error`, whatever the server said, so
+    /// a backend cannot emit one of the SDK's own codes (`unauthorized`, ...) by mistake or
+    /// malice; the server's code travels alongside ([`ErrorCode::server_code`]).
     Server(String),
 }
 
@@ -57,7 +59,15 @@ impl ErrorCode {
             Self::InvalidMessage => "invalid_message",
             Self::InvalidArgument => "invalid_argument",
             Self::Closed => "closed",
-            Self::Server(code) => code,
+            Self::Server(_) => "server_error",
+        }
+    }
+
+    /// For a server `error` frame, the server's own code (`rate_limited`, `not_in_room`, ...).
+    pub fn server_code(&self) -> Option<&str> {
+        match self {
+            Self::Server(code) => Some(code),
+            _ => None,
         }
     }
 }

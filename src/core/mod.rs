@@ -21,7 +21,7 @@ mod tests;
 pub use config::{Config, ConfigError, Heartbeat, ReconnectPolicy};
 pub use error::{ErrorCode, SdkError, SendError};
 pub use protocol::{FrameError, Inbound, JsonFields, OutboundFrame, Payload, Verdict};
-pub use session::{Action, Event, SessionCore, State};
+pub use session::{Action, ConnectionId, Event, PageEvent, RequestId, SessionCore, State};
 pub use token::{Token, TokenError, TokenGrant};
 
 /// Milliseconds on a monotonic clock chosen by the driver (the browser's `performance.now()`).

@@ -7,20 +7,23 @@
 //!  (fetch token ∥ open socket)              │                         │   reauth ok│
 //!            ▲                              │ fail/timeout            └────────────┘
 //!            │                              ▼                         │ close/timeout
-//!            └─────── backoff elapsed ── Reconnecting ◄───────────────┘
+//!            └─────── backoff elapsed ── Backoff ◄────────────────────┘
+//!                     online / resume ── WaitingForNetwork (offline) · Suspended (page frozen)
 //! ```
 //!
 //! The driver feeds in what happened (`handle_*`, `send`, `close`) and then runs every
 //! [`Action`] from [`SessionCore::poll_action`], and arranges to call
-//! [`SessionCore::handle_timeout`] at [`SessionCore::poll_timeout`]. The driver promises that
-//! after it runs [`Action::CloseSocket`] it reports nothing more about that socket.
+//! [`SessionCore::handle_timeout`] at [`SessionCore::poll_timeout`]. Every input from the network
+//! names the socket ([`ConnectionId`]) or token request ([`RequestId`]) it belongs to: the core
+//! itself ignores what comes from a socket it has replaced or a request it has abandoned, so a
+//! late event can never act on the wrong connection, whatever the driver does.
 
 use std::collections::VecDeque;
 
 use super::{
     backoff::Backoff,
     close_code::{self, CloseAction},
-    config::Config,
+    config::{Config, MAX_DURATION_MS},
     error::{ErrorCode, SdkError, SendError},
     protocol::{FrameError, Inbound, OutboundFrame, Payload, Verdict},
     queue::SendQueue,
@@ -28,16 +31,18 @@ use super::{
     Millis,
 };
 
-/// The public state, as `ws.state` reports it.
+/// The public state, as `ws.state` reports it. Derived from the core's phase, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    /// Fetching a token and opening a socket.
+    /// Fetching a token and opening a socket (or, on a page that loaded offline, waiting for the
+    /// network before the first attempt).
     Connecting,
     /// `auth` sent; waiting for `auth_response`.
     Authenticating,
     /// The server confirmed; messages flow.
     Authenticated,
-    /// Waiting out a backoff delay (or for the network) before the next attempt.
+    /// Between connections: waiting out a backoff delay, for the network, or for a frozen page
+    /// to be shown again.
     Reconnecting,
     /// Finished for good: `close()`, a terminal failure, or attempts exhausted.
     Closed,
@@ -56,14 +61,38 @@ impl State {
     }
 }
 
+/// One socket of the session. Each connection attempt gets a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConnectionId(pub u32);
+
+/// One token request. Each need for a token (a connection attempt, a re-auth) gets a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u32);
+
+/// What the page did, as far as the connection cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageEvent {
+    /// The page became visible again: a socket may have died silently while it was hidden
+    /// (sleep, a network switch), so liveness is checked at once.
+    Visible,
+    /// The page is being frozen or put in the back/forward cache (`freeze`, `pagehide` with
+    /// `persisted`): the socket is closed cleanly so the page stays eligible for the cache.
+    Suspend,
+    /// The page came back (`resume`, `pageshow` with `persisted`): reconnect at once.
+    Resume,
+}
+
 /// Something the driver must do. `P` is an application message's payload (see [`Payload`]).
 #[derive(Debug, PartialEq)]
 pub enum Action<M, P = String> {
-    /// Get a fresh token; answer with [`SessionCore::handle_token`].
-    FetchToken,
-    /// Open a socket to the configured URL (no credential in it); report with `handle_open`,
-    /// `handle_frame`, `handle_invalid_frame` and `handle_close`.
-    OpenSocket,
+    /// Get a fresh token; answer with [`SessionCore::handle_token`] and this id.
+    FetchToken(RequestId),
+    /// Abandon this token request (abort the fetch, stop waiting for `getToken`): nothing waits
+    /// for it any more, and an answer would be ignored.
+    AbortTokenRequest(RequestId),
+    /// Open a socket to the configured URL (no credential in it); report what happens on it with
+    /// this id: `handle_open`, `handle_frame`, `handle_invalid_frame`, `handle_close`.
+    OpenSocket(ConnectionId),
     /// Send this protocol frame on the current socket.
     Send(OutboundFrame),
     /// Send this application message on the current socket.
@@ -75,6 +104,10 @@ pub enum Action<M, P = String> {
         /// A short human-readable reason.
         reason: &'static str,
     },
+    /// A new session was authenticated and the app gave `subscriptions`: ask it for the messages
+    /// that set up a session and answer with [`SessionCore::handle_subscriptions`] before polling
+    /// the next action. They go out before anything that was queued.
+    CollectSubscriptions(ConnectionId),
     /// Tell the user.
     Emit(Event<M>),
 }
@@ -93,7 +126,8 @@ pub enum Event<M> {
     Message(M),
     /// `reconnecting`: the next attempt starts after `delay_ms`.
     Reconnecting {
-        /// 1 for the first retry after a loss, counting up until authentication succeeds.
+        /// 1 for the first retry after a loss, counting up until a connection stays up for
+        /// `reconnect.minUptimeMs`.
         attempt: u32,
         /// The delay chosen by the backoff.
         delay_ms: Millis,
@@ -111,17 +145,24 @@ pub enum Event<M> {
     Error(SdkError),
 }
 
-/// Where the lifecycle stands, with the deadlines that belong to each step.
+/// Re-authentications are at least this far apart, whatever `expiresIn` the token endpoint
+/// claims: a token that "expires" in a millisecond must not turn into a fetch loop.
+const MIN_REAUTH_GAP_MS: Millis = 1000;
+
+/// Where the lifecycle stands, with the deadlines that belong to each step. The public
+/// [`State`] is a function of this, so the two cannot disagree.
 #[derive(Debug)]
 enum Phase {
     /// Token fetch and socket open run in parallel; `auth` goes out when both are done.
     Connecting {
+        conn: ConnectionId,
         deadline: Millis,
         grant: Option<TokenGrant>,
         refresh_at: Option<Millis>,
         open: bool,
     },
     Authenticating {
+        conn: ConnectionId,
         deadline: Millis,
         refresh_at: Option<Millis>,
     },
@@ -129,20 +170,25 @@ enum Phase {
     Backoff {
         until: Millis,
     },
-    /// The backoff elapsed while the browser was offline: wait for `online`.
-    WaitingForNetwork,
-    Closed,
+    /// Offline: no attempt is made, or spent, until `online`. `first` when no attempt was ever
+    /// made (the page loaded offline).
+    WaitingForNetwork {
+        first: bool,
+    },
+    /// The page is frozen or in the back/forward cache; reconnect when it comes back.
+    Suspended,
+    /// Finished for good, with the error that ended it (what `ready()` rejects with).
+    Closed {
+        error: Option<SdkError>,
+    },
 }
 
-impl Phase {
-    fn has_socket(&self) -> bool {
-        matches!(self, Self::Connecting { .. } | Self::Authenticating { .. } | Self::Authenticated(_))
-    }
-}
-
-/// Timers of an authenticated connection.
+/// An authenticated connection and its timers.
 #[derive(Debug)]
 struct Live {
+    conn: ConnectionId,
+    /// When it authenticated: a close before `min_uptime_ms` is a failed attempt.
+    since: Millis,
     /// When to start the next re-authentication.
     reauth_at: Option<Millis>,
     /// A re-authentication under way: token fetch and `reauth_response` must finish by then.
@@ -172,37 +218,57 @@ pub struct SessionCore<M, P = String> {
     phase: Phase,
     queue: SendQueue<P>,
     backoff: Backoff,
-    /// Reconnect attempts since the last successful authentication.
+    /// Consecutive failed attempts: reset only by a connection that stayed up long enough.
     attempts: u32,
-    /// A token fetch is under way; any step that needs a token shares it.
-    fetching_token: bool,
+    /// The token request in flight, if any: the only one whose answer counts.
+    token_request: Option<RequestId>,
+    /// Source of connection and request ids.
+    next_id: u32,
     online: bool,
-    state: State,
+    /// The state the user was last told about, to emit `state` only on a change.
+    reported: State,
     actions: VecDeque<Action<M, P>>,
 }
 
 impl<M, P: Payload> SessionCore<M, P> {
-    /// Starts a session at `now`: the first actions are a token fetch and a socket open.
-    /// `seed` drives the backoff jitter.
-    pub fn new(config: Config, seed: u64, now: Millis) -> Self {
+    /// Starts a session at `now`. `seed` drives the backoff jitter; `online` is what the browser
+    /// says now (`navigator.onLine`): offline, the first attempt waits for the network.
+    pub fn new(config: Config, seed: u64, now: Millis, online: bool) -> Self {
         let mut core = Self {
             queue: SendQueue::new(config.max_queued_messages),
             backoff: Backoff::new(config.reconnect, seed),
             config,
-            phase: Phase::Closed,
+            phase: Phase::WaitingForNetwork { first: true },
             attempts: 0,
-            fetching_token: false,
-            online: true,
-            state: State::Connecting,
+            token_request: None,
+            next_id: 0,
+            online,
+            reported: State::Connecting,
             actions: VecDeque::new(),
         };
-        core.connect(now);
+        core.connect(now, true);
         core
     }
 
     /// The public state.
     pub fn state(&self) -> State {
-        self.state
+        match self.phase {
+            Phase::Connecting { .. } | Phase::WaitingForNetwork { first: true } => State::Connecting,
+            Phase::Authenticating { .. } => State::Authenticating,
+            Phase::Authenticated(_) => State::Authenticated,
+            Phase::Backoff { .. } | Phase::WaitingForNetwork { first: false } | Phase::Suspended => {
+                State::Reconnecting
+            }
+            Phase::Closed { .. } => State::Closed,
+        }
+    }
+
+    /// The error that ended the session, once it is closed (none after a plain `close()`).
+    pub fn final_error(&self) -> Option<&SdkError> {
+        match &self.phase {
+            Phase::Closed { error } => error.as_ref(),
+            _ => None,
+        }
     }
 
     /// How many messages wait for an authenticated connection.
@@ -235,13 +301,13 @@ impl<M, P: Payload> SessionCore<M, P> {
                     .flatten()
                     .min()
             }
-            Phase::WaitingForNetwork | Phase::Closed => None,
+            Phase::WaitingForNetwork { .. } | Phase::Suspended | Phase::Closed { .. } => None,
         }
     }
 
     /// The user's `send()`: goes out now when authenticated, else waits in the queue.
     pub fn send(&mut self, message: P) -> Result<(), SendError> {
-        if self.state == State::Closed {
+        if let Phase::Closed { .. } = self.phase {
             return Err(SendError::Closed);
         }
         let (bytes, limit) = (message.byte_len(), self.config.max_message_bytes);
@@ -258,31 +324,44 @@ impl<M, P: Payload> SessionCore<M, P> {
 
     /// The user's `close()`: close 1000, no reconnect, nothing fires afterwards.
     pub fn close(&mut self, now: Millis) {
-        if self.state == State::Closed {
+        if let Phase::Closed { .. } = self.phase {
             return;
         }
-        // Actions already decided but not yet run would otherwise fire after `close()`. Sends
-        // stay: they were accepted before the close, like a browser WebSocket's buffered data.
-        self.actions.retain(|action| matches!(action, Action::Send(_) | Action::SendApp(_)));
+        // Actions already decided but not yet run would otherwise fire after `close()`. What
+        // stays: sends accepted before the close (like a browser WebSocket's buffered data), and
+        // the releases of a socket or request, which must happen whatever follows.
+        self.actions.retain(|action| {
+            matches!(
+                action,
+                Action::Send(_)
+                    | Action::SendApp(_)
+                    | Action::CloseSocket { .. }
+                    | Action::AbortTokenRequest(_)
+            )
+        });
         self.queue.clear();
-        if self.phase.has_socket() {
+        if self.current_conn().is_some() {
             self.abort_socket(now, close_code::NORMAL, "closed by client", Next::Stop(None));
         } else {
+            self.cancel_token_request();
             self.finish(None);
         }
     }
 
-    /// The token source answered.
-    pub fn handle_token(&mut self, now: Millis, result: Result<TokenGrant, TokenError>) {
-        self.fetching_token = false;
+    /// The token source answered request `request`. An answer to an abandoned request is
+    /// dropped (and its token zeroed).
+    pub fn handle_token(&mut self, now: Millis, request: RequestId, result: Result<TokenGrant, TokenError>) {
+        if self.token_request != Some(request) {
+            return;
+        }
+        self.token_request = None;
         let grant = match result {
             Ok(grant) => grant,
             Err(TokenError::Unauthorized) => return self.unauthorized(now),
             Err(TokenError::Unavailable(why)) => return self.token_unavailable(now, &why),
             Err(TokenError::Invalid(why)) => return self.token_unavailable(now, why),
         };
-        // Refresh at 80 % of the token's lifetime, so a re-auth completes before it expires.
-        let refresh_at = grant.lifetime_ms.filter(|ms| *ms > 0).map(|ms| now + ms / 5 * 4);
+        let refresh_at = refresh_time(now, grant.lifetime_ms);
         match &mut self.phase {
             Phase::Connecting { grant: slot @ None, refresh_at: slot_refresh, open, .. } => {
                 let open = *open;
@@ -296,15 +375,17 @@ impl<M, P: Payload> SessionCore<M, P> {
                 live.pending_refresh = refresh_at;
                 self.actions.push_back(Action::Send(OutboundFrame::reauth(&grant.token)));
             }
-            // Nobody waits for it any more (the connection it was for is gone): it is dropped,
-            // and so zeroed.
+            // Unreachable while requests are tracked; dropped (and zeroed) if it ever happens.
             _ => {}
         }
     }
 
-    /// The socket opened.
-    pub fn handle_open(&mut self, now: Millis) {
-        if let Phase::Connecting { open: open @ false, grant, .. } = &mut self.phase {
+    /// Socket `conn` opened.
+    pub fn handle_open(&mut self, now: Millis, conn: ConnectionId) {
+        if let Phase::Connecting { conn: current, open: open @ false, grant, .. } = &mut self.phase {
+            if *current != conn {
+                return;
+            }
             *open = true;
             if grant.is_some() {
                 self.send_auth(now);
@@ -312,19 +393,22 @@ impl<M, P: Payload> SessionCore<M, P> {
         }
     }
 
-    /// A well-formed frame arrived on the current socket.
-    pub fn handle_frame(&mut self, now: Millis, frame: Inbound<M>) {
-        if !self.phase.has_socket() {
+    /// A well-formed frame arrived on socket `conn`.
+    pub fn handle_frame(&mut self, now: Millis, conn: ConnectionId, frame: Inbound<M>) {
+        if self.current_conn() != Some(conn) {
             return;
         }
+        let authenticated = matches!(self.phase, Phase::Authenticated(_));
         match frame {
-            Inbound::Ping => self.actions.push_back(Action::Send(OutboundFrame::pong())),
+            // Answered only once authenticated: `auth` is the first frame on every connection.
+            Inbound::Ping if authenticated => self.actions.push_back(Action::Send(OutboundFrame::pong())),
+            Inbound::Ping => {}
             Inbound::Pong => {
                 if let (Phase::Authenticated(live), Some(heartbeat)) =
                     (&mut self.phase, self.config.heartbeat)
                 {
                     live.pong_deadline = None;
-                    live.ping_at = Some(now + heartbeat.interval_ms);
+                    live.ping_at = Some(now.saturating_add(heartbeat.interval_ms));
                 }
             }
             Inbound::Error { code, message } => {
@@ -332,26 +416,22 @@ impl<M, P: Payload> SessionCore<M, P> {
             }
             Inbound::AuthResponse(verdict) => self.auth_response(now, verdict),
             Inbound::ReauthResponse(verdict) => self.reauth_response(now, verdict),
-            Inbound::App(message) => {
-                if let Phase::Authenticated(_) = self.phase {
-                    self.emit(Event::Message(message));
-                } else {
-                    self.invalid_frame("application message before authentication");
-                }
-            }
+            Inbound::App(message) if authenticated => self.emit(Event::Message(message)),
+            Inbound::App(_) => self.invalid_frame("application message before authentication"),
         }
     }
 
-    /// A frame arrived that could not be classified: reported, dropped, connection kept.
-    pub fn handle_invalid_frame(&mut self, error: FrameError) {
-        if self.phase.has_socket() {
+    /// A frame arrived on socket `conn` that could not be classified: reported, dropped,
+    /// connection kept.
+    pub fn handle_invalid_frame(&mut self, conn: ConnectionId, error: FrameError) {
+        if self.current_conn() == Some(conn) {
             self.invalid_frame(&error.to_string());
         }
     }
 
-    /// The current socket closed (by the server, the network, or a failed connect).
-    pub fn handle_close(&mut self, now: Millis, code: u16, reason: String) {
-        if !self.phase.has_socket() {
+    /// Socket `conn` closed (by the server, the network, or a failed connect).
+    pub fn handle_close(&mut self, now: Millis, conn: ConnectionId, code: u16, reason: String) {
+        if self.current_conn() != Some(conn) {
             return;
         }
         let next = match close_code::classify(code) {
@@ -361,11 +441,77 @@ impl<M, P: Payload> SessionCore<M, P> {
         self.socket_gone(now, code, reason, next);
     }
 
-    /// The browser went offline or online. Offline pauses reconnecting; online resumes at once.
+    /// The browser went offline or online. Offline, no attempt is made or spent; online starts
+    /// the next attempt at once. Either way a live connection's liveness is checked, since a
+    /// network change can leave it half-open.
     pub fn handle_network(&mut self, now: Millis, online: bool) {
         self.online = online;
-        if online && matches!(self.phase, Phase::Backoff { .. } | Phase::WaitingForNetwork) {
-            self.connect(now);
+        match self.phase {
+            Phase::WaitingForNetwork { first } if online => self.connect(now, first),
+            Phase::Backoff { .. } if online => self.connect(now, false),
+            Phase::Authenticated(_) => self.check_liveness(now),
+            _ => {}
+        }
+    }
+
+    /// The page changed visibility or was frozen / restored (see [`PageEvent`]). A closed
+    /// session stays closed.
+    pub fn handle_page(&mut self, now: Millis, event: PageEvent) {
+        match event {
+            PageEvent::Visible => self.check_liveness(now),
+            PageEvent::Resume => match self.phase {
+                Phase::Suspended => self.connect(now, false),
+                Phase::Authenticated(_) => self.check_liveness(now),
+                _ => {}
+            },
+            PageEvent::Suspend => match self.phase {
+                Phase::Closed { .. } | Phase::Suspended => {}
+                _ => {
+                    if self.current_conn().is_some() {
+                        self.forgive_if_long_lived(now);
+                        self.actions.push_back(Action::CloseSocket {
+                            code: close_code::PAGE_SUSPENDED,
+                            reason: "page suspended",
+                        });
+                        self.emit(Event::Close {
+                            code: close_code::PAGE_SUSPENDED,
+                            reason: "page suspended".into(),
+                            will_reconnect: true,
+                        });
+                    }
+                    self.cancel_token_request();
+                    self.phase = Phase::Suspended;
+                    self.report_state();
+                }
+            },
+        }
+    }
+
+    /// The app's `subscriptions` answered an [`Action::CollectSubscriptions`]: these messages go
+    /// out first on `conn`, before anything queued. A message over `maxMessageBytes` is reported
+    /// and skipped; an `Err` (the app's function threw) is reported and nothing is sent.
+    pub fn handle_subscriptions(&mut self, conn: ConnectionId, result: Result<Vec<P>, SdkError>) {
+        if self.current_conn() != Some(conn) || !matches!(self.phase, Phase::Authenticated(_)) {
+            return;
+        }
+        let messages = match result {
+            Ok(messages) => messages,
+            Err(error) => return self.emit(Event::Error(error)),
+        };
+        let limit = self.config.max_message_bytes;
+        let mut first = Vec::with_capacity(messages.len());
+        for message in messages {
+            let bytes = message.byte_len();
+            if bytes > limit {
+                self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
+            } else {
+                first.push(Action::SendApp(message));
+            }
+        }
+        // The queue's flush is already waiting in `actions`, right behind the request that
+        // produced these: they go in front of it.
+        for action in first.into_iter().rev() {
+            self.actions.push_front(action);
         }
     }
 
@@ -379,13 +525,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             Phase::Authenticating { deadline, .. } if *deadline <= now => {
                 self.abort_socket(now, close_code::AUTH_TIMEOUT, "authentication timeout", Next::Retry);
             }
-            Phase::Backoff { until } if *until <= now => {
-                if self.online {
-                    self.connect(now);
-                } else {
-                    self.phase = Phase::WaitingForNetwork;
-                }
-            }
+            Phase::Backoff { until } if *until <= now => self.connect(now, false),
             Phase::Authenticated(live) => {
                 if due(live.pong_deadline) {
                     self.abort_socket(now, close_code::HEARTBEAT_TIMEOUT, "heartbeat timeout", Next::Retry);
@@ -399,12 +539,12 @@ impl<M, P: Payload> SessionCore<M, P> {
                 } else {
                     if due(live.ping_at) {
                         live.ping_at = None;
-                        live.pong_deadline = self.config.heartbeat.map(|h| now + h.timeout_ms);
+                        live.pong_deadline = self.config.heartbeat.map(|h| now.saturating_add(h.timeout_ms));
                         self.actions.push_back(Action::Send(OutboundFrame::ping()));
                     }
                     if due(live.reauth_at) {
                         live.reauth_at = None;
-                        live.reauth_deadline = Some(now + self.config.reauth_timeout_ms);
+                        live.reauth_deadline = Some(now.saturating_add(self.config.reauth_timeout_ms));
                         self.request_token();
                     }
                 }
@@ -413,57 +553,95 @@ impl<M, P: Payload> SessionCore<M, P> {
         }
     }
 
-    fn connect(&mut self, now: Millis) {
+    /// The socket of the current attempt or connection, if there is one.
+    fn current_conn(&self) -> Option<ConnectionId> {
+        match &self.phase {
+            Phase::Connecting { conn, .. } | Phase::Authenticating { conn, .. } => Some(*conn),
+            Phase::Authenticated(live) => Some(live.conn),
+            _ => None,
+        }
+    }
+
+    fn next_id(&mut self) -> u32 {
+        self.next_id = self.next_id.wrapping_add(1);
+        self.next_id
+    }
+
+    /// Starts an attempt: token fetch and socket open in parallel. Offline, waits for `online`
+    /// instead, spending nothing.
+    fn connect(&mut self, now: Millis, first: bool) {
+        if !self.online {
+            self.phase = Phase::WaitingForNetwork { first };
+            return self.report_state();
+        }
+        let conn = ConnectionId(self.next_id());
         self.phase = Phase::Connecting {
-            deadline: now + self.config.auth_timeout_ms,
+            conn,
+            deadline: now.saturating_add(self.config.auth_timeout_ms),
             grant: None,
             refresh_at: None,
             open: false,
         };
         self.request_token();
-        self.actions.push_back(Action::OpenSocket);
-        self.set_state(State::Connecting);
+        self.actions.push_back(Action::OpenSocket(conn));
+        self.report_state();
     }
 
+    /// A fresh token request. One that is still in flight is abandoned first: a request that
+    /// never answers must not hold up the next attempt.
     fn request_token(&mut self) {
-        if !self.fetching_token {
-            self.fetching_token = true;
-            self.actions.push_back(Action::FetchToken);
+        self.cancel_token_request();
+        let request = RequestId(self.next_id());
+        self.token_request = Some(request);
+        self.actions.push_back(Action::FetchToken(request));
+    }
+
+    fn cancel_token_request(&mut self) {
+        if let Some(request) = self.token_request.take() {
+            self.actions.push_back(Action::AbortTokenRequest(request));
         }
     }
 
     /// Both the token and the open socket are there: authenticate with the first message.
     fn send_auth(&mut self, now: Millis) {
-        let Phase::Connecting { grant: Some(grant), refresh_at, .. } = &self.phase else {
+        let Phase::Connecting { conn, grant: Some(grant), refresh_at, .. } = &self.phase else {
             return;
         };
         self.actions.push_back(Action::Send(OutboundFrame::auth(&grant.token)));
-        let refresh_at = *refresh_at;
+        let (conn, refresh_at) = (*conn, *refresh_at);
         // Replacing the phase drops the grant: the token is zeroed as soon as it is sent.
-        self.phase = Phase::Authenticating { deadline: now + self.config.auth_timeout_ms, refresh_at };
-        self.set_state(State::Authenticating);
+        self.phase = Phase::Authenticating {
+            conn,
+            deadline: now.saturating_add(self.config.auth_timeout_ms),
+            refresh_at,
+        };
+        self.report_state();
     }
 
     fn auth_response(&mut self, now: Millis, verdict: Verdict) {
-        let Phase::Authenticating { refresh_at, .. } = self.phase else {
+        let Phase::Authenticating { conn, refresh_at, .. } = self.phase else {
             return self.invalid_frame("unexpected auth_response");
         };
         match verdict {
             Verdict::Accepted { user_id } => {
-                self.attempts = 0;
+                self.phase = Phase::Authenticated(Live {
+                    conn,
+                    since: now,
+                    reauth_at: self.next_reauth(now, refresh_at),
+                    reauth_deadline: None,
+                    ping_at: self.config.heartbeat.map(|h| now.saturating_add(h.interval_ms)),
+                    pong_deadline: None,
+                    pending_refresh: None,
+                });
+                if self.config.subscriptions {
+                    self.actions.push_back(Action::CollectSubscriptions(conn));
+                }
                 // Queued sends leave before any event, so a handler that sends or closes cannot
                 // overtake them.
                 for message in self.queue.drain() {
                     self.actions.push_back(Action::SendApp(message));
                 }
-                self.phase = Phase::Authenticated(Live {
-                    reauth_at: self.next_reauth(now, refresh_at),
-                    reauth_deadline: None,
-                    ping_at: self.config.heartbeat.map(|h| now + h.interval_ms),
-                    pong_deadline: None,
-                    pending_refresh: None,
-                });
-                self.set_state(State::Authenticated);
+                self.report_state();
                 self.emit(Event::Authenticated { user_id });
             }
             Verdict::Rejected { error } => {
@@ -502,19 +680,30 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// The earlier of the periodic re-auth and the refresh before the token expires.
     fn next_reauth(&self, now: Millis, refresh_at: Option<Millis>) -> Option<Millis> {
         let interval = self.config.reauth_interval_ms;
-        let periodic = (interval > 0).then(|| now + interval);
+        let periodic = (interval > 0).then(|| now.saturating_add(interval));
         periodic.into_iter().chain(refresh_at).min()
     }
 
-    fn unauthorized(&mut self, now: Millis) {
-        if self.state == State::Closed {
+    /// A heartbeat ping now, when one is configured and none is outstanding: after sleep or a
+    /// network switch a socket can be dead without a close, and this finds out within
+    /// `heartbeat.timeoutMs` instead of at the next interval.
+    fn check_liveness(&mut self, now: Millis) {
+        let (Phase::Authenticated(live), Some(heartbeat)) = (&mut self.phase, self.config.heartbeat) else {
             return;
+        };
+        if live.pong_deadline.is_none() {
+            live.ping_at = None;
+            live.pong_deadline = Some(now.saturating_add(heartbeat.timeout_ms));
+            self.actions.push_back(Action::Send(OutboundFrame::ping()));
         }
+    }
+
+    fn unauthorized(&mut self, now: Millis) {
         let error = SdkError::new(
             ErrorCode::Unauthorized,
             "the token endpoint answered 401/403: the user is not logged in",
         );
-        if self.phase.has_socket() {
+        if self.current_conn().is_some() {
             self.abort_socket(now, close_code::NORMAL, "not authorized", Next::Stop(Some(error)));
         } else {
             self.finish(Some(error));
@@ -526,13 +715,13 @@ impl<M, P: Payload> SessionCore<M, P> {
         match &mut self.phase {
             Phase::Connecting { .. } => {
                 self.emit(Event::Error(SdkError::new(ErrorCode::TokenUnavailable, message)));
-                self.abort_socket(now, close_code::NORMAL, "token unavailable", Next::Retry);
+                self.abort_socket(now, close_code::TOKEN_UNAVAILABLE, "token unavailable", Next::Retry);
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
                 // The connection itself is fine: try the re-auth again shortly rather than
                 // tearing down a working socket over a hiccup of the token endpoint.
                 live.reauth_deadline = None;
-                live.reauth_at = Some(now + self.config.reauth_timeout_ms);
+                live.reauth_at = Some(now.saturating_add(self.config.reauth_timeout_ms));
                 self.emit(Event::Error(SdkError::new(ErrorCode::TokenUnavailable, message)));
             }
             _ => {}
@@ -549,12 +738,23 @@ impl<M, P: Payload> SessionCore<M, P> {
         self.socket_gone(now, code, reason.to_owned(), next);
     }
 
+    /// A connection that stayed authenticated for `minUptimeMs` healed the session: the attempt
+    /// count starts again. One that dropped sooner leaves it where it was.
+    fn forgive_if_long_lived(&mut self, now: Millis) {
+        if let Phase::Authenticated(live) = &self.phase {
+            if now.saturating_sub(live.since) >= self.config.reconnect.min_uptime_ms {
+                self.attempts = 0;
+            }
+        }
+    }
+
     /// The socket is gone, whoever closed it: one `close` event, then a reconnect or the end.
     fn socket_gone(&mut self, now: Millis, code: u16, reason: String, next: Next) {
+        self.forgive_if_long_lived(now);
+        self.cancel_token_request();
         let retry = matches!(next, Next::Retry);
-        let will_reconnect = retry && self.attempts < self.config.reconnect.max_attempts;
-        // Leaving the socket phase first drops any token it held.
-        self.phase = Phase::Closed;
+        // Offline, waiting spends no attempt, so a reconnect always follows.
+        let will_reconnect = retry && (!self.online || self.attempts < self.config.reconnect.max_attempts);
         self.emit(Event::Close { code, reason, will_reconnect });
         match next {
             Next::Retry if will_reconnect => self.schedule_reconnect(now),
@@ -570,10 +770,14 @@ impl<M, P: Payload> SessionCore<M, P> {
     }
 
     fn schedule_reconnect(&mut self, now: Millis) {
+        if !self.online {
+            self.phase = Phase::WaitingForNetwork { first: false };
+            return self.report_state();
+        }
         let delay_ms = self.backoff.delay(self.attempts);
         self.attempts += 1;
-        self.phase = Phase::Backoff { until: now + delay_ms };
-        self.set_state(State::Reconnecting);
+        self.phase = Phase::Backoff { until: now.saturating_add(delay_ms) };
+        self.report_state();
         self.emit(Event::Reconnecting { attempt: self.attempts, delay_ms });
     }
 
@@ -583,23 +787,28 @@ impl<M, P: Payload> SessionCore<M, P> {
     fn finish(&mut self, error: Option<SdkError>) {
         let discarded = self.queue.len();
         self.queue.clear();
-        self.phase = Phase::Closed;
         let error = match error {
             None if discarded > 0 => Some(SdkError::new(ErrorCode::Closed, "the connection ended")),
             error => error,
         };
-        if let Some(mut error) = error {
+        let error = error.map(|mut error| {
             if discarded > 0 {
                 error.message.push_str(&format!("; {discarded} queued messages were discarded"));
             }
-            self.emit(Event::Error(error));
+            error
+        });
+        if let Some(error) = &error {
+            self.emit(Event::Error(error.clone()));
         }
-        self.set_state(State::Closed);
+        self.phase = Phase::Closed { error };
+        self.report_state();
     }
 
-    fn set_state(&mut self, state: State) {
-        if self.state != state {
-            self.state = state;
+    /// Tells the user when the state derived from the phase changed.
+    fn report_state(&mut self) {
+        let state = self.state();
+        if self.reported != state {
+            self.reported = state;
             self.emit(Event::State(state));
         }
     }
@@ -607,6 +816,15 @@ impl<M, P: Payload> SessionCore<M, P> {
     fn emit(&mut self, event: Event<M>) {
         self.actions.push_back(Action::Emit(event));
     }
+}
+
+/// When to refresh a token that lives `lifetime_ms`: at 80 % of its life, so a re-auth completes
+/// before it expires; never sooner than [`MIN_REAUTH_GAP_MS`], and never later than a timer can
+/// wait (an absurd `expiresIn` is bounded, not overflowed).
+fn refresh_time(now: Millis, lifetime_ms: Option<Millis>) -> Option<Millis> {
+    let lifetime = lifetime_ms.filter(|ms| *ms > 0)?;
+    let after = (lifetime.min(MAX_DURATION_MS) / 5 * 4).max(MIN_REAUTH_GAP_MS);
+    Some(now.saturating_add(after))
 }
 
 fn rejected(what: &str, error: &str) -> String {

@@ -1,21 +1,14 @@
 //! No leaks across reconnects: 200 server-side kills and reconnects leave the page's number of
 //! live event listeners and pending timers where they were, and `close()` releases the rest.
 
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use crate::support::*;
 
-#[wasm_bindgen(module = "/tests/browser/instrument.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = installCounters)]
-    fn install_counters();
-    #[wasm_bindgen(js_name = liveListeners)]
-    fn live_listeners() -> u32;
-    #[wasm_bindgen(js_name = liveTimers)]
-    fn live_timers() -> u32;
-}
+#[path = "instrument.rs"]
+mod instrument;
+pub(crate) use instrument::{install_counters, live_listeners, live_timers};
 
 const CYCLES: usize = 200;
 
@@ -24,7 +17,7 @@ async fn two_hundred_reconnects_leave_listeners_and_timers_where_they_started() 
     install_counters();
     login("cycler").await;
     let before = (live_listeners(), live_timers());
-    let ws = connect(r#""reconnect":{"baseDelayMs":0,"maxDelayMs":0,"jitter":false}"#);
+    let ws = connect(r#""reconnect":{"baseDelayMs":0,"maxDelayMs":0,"jitter":false,"minUptimeMs":0}"#);
     let events = Recorder::attach(&ws);
     JsFuture::from(ws.ready()).await.unwrap();
     let connected = (live_listeners(), live_timers());

@@ -167,7 +167,6 @@ async fn online_ends_a_backoff_at_once() {
     let events = Recorder::attach(&ws);
     JsFuture::from(ws.ready()).await.unwrap();
     let window = web_sys::window().unwrap();
-    window.dispatch_event(&web_sys::Event::new("offline").unwrap()).unwrap();
     server_closes("roamer", 1001).await;
     let reconnecting = events.wait_for("reconnecting", |_| true, WITHIN_MS).await;
     assert_eq!(get(&reconnecting, "delayMs").as_f64(), Some(60000.0));

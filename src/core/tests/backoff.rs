@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use crate::core::{backoff::*, *};
 
 fn policy(jitter: bool) -> ReconnectPolicy {
-    ReconnectPolicy { base_delay_ms: 1000, max_delay_ms: 30_000, max_attempts: 5, jitter }
+    ReconnectPolicy { base_delay_ms: 1000, max_delay_ms: 30_000, max_attempts: 5, jitter, min_uptime_ms: 0 }
 }
 
 #[test]

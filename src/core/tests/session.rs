@@ -3,13 +3,26 @@
 
 use serde_json::{json, Value};
 
-use crate::core::{config::Heartbeat, protocol::classify, session::*, token::Token, *};
+use crate::core::{
+    config::{Heartbeat, MAX_DURATION_MS},
+    protocol::classify,
+    session::*,
+    token::Token,
+    *,
+};
 
-/// A driver with a virtual clock and an in-memory record of what the core asked for.
+/// A driver with a virtual clock and an in-memory record of what the core asked for. It answers
+/// on the socket and token request the core named last, as the browser driver does.
 pub(super) struct Harness {
     pub core: SessionCore<Value>,
     pub now: Millis,
     tokens_issued: u32,
+    /// The socket the core opened last.
+    pub conn: ConnectionId,
+    /// The token request the core made last.
+    pub request: Option<RequestId>,
+    /// What `subscriptions` answers with when the core asks.
+    pub subscriptions: Vec<String>,
 }
 
 pub(super) fn no_jitter() -> Config {
@@ -18,12 +31,37 @@ pub(super) fn no_jitter() -> Config {
 
 impl Harness {
     pub fn new(config: Config) -> Self {
-        Self { core: SessionCore::new(config, 7, 0), now: 0, tokens_issued: 0 }
+        Self::with_network(config, true)
     }
 
-    /// Takes every pending action.
+    pub fn with_network(config: Config, online: bool) -> Self {
+        Self {
+            core: SessionCore::new(config, 7, 0, online),
+            now: 0,
+            tokens_issued: 0,
+            conn: ConnectionId(0),
+            request: None,
+            subscriptions: Vec::new(),
+        }
+    }
+
+    /// Takes every pending action, noting the ids of sockets and token requests, and answering
+    /// `CollectSubscriptions` before the next action as the driver does.
     pub fn drain(&mut self) -> Vec<Action<Value>> {
-        std::iter::from_fn(|| self.core.poll_action()).collect()
+        let mut actions = Vec::new();
+        while let Some(action) = self.core.poll_action() {
+            match &action {
+                Action::OpenSocket(conn) => self.conn = *conn,
+                Action::FetchToken(request) => self.request = Some(*request),
+                Action::CollectSubscriptions(conn) => {
+                    let conn = *conn;
+                    self.core.handle_subscriptions(conn, Ok(self.subscriptions.clone()));
+                }
+                _ => {}
+            }
+            actions.push(action);
+        }
+        actions
     }
 
     /// Moves the clock to the core's next deadline and fires it; returns the time waited.
@@ -45,17 +83,37 @@ impl Harness {
         self.now = end;
     }
 
-    /// Answers a token fetch with a new, distinct token.
+    /// Answers the last token request with a new, distinct token.
     pub fn give_token(&mut self, lifetime_ms: Option<Millis>) -> String {
         self.tokens_issued += 1;
         let token = format!("token-{}", self.tokens_issued);
         let grant = TokenGrant { token: Token::new(token.clone()).unwrap(), lifetime_ms };
-        self.core.handle_token(self.now, Ok(grant));
+        self.token_result(Ok(grant));
         token
     }
 
+    /// Answers the last token request with `result`.
+    pub fn token_result(&mut self, result: Result<TokenGrant, TokenError>) {
+        let request = self.request.expect("a token request was made");
+        self.core.handle_token(self.now, request, result);
+    }
+
+    /// The current socket opened.
+    pub fn open(&mut self) {
+        self.core.handle_open(self.now, self.conn);
+    }
+
+    /// The current socket was closed by the server or the network.
+    pub fn closed_by_peer(&mut self, code: u16, reason: String) {
+        self.core.handle_close(self.now, self.conn, code, reason);
+    }
+
+    pub fn invalid(&mut self, error: FrameError) {
+        self.core.handle_invalid_frame(self.conn, error);
+    }
+
     pub fn frame(&mut self, value: Value) {
-        self.core.handle_frame(self.now, classify(value).unwrap());
+        self.core.handle_frame(self.now, self.conn, classify(value).unwrap());
     }
 
     pub fn auth_ok(&mut self) {
@@ -64,8 +122,9 @@ impl Harness {
 
     /// From a fresh connect to authenticated; returns the actions of the last step.
     pub fn authenticate(&mut self) -> Vec<Action<Value>> {
+        self.drain();
         self.give_token(None);
-        self.core.handle_open(self.now);
+        self.open();
         self.drain();
         self.auth_ok();
         self.drain()
@@ -84,6 +143,30 @@ fn sent_texts(actions: &[Action<Value>]) -> Vec<String> {
         Action::SendApp(text) => Some(text.clone()),
         _ => None,
     })
+}
+
+/// The actions in brief, for comparing sequences.
+fn shape(actions: &[Action<Value>]) -> Vec<&'static str> {
+    actions
+        .iter()
+        .map(|a| match a {
+            Action::FetchToken(_) => "fetch",
+            Action::AbortTokenRequest(_) => "abort",
+            Action::OpenSocket(_) => "open",
+            Action::Send(_) => "send",
+            Action::SendApp(_) => "send_app",
+            Action::CloseSocket { .. } => "close",
+            Action::CollectSubscriptions(_) => "subscriptions",
+            Action::Emit(Event::State(state)) => match state {
+                State::Connecting => "state:connecting",
+                State::Authenticating => "state:authenticating",
+                State::Authenticated => "state:authenticated",
+                State::Reconnecting => "state:reconnecting",
+                State::Closed => "state:closed",
+            },
+            Action::Emit(_) => "event",
+        })
+        .collect()
 }
 
 fn events(actions: &[Action<Value>]) -> Vec<&Event<Value>> {
@@ -111,7 +194,7 @@ fn reconnect_delays(actions: &[Action<Value>]) -> Vec<Millis> {
 #[test]
 fn starts_by_fetching_a_token_and_opening_a_socket_in_parallel() {
     let mut h = Harness::new(Config::default());
-    assert_eq!(h.drain(), [Action::FetchToken, Action::OpenSocket]);
+    assert_eq!(shape(&h.drain()), ["fetch", "open"]);
     assert_eq!(h.core.state(), State::Connecting);
 }
 
@@ -124,10 +207,10 @@ fn auth_is_the_first_frame_whichever_of_token_and_open_comes_first() {
         let token = if token_first {
             let t = h.give_token(None);
             assert!(sent_texts(&h.drain()).is_empty(), "nothing may go out before the socket opens");
-            h.core.handle_open(h.now);
+            h.open();
             t
         } else {
-            h.core.handle_open(h.now);
+            h.open();
             assert!(sent_texts(&h.drain()).is_empty(), "nothing may go out before the token");
             h.give_token(None)
         };
@@ -146,7 +229,7 @@ fn queued_sends_flush_in_order_after_auth_and_not_before() {
     }
     assert_eq!(h.core.queued_count(), 3);
     h.give_token(None);
-    h.core.handle_open(h.now);
+    h.open();
     let before = sent_texts(&h.drain());
     assert_eq!(before.len(), 1, "only auth before auth_response: {before:?}");
     h.auth_ok();
@@ -177,7 +260,7 @@ fn auth_timeout_closes_4001_and_reconnects_with_a_new_token() {
     let mut h = Harness::new(no_jitter());
     h.drain();
     h.give_token(None);
-    h.core.handle_open(h.now);
+    h.open();
     h.drain();
     assert_eq!(h.fire_next_timeout(), 5000);
     let actions = h.drain();
@@ -185,12 +268,9 @@ fn auth_timeout_closes_4001_and_reconnects_with_a_new_token() {
     assert_eq!(h.core.state(), State::Reconnecting);
     assert_eq!(reconnect_delays(&actions), [1000]);
     assert_eq!(h.fire_next_timeout(), 1000);
-    assert_eq!(
-        h.drain(),
-        [Action::FetchToken, Action::OpenSocket, Action::Emit(Event::State(State::Connecting))]
-    );
+    assert_eq!(shape(&h.drain()), ["fetch", "open", "state:connecting"]);
     let second = h.give_token(None);
-    h.core.handle_open(h.now);
+    h.open();
     assert!(sent_texts(&h.drain())[0].contains(&second));
 }
 
@@ -199,7 +279,7 @@ fn auth_rejection_closes_4003_reports_and_reconnects() {
     let mut h = Harness::new(no_jitter());
     h.drain();
     h.give_token(None);
-    h.core.handle_open(h.now);
+    h.open();
     h.drain();
     h.frame(json!({"type": "auth_response", "success": false, "error": "invalid token"}));
     let actions = h.drain();
@@ -215,19 +295,69 @@ fn auth_rejection_closes_4003_reports_and_reconnects() {
 }
 
 #[test]
-fn backoff_doubles_per_failure_and_resets_after_authentication() {
+fn backoff_doubles_per_failure_and_resets_once_a_connection_stays_up() {
     let mut h = Harness::new(no_jitter());
     h.drain();
     let mut delays = vec![];
     for _ in 0..4 {
-        h.core.handle_close(h.now, 1006, String::new());
+        h.closed_by_peer(1006, String::new());
         delays.extend(reconnect_delays(&h.drain()));
         h.fire_next_timeout();
         h.drain();
     }
     assert_eq!(delays, [1000, 2000, 4000, 8000]);
     h.authenticate();
-    h.core.handle_close(h.now, 1006, String::new());
+    h.now += 5000; // reconnect.minUptimeMs
+    h.closed_by_peer(1006, String::new());
+    assert_eq!(reconnect_delays(&h.drain()), [1000]);
+}
+
+#[test]
+fn a_server_that_drops_every_connection_right_after_auth_cannot_defeat_the_backoff() {
+    for code in [1011, 4008, 4009] {
+        let mut h = Harness::new(no_jitter());
+        let mut delays = vec![];
+        let mut authenticated = 0;
+        while h.core.state() != State::Closed {
+            h.authenticate();
+            authenticated += 1;
+            h.now += 10; // accepted, then closed at once
+            h.closed_by_peer(code, String::new());
+            let actions = h.drain();
+            delays.extend(reconnect_delays(&actions));
+            if h.core.state() == State::Closed {
+                assert_eq!(error_codes(&actions), ["reconnect_failed"]);
+                break;
+            }
+            h.fire_next_timeout();
+        }
+        assert_eq!(
+            delays,
+            [1000, 2000, 4000, 8000, 16000],
+            "close {code}: every early close is a failed attempt"
+        );
+        assert_eq!(authenticated, 6, "close {code}: bounded by maxAttempts");
+    }
+}
+
+#[test]
+fn the_uptime_that_heals_is_configurable() {
+    let mut config = no_jitter();
+    config.reconnect.min_uptime_ms = 60_000;
+    let mut h = Harness::new(config);
+    h.drain();
+    h.closed_by_peer(1006, String::new());
+    h.drain();
+    h.fire_next_timeout();
+    h.authenticate();
+    h.now += 59_999;
+    h.closed_by_peer(1006, String::new());
+    let actions = h.drain();
+    assert_eq!(reconnect_delays(&actions), [2000], "59.999 s is not long enough: {actions:?}");
+    h.fire_next_timeout();
+    h.authenticate();
+    h.now += 60_000;
+    h.closed_by_peer(1006, String::new());
     assert_eq!(reconnect_delays(&h.drain()), [1000]);
 }
 
@@ -236,7 +366,7 @@ fn jittered_delays_are_drawn_within_the_exponential_ceiling() {
     let mut h = Harness::new(Config::default());
     h.drain();
     for n in 0..5u32 {
-        h.core.handle_close(h.now, 1006, String::new());
+        h.closed_by_peer(1006, String::new());
         let delays = reconnect_delays(&h.drain());
         assert!(delays[0] <= 1000 << n, "attempt {n}: {delays:?}");
         h.fire_next_timeout();
@@ -252,11 +382,11 @@ fn gives_up_after_max_attempts_and_ends_closed() {
     h.drain();
     h.core.send(r#"{"type":"lost"}"#.into()).unwrap();
     for _ in 0..2 {
-        h.core.handle_close(h.now, 1006, String::new());
+        h.closed_by_peer(1006, String::new());
         h.fire_next_timeout();
         h.drain();
     }
-    h.core.handle_close(h.now, 1006, String::new());
+    h.closed_by_peer(1006, String::new());
     let actions = h.drain();
     assert_eq!(error_codes(&actions), ["reconnect_failed"]);
     assert!(events(&actions).contains(&&Event::Close {
@@ -277,7 +407,7 @@ fn gives_up_after_max_attempts_and_ends_closed() {
 fn unauthorized_token_ends_closed_without_any_retry() {
     let mut h = Harness::new(no_jitter());
     h.drain();
-    h.core.handle_token(h.now, Err(TokenError::Unauthorized));
+    h.token_result(Err(TokenError::Unauthorized));
     let actions = h.drain();
     assert_eq!(error_codes(&actions), ["unauthorized"]);
     assert_eq!(closes(&actions), [1000], "the socket opened in parallel is closed");
@@ -291,27 +421,76 @@ fn unauthorized_token_ends_closed_without_any_retry() {
 fn a_transient_token_failure_is_retried_with_backoff() {
     let mut h = Harness::new(no_jitter());
     h.drain();
-    h.core.handle_token(h.now, Err(TokenError::Unavailable("HTTP 503".into())));
+    h.token_result(Err(TokenError::Unavailable("HTTP 503".into())));
     let actions = h.drain();
     assert_eq!(error_codes(&actions), ["token_unavailable"]);
     assert_eq!(reconnect_delays(&actions), [1000]);
     h.fire_next_timeout();
-    assert!(h.drain().contains(&Action::FetchToken));
+    assert!(shape(&h.drain()).contains(&"fetch"));
 }
 
 #[test]
-fn a_token_need_shares_the_fetch_already_in_flight() {
+fn a_reconnect_abandons_the_token_request_in_flight_and_makes_a_fresh_one() {
     let mut h = Harness::new(no_jitter());
     h.drain();
-    // The socket fails while the first token fetch is still out: the reconnect must not start
-    // a second fetch, but wait for the one in flight.
-    h.core.handle_close(h.now, 1006, String::new());
-    h.drain();
+    let hung = h.request.unwrap();
+    // The token endpoint never answers: the connect times out, and the request is aborted.
+    assert_eq!(h.fire_next_timeout(), 5000);
+    let actions = h.drain();
+    assert!(actions.contains(&Action::AbortTokenRequest(hung)), "{actions:?}");
     h.fire_next_timeout();
-    assert_eq!(h.drain(), [Action::OpenSocket, Action::Emit(Event::State(State::Connecting))]);
+    let actions = h.drain();
+    assert_eq!(shape(&actions), ["fetch", "open", "state:connecting"]);
+    assert_ne!(h.request, Some(hung), "the next attempt makes a fresh request");
+    // A late answer to the abandoned request is ignored; the fresh one authenticates.
+    h.core.handle_token(
+        h.now,
+        hung,
+        Ok(TokenGrant { token: Token::new("stale".into()).unwrap(), lifetime_ms: None }),
+    );
+    h.open();
+    assert!(sent_texts(&h.drain()).is_empty(), "a stale token must not be used");
+    let fresh = h.give_token(None);
+    assert_eq!(sent_texts(&h.drain()), [format!(r#"{{"type":"auth","token":"{fresh}"}}"#)]);
+}
+
+#[test]
+fn a_token_request_that_never_answers_cannot_wedge_the_session() {
+    let mut h = Harness::new(Config {
+        reconnect: ReconnectPolicy { max_attempts: 3, ..no_jitter().reconnect },
+        ..no_jitter()
+    });
+    h.drain();
+    let mut requests = vec![h.request.unwrap()];
+    for _ in 0..3 {
+        h.fire_next_timeout(); // connect timeout
+        h.fire_next_timeout(); // backoff
+        h.drain();
+        requests.push(h.request.unwrap());
+    }
+    requests.dedup();
+    assert_eq!(requests.len(), 4, "every attempt has its own request");
+    // The endpoint recovers: the current attempt completes.
     h.give_token(None);
-    h.core.handle_open(h.now);
-    assert_eq!(sent_texts(&h.drain()).len(), 1);
+    h.open();
+    h.drain();
+    h.auth_ok();
+    h.drain();
+    assert_eq!(h.core.state(), State::Authenticated);
+}
+
+#[test]
+fn a_reauth_timeout_aborts_its_token_request() {
+    let config = Config { reauth_interval_ms: 60_000, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.authenticate();
+    h.fire_next_timeout();
+    h.drain();
+    let reauth_request = h.request.unwrap();
+    assert_eq!(h.fire_next_timeout(), 5000);
+    let actions = h.drain();
+    assert!(actions.contains(&Action::AbortTokenRequest(reauth_request)));
+    assert_eq!(closes(&actions), [4001]);
 }
 
 #[test]
@@ -321,7 +500,7 @@ fn periodic_reauth_sends_a_fresh_token_on_the_live_connection() {
     h.drain();
     h.authenticate();
     assert_eq!(h.fire_next_timeout(), 60_000);
-    assert_eq!(h.drain(), [Action::FetchToken]);
+    assert_eq!(shape(&h.drain()), ["fetch"]);
     h.core.send(r#"{"type":"during"}"#.into()).unwrap();
     assert_eq!(sent_texts(&h.drain()), [r#"{"type":"during"}"#], "sends keep flowing during re-auth");
     let fresh = h.give_token(None);
@@ -340,7 +519,7 @@ fn the_next_reauth_time_is_reported_only_while_authenticated() {
     assert_eq!(h.core.next_reauth_at(), None);
     h.authenticate();
     assert_eq!(h.core.next_reauth_at(), Some(60_000));
-    h.core.handle_close(h.now, 1006, String::new());
+    h.closed_by_peer(1006, String::new());
     assert_eq!(h.core.next_reauth_at(), None);
 }
 
@@ -350,11 +529,11 @@ fn reauth_happens_before_the_token_expires() {
     let mut h = Harness::new(config);
     h.drain();
     h.give_token(Some(60_000));
-    h.core.handle_open(h.now);
+    h.open();
     h.auth_ok();
     h.drain();
     assert_eq!(h.fire_next_timeout(), 48_000);
-    assert_eq!(h.drain(), [Action::FetchToken]);
+    assert_eq!(shape(&h.drain()), ["fetch"]);
 }
 
 #[test]
@@ -417,7 +596,7 @@ fn invalid_frames_raise_an_error_and_keep_the_connection() {
     let mut h = Harness::new(Config::default());
     h.drain();
     h.authenticate();
-    h.core.handle_invalid_frame(FrameError::NotJson);
+    h.invalid(FrameError::NotJson);
     let actions = h.drain();
     assert_eq!(error_codes(&actions), ["invalid_frame"]);
     assert!(closes(&actions).is_empty());
@@ -429,7 +608,7 @@ fn app_messages_are_delivered_only_when_authenticated() {
     let mut h = Harness::new(Config::default());
     h.drain();
     h.give_token(None);
-    h.core.handle_open(h.now);
+    h.open();
     h.drain();
     h.frame(json!({"type": "chat", "text": "too early"}));
     assert_eq!(error_codes(&h.drain()), ["invalid_frame"]);
@@ -445,7 +624,10 @@ fn server_error_frames_surface_with_the_server_code() {
     h.drain();
     h.authenticate();
     h.frame(json!({"type": "error", "code": "permission_denied", "message": "not yours"}));
-    assert_eq!(error_codes(&h.drain()), ["permission_denied"]);
+    let actions = h.drain();
+    assert_eq!(error_codes(&actions), ["server_error"], "never one of the SDK's own codes");
+    let Some(Action::Emit(Event::Error(error))) = actions.first() else { panic!("{actions:?}") };
+    assert_eq!(error.code.server_code(), Some("permission_denied"));
 }
 
 #[test]
@@ -459,9 +641,9 @@ fn close_stops_everything_and_later_inputs_do_nothing() {
     assert_eq!(h.core.state(), State::Closed);
     assert_eq!(h.core.poll_timeout(), None);
     h.give_token(None);
-    h.core.handle_open(h.now);
+    h.open();
     h.auth_ok();
-    h.core.handle_close(h.now, 1006, String::new());
+    h.closed_by_peer(1006, String::new());
     h.core.handle_network(h.now, true);
     h.advance(10_000_000);
     assert!(h.drain().is_empty(), "nothing may happen after close()");
@@ -474,7 +656,7 @@ fn close_discards_pending_events_but_keeps_accepted_sends() {
     h.drain();
     h.core.send(r#"{"type":"queued"}"#.into()).unwrap();
     h.give_token(None);
-    h.core.handle_open(h.now);
+    h.open();
     h.drain();
     h.auth_ok();
     // The driver runs the first action (the flushed send), then a handler calls close().
@@ -512,7 +694,7 @@ fn a_normal_close_from_the_server_is_terminal() {
     let mut h = Harness::new(Config::default());
     h.drain();
     h.authenticate();
-    h.core.handle_close(h.now, 1000, "bye".into());
+    h.closed_by_peer(1000, "bye".into());
     let actions = h.drain();
     assert!(events(&actions).contains(&&Event::Close {
         code: 1000,
@@ -527,7 +709,7 @@ fn the_queue_survives_reconnects() {
     let mut h = Harness::new(no_jitter());
     h.drain();
     h.authenticate();
-    h.core.handle_close(h.now, 1006, String::new());
+    h.closed_by_peer(1006, String::new());
     h.core.send(r#"{"type":"during-outage"}"#.into()).unwrap();
     h.fire_next_timeout();
     h.drain();
@@ -536,20 +718,213 @@ fn the_queue_survives_reconnects() {
 }
 
 #[test]
-fn offline_pauses_reconnecting_and_online_resumes_at_once() {
-    let mut h = Harness::new(no_jitter());
-    h.drain();
+fn offline_pauses_reconnecting_without_spending_attempts_and_online_resumes_at_once() {
+    let mut config = no_jitter();
+    config.reconnect.max_attempts = 1;
+    let mut h = Harness::new(config);
     h.authenticate();
     h.core.handle_network(h.now, false);
-    h.core.handle_close(h.now, 1006, String::new());
+    h.drain();
+    for _ in 0..5 {
+        h.closed_by_peer(1006, String::new());
+        let actions = h.drain();
+        assert!(events(&actions).contains(&&Event::Close {
+            code: 1006,
+            reason: String::new(),
+            will_reconnect: true
+        }));
+        assert!(reconnect_delays(&actions).is_empty(), "no attempt is spent while offline");
+        assert_eq!(h.core.state(), State::Reconnecting);
+        assert_eq!(h.core.poll_timeout(), None, "nothing to do until online");
+        h.now += 60_000;
+        h.core.handle_network(h.now, true);
+        assert_eq!(shape(&h.drain())[..2], ["fetch", "open"]);
+        h.core.handle_network(h.now, false);
+    }
+}
+
+#[test]
+fn a_page_that_loads_offline_waits_for_the_network_before_the_first_attempt() {
+    let mut h = Harness::with_network(no_jitter(), false);
+    assert!(h.drain().is_empty(), "no fetch and no socket while offline");
+    assert_eq!(h.core.state(), State::Connecting);
+    assert_eq!(h.core.poll_timeout(), None);
+    h.core.send(r#"{"type":"early"}"#.into()).unwrap();
+    h.now += 3_600_000;
+    h.core.handle_network(h.now, true);
+    assert_eq!(shape(&h.drain()), ["fetch", "open"]);
+    let flushed = h.authenticate();
+    assert_eq!(sent_texts(&flushed), [r#"{"type":"early"}"#]);
+}
+
+#[test]
+fn network_changes_and_visibility_check_liveness_at_once_when_a_heartbeat_is_on() {
+    for wake in ["online", "offline", "visible", "pageshow"] {
+        let config =
+            Config { heartbeat: Some(Heartbeat { interval_ms: 60_000, timeout_ms: 2000 }), ..no_jitter() };
+        let mut h = Harness::new(config);
+        h.authenticate();
+        h.now += 1000;
+        match wake {
+            "online" => h.core.handle_network(h.now, true),
+            "offline" => h.core.handle_network(h.now, false),
+            "visible" => h.core.handle_page(h.now, PageEvent::Visible),
+            _ => h.core.handle_page(h.now, PageEvent::Resume),
+        }
+        assert_eq!(sent_texts(&h.drain()), [r#"{"type":"ping"}"#], "{wake}: a ping at once");
+        assert_eq!(h.fire_next_timeout(), 2000, "{wake}: the pong is due within heartbeat.timeoutMs");
+        assert_eq!(closes(&h.drain()), [4010], "{wake}: a half-open socket is found in seconds");
+    }
+}
+
+#[test]
+fn without_a_heartbeat_waking_up_sends_nothing() {
+    let mut h = Harness::new(no_jitter());
+    h.authenticate();
+    h.core.handle_page(h.now, PageEvent::Visible);
+    h.core.handle_network(h.now, true);
+    assert!(h.drain().is_empty());
+}
+
+#[test]
+fn a_frozen_page_closes_cleanly_and_reconnects_when_shown_again() {
+    let mut h = Harness::new(no_jitter());
+    h.authenticate();
+    h.core.send(r#"{"type":"a"}"#.into()).unwrap();
+    h.drain();
+    h.core.handle_page(h.now, PageEvent::Suspend);
+    let actions = h.drain();
+    assert_eq!(closes(&actions), [4014], "closed so the page stays eligible for the back/forward cache");
+    assert_eq!(h.core.state(), State::Reconnecting);
+    assert_eq!(h.core.poll_timeout(), None, "no timer runs in a frozen page");
+    h.core.send(r#"{"type":"while-frozen"}"#.into()).unwrap();
+    h.now += 600_000;
+    h.core.handle_page(h.now, PageEvent::Resume);
+    assert_eq!(shape(&h.drain())[..2], ["fetch", "open"]);
+    assert_eq!(sent_texts(&h.authenticate()), [r#"{"type":"while-frozen"}"#]);
+}
+
+#[test]
+fn a_session_the_user_closed_stays_closed_whatever_the_page_and_network_do() {
+    let mut h = Harness::new(no_jitter());
+    h.authenticate();
+    h.core.close(h.now);
+    h.drain();
+    h.core.handle_network(h.now, true);
+    h.core.handle_page(h.now, PageEvent::Resume);
+    h.core.handle_page(h.now, PageEvent::Visible);
+    h.core.handle_page(h.now, PageEvent::Suspend);
+    assert!(h.drain().is_empty());
+    assert_eq!(h.core.state(), State::Closed);
+}
+
+#[test]
+fn a_token_that_claims_a_huge_lifetime_never_overflows_a_timer() {
+    let config = Config { reauth_interval_ms: 0, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.drain();
+    h.give_token(Some(u64::MAX / 2));
+    h.open();
+    h.auth_ok();
+    h.drain();
+    let at = h.core.poll_timeout().unwrap();
+    assert!(at <= MAX_DURATION_MS, "re-auth at {at} ms: beyond what setTimeout accepts");
+    assert!(at >= 1000, "and not at once");
+}
+
+#[test]
+fn a_token_that_claims_a_tiny_lifetime_does_not_loop_reauth() {
+    let config = Config { reauth_interval_ms: 0, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.drain();
+    h.give_token(Some(1));
+    h.open();
+    h.auth_ok();
+    h.drain();
+    assert_eq!(h.fire_next_timeout(), 1000, "re-auths are at least a second apart");
+}
+
+#[test]
+fn a_server_ping_before_authentication_is_not_answered() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.open();
+    h.frame(json!({"type": "ping"}));
+    h.give_token(None);
+    let sent = sent_texts(&h.drain());
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].starts_with(r#"{"type":"auth""#), "auth is the first frame: {sent:?}");
+}
+
+#[test]
+fn a_token_endpoint_failure_never_closes_with_1000() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.open();
+    h.token_result(Err(TokenError::Unavailable("HTTP 503".into())));
+    let actions = h.drain();
+    assert_eq!(closes(&actions), [4004]);
+    assert!(events(&actions)
+        .iter()
+        .any(|e| matches!(e, Event::Close { code: 4004, will_reconnect: true, .. })));
+}
+
+#[test]
+fn the_final_error_is_the_one_that_ended_the_session() {
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.token_result(Err(TokenError::Unavailable("HTTP 503".into())));
+    h.drain();
+    assert_eq!(h.core.final_error(), None, "a retried failure did not end anything");
+    h.fire_next_timeout();
+    h.drain();
+    h.token_result(Err(TokenError::Unauthorized));
+    h.drain();
+    assert_eq!(h.core.final_error().map(|e| e.code.as_str()), Some("unauthorized"));
+    let mut h = Harness::new(no_jitter());
+    h.authenticate();
+    h.frame(json!({"type": "error", "code": "oops", "message": "m"}));
+    h.core.close(h.now);
+    assert_eq!(h.core.final_error(), None, "close() ends without an error");
+}
+
+#[test]
+fn events_from_a_replaced_socket_are_ignored_by_the_core() {
+    let mut h = Harness::new(no_jitter());
+    h.authenticate();
+    let old = h.conn;
+    h.closed_by_peer(1006, String::new());
+    h.fire_next_timeout();
+    h.drain();
+    assert_ne!(h.conn, old);
+    h.core.handle_close(h.now, old, 1000, "late".into());
+    h.core.handle_frame(h.now, old, Inbound::App(json!({"type": "late"})));
+    h.core.handle_open(h.now, old);
+    assert!(h.drain().is_empty());
+    assert_eq!(h.core.state(), State::Connecting);
+}
+
+#[test]
+fn subscriptions_go_out_first_on_every_new_session_before_the_queue() {
+    let config = Config { subscriptions: true, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.subscriptions = vec![r#"{"type":"join_room","room":"a"}"#.into()];
+    h.drain();
+    h.core.send(r#"{"type":"queued"}"#.into()).unwrap();
+    let actions = h.authenticate();
+    assert_eq!(sent_texts(&actions), [r#"{"type":"join_room","room":"a"}"#, r#"{"type":"queued"}"#]);
+    h.now += 10;
+    h.closed_by_peer(1006, String::new());
+    h.core.send(r#"{"type":"during-outage"}"#.into()).unwrap();
     h.drain();
     h.fire_next_timeout();
-    assert!(h.drain().is_empty(), "no attempt while offline");
-    assert_eq!(h.core.state(), State::Reconnecting);
-    assert_eq!(h.core.poll_timeout(), None);
-    h.now += 60_000;
-    h.core.handle_network(h.now, true);
-    assert_eq!(h.drain()[..2], [Action::FetchToken, Action::OpenSocket]);
+    h.subscriptions = vec![r#"{"type":"join_room","room":"b"}"#.into()];
+    let actions = h.authenticate();
+    assert_eq!(
+        sent_texts(&actions),
+        [r#"{"type":"join_room","room":"b"}"#, r#"{"type":"during-outage"}"#],
+        "the latest subscriptions, once per authentication, before what waited"
+    );
 }
 
 #[test]
@@ -557,10 +932,10 @@ fn online_cuts_a_backoff_short() {
     let mut h = Harness::new(no_jitter());
     h.drain();
     h.give_token(None);
-    h.core.handle_close(h.now, 1006, String::new());
+    h.closed_by_peer(1006, String::new());
     h.drain();
     h.core.handle_network(h.now, true);
-    assert_eq!(h.drain()[..2], [Action::FetchToken, Action::OpenSocket]);
+    assert_eq!(shape(&h.drain())[..2], ["fetch", "open"]);
 }
 
 #[test]
@@ -576,10 +951,11 @@ fn a_connect_that_hangs_times_out() {
 #[test]
 fn debug_output_of_the_core_never_shows_a_token() {
     let mut h = Harness::new(Config::default());
+    h.drain();
     h.give_token(Some(60_000));
     let dump = format!("{:?}", h.core);
     assert!(!dump.contains("token-1"), "{dump}");
-    h.core.handle_open(h.now);
+    h.open();
     let actions = h.drain();
     assert!(!format!("{actions:?}").contains("token-1"));
 }
@@ -589,7 +965,7 @@ fn a_terminal_close_reports_the_queued_messages_it_discards() {
     let mut h = Harness::new(Config::default());
     h.drain();
     h.core.send(r#"{"type":"waiting"}"#.into()).unwrap();
-    h.core.handle_close(h.now, 1000, String::new());
+    h.closed_by_peer(1000, String::new());
     let actions = h.drain();
     assert_eq!(error_codes(&actions), ["closed"]);
     assert_eq!(h.core.queued_count(), 0);

@@ -1,0 +1,289 @@
+//! The options of the JavaScript class as a Rust builder, validated into the same
+//! [`core::Config`](crate::core::Config) by the same checks.
+
+use std::{fmt, future::Future, pin::Pin, rc::Rc, time::Duration};
+
+use js_sys::{Object, Promise, Reflect};
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+
+use super::{json_text, Error, Events, SecureWebSocket};
+use crate::{
+    browser::{check_url, JsText, Subscriptions, TokenSource},
+    core::{
+        config::{self, Config, ConfigError, Heartbeat},
+        ErrorCode, Millis, SdkError, TokenError,
+    },
+};
+
+/// The app's token function, boxed.
+type GetToken = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<String, TokenError>>>>>;
+
+/// Where the session gets its tokens.
+#[derive(Clone)]
+enum Tokens {
+    Url(String),
+    Function(GetToken),
+}
+
+/// The JS callback that runs the app's token function: what the driver calls, owned by the
+/// session and dropped with it.
+pub(super) type TokenCallback = Closure<dyn FnMut(JsValue) -> Promise>;
+
+/// The app's `subscriptions`, already turning its messages into JSON texts.
+type CollectSubscriptions = Rc<dyn Fn() -> Result<Vec<JsText>, SdkError>>;
+
+/// Options for a [`SecureWebSocket`], from [`SecureWebSocket::builder`].
+///
+/// Every option of the JavaScript class, with the same defaults, checked by
+/// [`connect`](Self::connect) with the same rules and error codes. Durations are
+/// [`Duration`]s and are counted in whole milliseconds.
+#[derive(Clone)]
+#[must_use = "a builder does nothing until `connect` is called"]
+pub struct Builder {
+    url: String,
+    tokens: Option<Tokens>,
+    config: Config,
+    allow_insecure: bool,
+    subscriptions: Option<CollectSubscriptions>,
+    /// The first bad value a setter saw, reported by `connect` (setters return `Self` to chain).
+    error: Option<ConfigError>,
+}
+
+impl Builder {
+    pub(super) fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            tokens: None,
+            config: Config::default(),
+            allow_insecure: false,
+            subscriptions: None,
+            error: None,
+        }
+    }
+
+    /// `tokenUrl`: tokens come from a credentialed `POST` to this URL (relative to the page, or
+    /// absolute), answering `{"wsToken": T, "expiresIn": SECONDS}`; 401/403 ends the session with
+    /// [`Error::Unauthorized`]. Give this or [`get_token`](Self::get_token), not both.
+    pub fn token_url(self, url: impl Into<String>) -> Self {
+        self.tokens(Tokens::Url(url.into()))
+    }
+
+    /// `getToken`: tokens come from this async function, called for every connection and
+    /// re-authentication. Return [`TokenError::Unauthorized`] to end the session (like a 401);
+    /// any other error is retried with backoff. Give this or [`token_url`](Self::token_url).
+    ///
+    /// The function is dropped with the session.
+    pub fn get_token<F, Fut>(self, get_token: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = Result<String, TokenError>> + 'static,
+    {
+        self.tokens(Tokens::Function(Rc::new(move || Box::pin(get_token()))))
+    }
+
+    fn tokens(mut self, tokens: Tokens) -> Self {
+        if self.tokens.replace(tokens).is_some() {
+            self.error.get_or_insert(ConfigError::new("tokenUrl", EXACTLY_ONE_SOURCE));
+        }
+        self
+    }
+
+    /// `authTimeoutMs` (default 5 s): no `auth_response` this long after `auth` closes with 4001
+    /// and reconnects. Also bounds the token fetch and the socket open.
+    pub fn auth_timeout(self, timeout: Duration) -> Self {
+        self.duration("authTimeoutMs", timeout, |c| &mut c.auth_timeout_ms)
+    }
+
+    /// `reauthIntervalMs` (default 14 min): periodic re-authentication on the live connection;
+    /// [`Duration::ZERO`] disables it (re-auth before the token's `expiresIn` stays on).
+    pub fn reauth_interval(self, interval: Duration) -> Self {
+        self.duration("reauthIntervalMs", interval, |c| &mut c.reauth_interval_ms)
+    }
+
+    /// `reauthTimeoutMs` (default 5 s): a re-authentication must finish within this, else the
+    /// connection is replaced.
+    pub fn reauth_timeout(self, timeout: Duration) -> Self {
+        self.duration("reauthTimeoutMs", timeout, |c| &mut c.reauth_timeout_ms)
+    }
+
+    /// `reconnect.baseDelayMs` (default 1 s): the delay for attempt n is `min(base·2ⁿ, max)`.
+    pub fn reconnect_base_delay(self, delay: Duration) -> Self {
+        self.duration("reconnect.baseDelayMs", delay, |c| &mut c.reconnect.base_delay_ms)
+    }
+
+    /// `reconnect.maxDelayMs` (default 30 s): the upper bound of any reconnect delay.
+    pub fn reconnect_max_delay(self, delay: Duration) -> Self {
+        self.duration("reconnect.maxDelayMs", delay, |c| &mut c.reconnect.max_delay_ms)
+    }
+
+    /// `reconnect.minUptimeMs` (default 5 s): how long a connection must stay authenticated before
+    /// the attempt count starts again. A server that accepts and then drops every connection at
+    /// once gets a growing backoff and, after `max_reconnect_attempts`, the end of the session.
+    pub fn reconnect_min_uptime(self, uptime: Duration) -> Self {
+        self.duration("reconnect.minUptimeMs", uptime, |c| &mut c.reconnect.min_uptime_ms)
+    }
+
+    /// `subscriptions`: the messages that set up a new session (join rooms, re-subscribe),
+    /// asked for on every authentication that starts one and sent before anything queued. A
+    /// message that does not serialize is reported as an [`Error::InvalidMessage`] event.
+    pub fn subscriptions<M, F>(mut self, subscriptions: F) -> Self
+    where
+        M: Serialize,
+        F: Fn() -> Vec<M> + 'static,
+    {
+        self.config.subscriptions = true;
+        self.subscriptions = Some(Rc::new(move || {
+            subscriptions()
+                .iter()
+                .map(|message| {
+                    json_text(message)
+                        .map_err(|error| SdkError::new(ErrorCode::InvalidMessage, error.to_string()))
+                })
+                .collect()
+        }));
+        self
+    }
+
+    /// `reconnect.maxAttempts` (default 5): consecutive failed attempts before the session ends
+    /// with [`Error::ReconnectFailed`].
+    pub fn max_reconnect_attempts(mut self, attempts: u32) -> Self {
+        self.config.reconnect.max_attempts = attempts;
+        self
+    }
+
+    /// `reconnect.jitter` (default true): draw each delay uniformly from `[0, delay]`.
+    pub fn reconnect_jitter(mut self, jitter: bool) -> Self {
+        self.config.reconnect.jitter = jitter;
+        self
+    }
+
+    /// `maxQueuedMessages` (default 1000): beyond it `send` returns [`Error::QueueFull`].
+    pub fn max_queued_messages(mut self, count: usize) -> Self {
+        self.config.max_queued_messages = count;
+        self
+    }
+
+    /// `maxMessageBytes` (default 10240): UTF-8 bytes of the JSON text; a larger `send` returns
+    /// [`Error::MessageTooLarge`].
+    pub fn max_message_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_message_bytes = bytes;
+        self
+    }
+
+    /// `allowInsecure` (default false): allow plain `ws://` to hosts other than loopback.
+    pub fn allow_insecure(mut self, allow: bool) -> Self {
+        self.allow_insecure = allow;
+        self
+    }
+
+    /// `heartbeat` (default off): `{"type":"ping"}` every `interval`; no `pong` within `timeout`
+    /// closes with 4010 and reconnects (a half-open connection).
+    pub fn heartbeat(mut self, interval: Duration, timeout: Duration) -> Self {
+        let heartbeat = millis("heartbeat.intervalMs", interval).and_then(|interval_ms| {
+            Ok(Heartbeat { interval_ms, timeout_ms: millis("heartbeat.timeoutMs", timeout)? })
+        });
+        match heartbeat {
+            Ok(heartbeat) => self.config.heartbeat = Some(heartbeat),
+            Err(error) => self.fail(error),
+        }
+        self
+    }
+
+    /// Sets a duration option, or records why it cannot be one.
+    fn duration(
+        mut self,
+        option: &'static str,
+        value: Duration,
+        field: fn(&mut Config) -> &mut Millis,
+    ) -> Self {
+        match millis(option, value) {
+            Ok(ms) => *field(&mut self.config) = ms,
+            Err(error) => self.fail(error),
+        }
+        self
+    }
+
+    fn fail(&mut self, error: ConfigError) {
+        self.error.get_or_insert(error);
+    }
+
+    /// Checks the options and starts connecting at once; returns the session and a stream of its
+    /// events from the very first one, with messages deserialized into `T`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOptions`] or [`Error::InsecureUrl`], as the JavaScript constructor throws.
+    pub fn connect<T: DeserializeOwned + 'static>(self) -> Result<(SecureWebSocket, Events<T>), Error> {
+        let subscriptions =
+            self.subscriptions.clone().map(|collect| -> Subscriptions { Box::new(move || collect()) });
+        let (url, tokens, config) = self.validate()?;
+        let (token_source, callback) = match tokens {
+            Tokens::Url(url) => (TokenSource::Url(url), None),
+            Tokens::Function(get_token) => {
+                let callback = token_callback(get_token);
+                (
+                    TokenSource::Callback(callback.as_ref().unchecked_ref::<js_sys::Function>().clone()),
+                    Some(callback),
+                )
+            }
+        };
+        Ok(SecureWebSocket::start(url, token_source, config, callback, subscriptions))
+    }
+
+    fn validate(self) -> Result<(String, Tokens, Config), Error> {
+        if let Some(error) = self.error {
+            return Err(error.into());
+        }
+        let tokens = self.tokens.ok_or_else(|| ConfigError::new("tokenUrl", EXACTLY_ONE_SOURCE))?;
+        let url = check_url(&self.url, self.allow_insecure)?;
+        Ok((url, tokens, self.config.validate()?))
+    }
+}
+
+const EXACTLY_ONE_SOURCE: &str = "give exactly one of token_url or get_token";
+
+/// A duration in whole milliseconds, within the range the JS class accepts.
+fn millis(option: &'static str, value: Duration) -> Result<Millis, ConfigError> {
+    // Through the core's own check, so both faces refuse the same values with the same message.
+    config::duration(option, value.as_millis() as f64)
+}
+
+/// Wraps the app's token function in the JS callback shape the driver already runs for
+/// `getToken`: one implementation of token handling for both faces.
+fn token_callback(get_token: GetToken) -> TokenCallback {
+    Closure::new(move |_context: JsValue| {
+        let token = get_token();
+        wasm_bindgen_futures::future_to_promise(async move {
+            match token.await {
+                Ok(token) => Ok(JsValue::from(token)),
+                // The driver reads `{ code: 'unauthorized' }` as the end of the session.
+                Err(TokenError::Unauthorized) => Err(unauthorized()),
+                // The driver reports any other failure as `token_unavailable`, without echoing it.
+                Err(_) => Err(JsValue::UNDEFINED),
+            }
+        })
+    })
+}
+
+fn unauthorized() -> JsValue {
+    let error = Object::new();
+    // A data property on a fresh plain object: cannot fail.
+    let _ = Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str("unauthorized"));
+    error.into()
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tokens = match &self.tokens {
+            Some(Tokens::Url(url)) => format!("token_url({url:?})"),
+            Some(Tokens::Function(_)) => "get_token(<function>)".to_owned(),
+            None => "none".to_owned(),
+        };
+        f.debug_struct("Builder")
+            .field("url", &self.url)
+            .field("tokens", &tokens)
+            .field("config", &self.config)
+            .field("allow_insecure", &self.allow_insecure)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,171 @@
+//! The Rust face's error: one variant per code, with the same code strings the JavaScript class
+//! puts in `Error.code`, so a Rust app and a JS app branch on the same names.
+
+use std::fmt;
+
+use crate::core::{ConfigError, ErrorCode, SdkError, SendError};
+
+/// What went wrong, from [`Builder::connect`](super::Builder::connect), [`send`](super::SecureWebSocket::send),
+/// [`ready`](super::SecureWebSocket::ready), or in an [`Event::Error`](super::Event::Error).
+///
+/// [`code`](Self::code) is the stable string the JavaScript API uses; `Display` gives a message
+/// for people followed by that code. No variant ever holds a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// `invalid_options`: an option is missing, or out of range, or two conflict. From `connect`.
+    InvalidOptions(ConfigError),
+    /// `insecure_url`: not `ws://`/`wss://`, a user name or credential in the URL, or `ws://` to a
+    /// host other than loopback without `allow_insecure`. From `connect`.
+    InsecureUrl(ConfigError),
+    /// `unauthorized`: the token endpoint answered 401/403, or `get_token` returned
+    /// [`TokenError::Unauthorized`](crate::core::TokenError::Unauthorized). Terminal: the session
+    /// ends `Closed` without retrying.
+    Unauthorized(String),
+    /// `token_unavailable`: no token could be had (network, 5xx, `get_token` failed). Retried.
+    TokenUnavailable(String),
+    /// `auth_failed`: the server rejected the token (close 4003). Retried with a new token.
+    AuthFailed(String),
+    /// `reauth_failed`: the server rejected a re-authentication. The connection is replaced.
+    ReauthFailed(String),
+    /// `reconnect_failed`: `max_reconnect_attempts` consecutive failures. Terminal.
+    ReconnectFailed(String),
+    /// `invalid_frame`: a server frame was not JSON, not an object, or had no string `type`.
+    /// Dropped; the connection stays up.
+    InvalidFrame(String),
+    /// `invalid_frame` too: an application message that did not deserialize into the app's
+    /// message type, with serde's explanation. Dropped; the connection stays up.
+    Deserialize(String),
+    /// `queue_full`: `send` while `max_queued_messages` are already waiting.
+    QueueFull {
+        /// The configured bound.
+        limit: usize,
+    },
+    /// `message_too_large`: the serialised message is over `max_message_bytes` (UTF-8 bytes).
+    MessageTooLarge {
+        /// The message's size.
+        bytes: usize,
+        /// The configured bound.
+        limit: usize,
+    },
+    /// `invalid_message`: `send` of a value that does not serialise to JSON, with serde's reason.
+    InvalidMessage(String),
+    /// `invalid_argument`: a method was called with an argument it cannot use.
+    InvalidArgument(String),
+    /// `closed`: `send` after `close()`, or `ready` on a session that ended without an error.
+    Closed,
+    /// An `error` frame from the server, with the server's own code and message.
+    Server {
+        /// The server's code (`not_in_room`, `rate_limited`, ...).
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The stable code, the same string as `error.code` in the JavaScript API.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidOptions(_) => ErrorCode::InvalidOptions.as_str(),
+            Self::InsecureUrl(_) => ErrorCode::InsecureUrl.as_str(),
+            Self::Unauthorized(_) => ErrorCode::Unauthorized.as_str(),
+            Self::TokenUnavailable(_) => ErrorCode::TokenUnavailable.as_str(),
+            Self::AuthFailed(_) => ErrorCode::AuthFailed.as_str(),
+            Self::ReauthFailed(_) => ErrorCode::ReauthFailed.as_str(),
+            Self::ReconnectFailed(_) => ErrorCode::ReconnectFailed.as_str(),
+            Self::InvalidFrame(_) | Self::Deserialize(_) => ErrorCode::InvalidFrame.as_str(),
+            Self::QueueFull { .. } => ErrorCode::QueueFull.as_str(),
+            Self::MessageTooLarge { .. } => ErrorCode::MessageTooLarge.as_str(),
+            Self::InvalidMessage(_) => ErrorCode::InvalidMessage.as_str(),
+            Self::InvalidArgument(_) => ErrorCode::InvalidArgument.as_str(),
+            Self::Closed => ErrorCode::Closed.as_str(),
+            // Never the server's own code: a backend cannot pass for one of the SDK's errors.
+            Self::Server { .. } => "server_error",
+        }
+    }
+
+    /// For [`Error::Server`], the code of the server's `error` frame (`rate_limited`, ...).
+    pub fn server_code(&self) -> Option<&str> {
+        match self {
+            Self::Server { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Whether the session ended because of this error (`unauthorized`, `reconnect_failed`): no
+    /// reconnect follows.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Unauthorized(_) | Self::ReconnectFailed(_))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidOptions(error) | Self::InsecureUrl(error) => write!(f, "{error}")?,
+            Self::Unauthorized(message)
+            | Self::TokenUnavailable(message)
+            | Self::AuthFailed(message)
+            | Self::ReauthFailed(message)
+            | Self::ReconnectFailed(message)
+            | Self::InvalidFrame(message)
+            | Self::InvalidMessage(message)
+            | Self::InvalidArgument(message)
+            | Self::Server { message, .. } => f.write_str(message)?,
+            Self::Deserialize(reason) => write!(f, "a message did not match the app's type: {reason}")?,
+            Self::QueueFull { limit } => write!(f, "send queue is full ({limit} messages waiting)")?,
+            Self::MessageTooLarge { bytes, limit } => {
+                write!(f, "message is {bytes} bytes, over the limit of {limit}")?
+            }
+            Self::Closed => f.write_str("the connection is closed")?,
+        }
+        write!(f, " ({})", self.code())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<SendError> for Error {
+    fn from(error: SendError) -> Self {
+        match error {
+            SendError::QueueFull { limit } => Self::QueueFull { limit },
+            SendError::MessageTooLarge { bytes, limit } => Self::MessageTooLarge { bytes, limit },
+            SendError::Closed => Self::Closed,
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(error: ConfigError) -> Self {
+        if error.insecure {
+            Self::InsecureUrl(error)
+        } else {
+            Self::InvalidOptions(error)
+        }
+    }
+}
+
+impl From<SdkError> for Error {
+    fn from(SdkError { code, message }: SdkError) -> Self {
+        // Exhaustive on purpose: a new code in the core must get its variant here.
+        match code {
+            ErrorCode::InvalidOptions => Self::InvalidOptions(ConfigError::new("options", message)),
+            ErrorCode::InsecureUrl => Self::InsecureUrl(ConfigError::new("url", message)),
+            ErrorCode::Unauthorized => Self::Unauthorized(message),
+            ErrorCode::TokenUnavailable => Self::TokenUnavailable(message),
+            ErrorCode::AuthFailed => Self::AuthFailed(message),
+            ErrorCode::ReauthFailed => Self::ReauthFailed(message),
+            ErrorCode::ReconnectFailed => Self::ReconnectFailed(message),
+            ErrorCode::InvalidFrame => Self::InvalidFrame(message),
+            // `send` reports these three through `SendError`, with the real sizes; the core never
+            // emits them as events, so the zeros below are never seen.
+            ErrorCode::QueueFull => Self::QueueFull { limit: 0 },
+            ErrorCode::MessageTooLarge => Self::MessageTooLarge { bytes: 0, limit: 0 },
+            ErrorCode::InvalidMessage => Self::InvalidMessage(message),
+            ErrorCode::InvalidArgument => Self::InvalidArgument(message),
+            ErrorCode::Closed => Self::Closed,
+            ErrorCode::Server(code) => Self::Server { code, message },
+        }
+    }
+}
