@@ -52,11 +52,11 @@ test("StrictMode's double mount opens exactly one socket, and the console stays 
   await page.close();
 });
 
-test("sends made before the hook's socket exists are queued and go out in order, ahead of later ones", async () => {
+test("sends made before the hook's socket exists are queued and go out in order, after the subscriptions, ahead of later sends", async () => {
   const { page, problems } = await open('dist-dev', 'early');
   // StrictMode runs the child's effect twice; its simulated unmount drops the first run's sends,
   // as a real unmount would, so the same messages go out as in production.
-  await page.locator('#status[data-seen="child-1,child-2,parent"]').waitFor(WAIT);
+  await page.locator('#status[data-seen="subscribed,child-1,child-2,parent"]').waitFor(WAIT);
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -72,9 +72,9 @@ test('early sends are refused with the same codes and bounds as SecureWebSocket.
   await page.close();
 });
 
-test("after a re-render and a reconnect, the latest render's getToken and handlers are the ones called", async () => {
+test("after a re-render and a reconnect, the latest render's getToken, subscriptions and handlers are the ones called", async () => {
   const { page, problems, origin } = await open('dist-dev', 'latest');
-  await page.locator('#status[data-log="token@1,authenticated@1"]').waitFor(WAIT);
+  await page.locator('#status[data-log="token@1,authenticated@1,subscribed@1 seen@1"]').waitFor(WAIT);
   await page.getByRole('button', { name: 'next generation' }).click();
   const killed = await fetch(`${origin}/test/close`, {
     method: 'POST',
@@ -82,7 +82,8 @@ test("after a re-render and a reconnect, the latest render's getToken and handle
     body: JSON.stringify({ code: 1012 }),
   });
   assert.equal(killed.status, 200);
-  await page.locator('#status[data-log="token@1,authenticated@1,token@2,authenticated@2"]').waitFor(WAIT);
+  const log = 'token@1,authenticated@1,subscribed@1 seen@1,token@2,authenticated@2,subscribed@2 seen@2';
+  await page.locator(`#status[data-log="${log}"]`).waitFor(WAIT);
   assert.deepEqual(problems, []);
   await page.close();
 });

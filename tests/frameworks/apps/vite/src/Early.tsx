@@ -1,5 +1,5 @@
 // A child's effect runs before its parent's, so before the hook has made its socket: its sends
-// must queue, in order, ahead of the parent's.
+// must queue, in order, ahead of the parent's, and after the session's subscriptions.
 import { useEffect, useState } from 'react';
 import { useSecureWebSocket } from 'secure-ws/react';
 import { wsUrl, type Echo } from './messages';
@@ -14,7 +14,8 @@ function Child({ send }: { send: (message: Echo) => void }) {
 
 export function Early() {
   const [seen, setSeen] = useState<string[]>([]);
-  const { state, send } = useSecureWebSocket<Echo, Echo>(wsUrl, { tokenUrl: '/api/ws-token' }, {
+  const options = { tokenUrl: '/api/ws-token', subscriptions: () => [{ type: 'echo' as const, from: 'subscribed' }] };
+  const { state, send } = useSecureWebSocket<Echo, Echo>(wsUrl, options, {
     message: (message) => setSeen((all) => [...all, message.from]),
   });
   useEffect(() => {
