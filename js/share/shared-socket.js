@@ -1,0 +1,397 @@
+// `new SecureWebSocket(url, { shareAcrossTabs })`: one authenticated socket for every tab of the
+// origin (PROTOCOL.md, "Sharing one socket across tabs"). Each tab gets one of these; the tab
+// that holds the Web Lock is the leader and runs the one wasm socket (a Relay), the others are
+// followers and talk to it over a BroadcastChannel. Every tab keeps its own sends until the
+// leader confirms them, so a leader that goes away loses none of them.
+import { closedError, errorFromWire, errorToWire } from './errors.js';
+import { sessionName } from './names.js';
+import { limitsOf, outgoingText } from './outgoing.js';
+import { Relay } from './relay.js';
+
+// Events a wasm socket may have; which it has is asked of the probe (the lead's `resync` is newer).
+const EVENT_CANDIDATES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
+
+/** Whether this context can share at all: without either API every tab keeps its own socket. */
+function sharingSupported() {
+  return typeof BroadcastChannel === 'function' && typeof globalThis.navigator?.locks?.request === 'function';
+}
+
+/**
+ * Checks `options` exactly as the wasm constructor does, by constructing one that can make no
+ * request: its token source is replaced by a getToken that never settles (a tokenUrl that is a
+ * string is valid, and a wasm socket with it would fetch at once). Returns the events it knows.
+ */
+function probe(WasmSocket, url, options) {
+  const checked = { ...options };
+  const never = () => new Promise(() => {});
+  if (typeof checked.getToken === 'function') checked.getToken = never;
+  else if (typeof checked.tokenUrl === 'string' && checked.getToken === undefined) {
+    delete checked.tokenUrl;
+    checked.getToken = never;
+  }
+  const socket = new WasmSocket(url, checked);
+  try {
+    return EVENT_CANDIDATES.filter((type) => {
+      try {
+        socket.on(type, () => {})();
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  } finally {
+    socket.close();
+    socket.free();
+  }
+}
+
+function report(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else console.error(error);
+}
+
+export class SharedSecureWebSocket {
+  onMessage = null;
+  onAuthenticated = null;
+  #WasmSocket;
+  #url;
+  #options;
+  #limits;
+  #eventTypes;
+  #name;
+  #tab = globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`;
+  #sharing = 'follower';
+  #channel = null;
+  #lockRequest = null;
+  #releaseLock = null;
+  #relay = null;
+  #leader = null;
+  #state = 'connecting';
+  #delivery = 'at-most-once';
+  #ended = false;
+  #finalError = null;
+  /** This tab's sends that no leader has confirmed yet: `{ id, text, receipt? }`, oldest first. */
+  #outbox = [];
+  #lastId = 0;
+  #handlers = new Map();
+  #waiters = [];
+  #onLifecycle = (event) => this.#stepDown(event);
+
+  /** `options.shareAcrossTabs` is `true` or a key; the rest are SecureWebSocket's options. */
+  constructor(WasmSocket, url, options) {
+    const { shareAcrossTabs, ...rest } = options;
+    this.#WasmSocket = WasmSocket;
+    this.#url = url;
+    this.#options = rest;
+    this.#eventTypes = probe(WasmSocket, url, rest);
+    this.#limits = limitsOf(rest);
+    this.#name = sessionName(shareAcrossTabs, url);
+    if (!sharingSupported()) {
+      this.#lead('unshared');
+      return;
+    }
+    try {
+      this.#channel = new BroadcastChannel(this.#name);
+    } catch {
+      this.#lead('unshared');
+      return;
+    }
+    this.#channel.onmessage = (event) => this.#receive(event.data);
+    this.#post({ t: 'hello' });
+    this.#requestLock();
+    // A frozen or hidden-for-good leader would hold the lock while doing nothing: it hands over.
+    globalThis.addEventListener?.('freeze', this.#onLifecycle);
+    globalThis.addEventListener?.('pagehide', this.#onLifecycle);
+    globalThis.addEventListener?.('resume', this.#onLifecycle);
+    globalThis.addEventListener?.('pageshow', this.#onLifecycle);
+  }
+
+  /** `'leader'` (this tab holds the socket), `'follower'` (another tab does) or `'unshared'`. */
+  get sharing() {
+    return this.#sharing;
+  }
+
+  get state() {
+    return this.#ended ? 'closed' : this.#state;
+  }
+
+  get delivery() {
+    return this.#delivery;
+  }
+
+  /** This tab's sends not yet confirmed by the leader (handed to the socket, or acknowledged). */
+  get queuedCount() {
+    return this.#outbox.length;
+  }
+
+  get nextReauthInMs() {
+    return this.#relay?.nextReauthInMs ?? null;
+  }
+
+  send(data) {
+    this.#queue(data);
+  }
+
+  /** Resolves when the server acknowledged `data` (resumable sessions), or it left for the socket. */
+  sendWithReceipt(data) {
+    return new Promise((resolve, reject) => {
+      this.#queue(data, { resolve, reject });
+    });
+  }
+
+  ready() {
+    if (this.#ended) return Promise.reject(this.#finalError ?? closedError());
+    if (this.#state === 'authenticated') return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  on(type, handler) {
+    if (!this.#eventTypes.includes(type)) {
+      const error = new Error(`unknown event type '${type}'`);
+      error.name = 'SecureWebSocketError';
+      error.code = 'invalid_argument';
+      throw error;
+    }
+    if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
+    const entry = { handler };
+    this.#handlers.get(type).add(entry);
+    return () => this.#handlers.get(type).delete(entry);
+  }
+
+  /** Ends this tab's participation only; a leader hands the socket to another tab. */
+  close() {
+    this.#end(null, { leaving: true });
+  }
+
+  free() {
+    this.close();
+    this.#handlers.clear();
+    this.onMessage = null;
+    this.onAuthenticated = null;
+  }
+
+  #queue(data, receipt) {
+    const text = outgoingText(data, { limits: this.#limits, closed: this.#ended, queued: this.#outbox.length });
+    const entry = { id: ++this.#lastId, text, receipt };
+    this.#outbox.push(entry);
+    this.#offer(entry);
+  }
+
+  #offer({ id, text }) {
+    if (this.#relay) this.#relay.submit(this.#tab, id, text);
+    else if (this.#leader) this.#post({ t: 'send', to: this.#leader, id, text });
+    // Else no leader is known yet: the outbox is offered as a whole to the one that announces.
+  }
+
+  #requestLock() {
+    const request = new AbortController();
+    this.#lockRequest = request;
+    navigator.locks
+      .request(this.#name, { signal: request.signal }, () => {
+        if (this.#ended || this.#lockRequest !== request) return undefined;
+        // Held until released: for the tab's life, or until it closes, freezes or the session ends.
+        return new Promise((release) => {
+          this.#releaseLock = release;
+          this.#lead('leader');
+        });
+      })
+      .catch((error) => {
+        if (error?.name === 'AbortError' || this.#ended) return;
+        // A sandboxed document has the API but may not use it: one socket for this tab.
+        this.#channel?.close();
+        this.#channel = null;
+        this.#lead('unshared');
+      });
+  }
+
+  #lead(sharing) {
+    if (this.#ended) return;
+    try {
+      this.#relay = new Relay(this.#WasmSocket, this.#url, this.#options, this.#eventTypes, {
+        event: (type, payload) => {
+          this.#post({ t: 'event', type, payload: type === 'error' ? errorToWire(payload) : payload, ...this.#snapshot() });
+          this.#apply(type, payload, this.#snapshot());
+        },
+        confirm: (tab, ids) => (tab === this.#tab ? this.#confirmed(ids) : this.#post({ t: 'confirm', to: tab, ids })),
+        refuse: (tab, id, error) =>
+          tab === this.#tab ? this.#refused(id, error) : this.#post({ t: 'refuse', to: tab, id, error: errorToWire(error) }),
+        ended: (error) => {
+          this.#post({ t: 'ended', error: errorToWire(error) });
+          this.#end(error);
+        },
+      });
+    } catch (error) {
+      this.#end(error);
+      return;
+    }
+    this.#sharing = sharing;
+    this.#leader = this.#tab;
+    this.#post(this.#announcement());
+    this.#apply('state', this.#relay.state, this.#snapshot());
+    for (const entry of this.#outbox) this.#offer(entry);
+  }
+
+  #snapshot() {
+    return { state: this.#relay.state, delivery: this.#relay.delivery };
+  }
+
+  /** What a joining tab needs: the snapshot and the last `authenticated` payload ({ userId }). */
+  #announcement() {
+    return { t: 'leader', ...this.#snapshot(), authenticated: this.#relay.authenticated };
+  }
+
+  #receive(message) {
+    if (this.#ended || message?.from === this.#tab) return;
+    if (message.to !== undefined && message.to !== this.#tab) return;
+    switch (message.t) {
+      case 'hello':
+        if (this.#relay && this.#sharing === 'leader') this.#post(this.#announcement());
+        break;
+      case 'leader':
+        if (this.#relay) break;
+        if (this.#leader !== message.from) {
+          // A new leader: everything not confirmed by the last one is offered again, in order.
+          this.#leader = message.from;
+          for (const entry of this.#outbox) this.#offer(entry);
+        }
+        this.#apply('state', message.state, message);
+        break;
+      case 'event':
+        // Only the announced leader speaks for the session (a late word from an old one does not).
+        if (this.#relay || message.from !== this.#leader) break;
+        this.#apply(message.type, message.type === 'error' ? errorFromWire(message.payload) : message.payload, message);
+        break;
+      case 'send':
+        if (this.#relay) this.#relay.submit(message.from, message.id, message.text);
+        break;
+      case 'bye':
+        // The leader left: sends wait in the outbox for the next one. (A follower's bye needs
+        // nothing: the relay keeps what it took from it, to take nothing twice.)
+        if (message.from === this.#leader) this.#leader = null;
+        break;
+      case 'confirm':
+        this.#confirmed(message.ids);
+        break;
+      case 'refuse':
+        this.#refused(message.id, errorFromWire(message.error));
+        break;
+      case 'ended':
+        this.#end(errorFromWire(message.error));
+        break;
+      default:
+        break;
+    }
+  }
+
+  #post(message) {
+    this.#channel?.postMessage({ ...message, from: this.#tab });
+  }
+
+  /** Mirrors the leader's socket: its state and delivery, then the event to this tab's handlers. */
+  #apply(type, payload, { state, delivery, authenticated }) {
+    this.#delivery = delivery ?? this.#delivery;
+    const changed = state !== undefined && state !== this.#state;
+    if (state !== undefined) this.#state = state;
+    if (type === 'state') {
+      if (!changed) return;
+      payload = state;
+    }
+    this.#emit(type, payload);
+    if (type === 'state' && state === 'authenticated') {
+      // A tab that joins an authenticated session learns who it is authenticated as.
+      if (authenticated) this.#emit('authenticated', authenticated);
+      for (const { resolve } of this.#waiters.splice(0)) resolve();
+    }
+  }
+
+  #emit(type, payload) {
+    for (const { handler } of [...(this.#handlers.get(type) ?? [])]) {
+      try {
+        handler(payload);
+      } catch (error) {
+        report(error);
+      }
+    }
+    const property = type === 'message' ? this.onMessage : type === 'authenticated' ? this.onAuthenticated : null;
+    if (typeof property === 'function') {
+      try {
+        property(payload);
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
+
+  #confirmed(ids) {
+    const done = new Set(ids);
+    this.#outbox = this.#outbox.filter((entry) => {
+      if (!done.has(entry.id)) return true;
+      entry.receipt?.resolve();
+      return false;
+    });
+  }
+
+  #refused(id, error) {
+    const index = this.#outbox.findIndex((entry) => entry.id === id);
+    if (index < 0) return;
+    const [entry] = this.#outbox.splice(index, 1);
+    entry.receipt?.reject(error);
+    this.#emit('error', error);
+  }
+
+  /**
+   * Page Lifecycle: a frozen page (or one in the back/forward cache) runs no code, so it must not
+   * hold the lock, nor wait for it (a lock granted to a frozen page would sit there unused). It
+   * hands over, keeps its unconfirmed sends, and stands for election again when it runs again.
+   */
+  #stepDown(event) {
+    if (this.#ended || this.#sharing === 'unshared') return;
+    if (event.type === 'freeze' || event.type === 'pagehide') {
+      const wasLeader = this.#relay !== null;
+      this.#leave();
+      this.#sharing = 'follower';
+      this.#leader = null;
+      if (wasLeader) this.#apply('state', 'reconnecting', { state: 'reconnecting' });
+    } else if (!this.#lockRequest) {
+      this.#post({ t: 'hello' });
+      this.#requestLock();
+    }
+  }
+
+  /** Gives the socket and the lock up; this tab's unconfirmed sends stay in its outbox. */
+  #leave() {
+    this.#relay?.stop();
+    this.#relay = null;
+    this.#post({ t: 'bye' });
+    this.#lockRequest?.abort();
+    this.#lockRequest = null;
+    this.#releaseLock?.();
+    this.#releaseLock = null;
+  }
+
+  /** Ends this tab's participation: `error` ended the whole session, `leaving` is close(). */
+  #end(error, { leaving = false } = {}) {
+    if (this.#ended) return;
+    if (leaving) this.#leave();
+    else {
+      this.#relay?.stop();
+      this.#relay = null;
+      this.#lockRequest?.abort();
+      this.#releaseLock?.();
+    }
+    this.#ended = true;
+    this.#finalError = error;
+    this.#channel?.close();
+    this.#channel = null;
+    for (const type of ['freeze', 'pagehide', 'resume', 'pageshow']) {
+      globalThis.removeEventListener?.(type, this.#onLifecycle);
+    }
+    const rejection = error ?? closedError();
+    for (const entry of this.#outbox.splice(0)) entry.receipt?.reject(rejection);
+    if (this.#state !== 'closed') {
+      this.#state = 'closed';
+      this.#emit('state', 'closed');
+    }
+    for (const { reject } of this.#waiters.splice(0)) reject(rejection);
+  }
+}
