@@ -17,9 +17,10 @@ function sharingSupported() {
 }
 
 /**
- * Checks `options` exactly as the wasm constructor does, by constructing one that can make no
- * request: its token source is replaced by a getToken that never settles (a tokenUrl that is a
- * string is valid, and a wasm socket with it would fetch at once). Returns the events it knows.
+ * Checks `options` exactly as the wasm constructor does, by constructing one that makes no
+ * request: it starts while `navigator.onLine` reads false, so it waits for the network (it would
+ * otherwise fetch a token and open a socket at once), and its token source is a getToken that
+ * never settles, should it start anyway. Returns the events it knows.
  */
 function probe(WasmSocket, url, options) {
   const checked = { ...options };
@@ -29,7 +30,18 @@ function probe(WasmSocket, url, options) {
     delete checked.tokenUrl;
     checked.getToken = never;
   }
-  const socket = new WasmSocket(url, checked);
+  const navigator = globalThis.navigator;
+  let socket;
+  try {
+    Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
+  } catch {
+    // then the never-settling getToken is what keeps the probe from the network
+  }
+  try {
+    socket = new WasmSocket(url, checked);
+  } finally {
+    if (Object.hasOwn(navigator ?? {}, 'onLine')) delete navigator.onLine;
+  }
   try {
     return EVENT_CANDIDATES.filter((type) => {
       try {
@@ -43,6 +55,14 @@ function probe(WasmSocket, url, options) {
     socket.close();
     socket.free();
   }
+}
+
+/** (Un)listens to the Page Lifecycle: freeze/resume fire on the document, pagehide/pageshow on the window. */
+function lifecycle(listener, method) {
+  globalThis.document?.[method]?.('freeze', listener);
+  globalThis.document?.[method]?.('resume', listener);
+  globalThis[method]?.('pagehide', listener);
+  globalThis[method]?.('pageshow', listener);
 }
 
 function report(error) {
@@ -100,10 +120,7 @@ export class SharedSecureWebSocket {
     this.#post({ t: 'hello' });
     this.#requestLock();
     // A frozen or hidden-for-good leader would hold the lock while doing nothing: it hands over.
-    globalThis.addEventListener?.('freeze', this.#onLifecycle);
-    globalThis.addEventListener?.('pagehide', this.#onLifecycle);
-    globalThis.addEventListener?.('resume', this.#onLifecycle);
-    globalThis.addEventListener?.('pageshow', this.#onLifecycle);
+    lifecycle(this.#onLifecycle, 'addEventListener');
   }
 
   /** `'leader'` (this tab holds the socket), `'follower'` (another tab does) or `'unshared'`. */
@@ -383,9 +400,7 @@ export class SharedSecureWebSocket {
     this.#finalError = error;
     this.#channel?.close();
     this.#channel = null;
-    for (const type of ['freeze', 'pagehide', 'resume', 'pageshow']) {
-      globalThis.removeEventListener?.(type, this.#onLifecycle);
-    }
+    lifecycle(this.#onLifecycle, 'removeEventListener');
     const rejection = error ?? closedError();
     for (const entry of this.#outbox.splice(0)) entry.receipt?.reject(rejection);
     if (this.#state !== 'closed') {

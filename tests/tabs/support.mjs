@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { launchChromium, repo, startTestServer } from '../support/browser.mjs';
 
 /** The users the tests log in as: one per test, so no test sees another's connections. */
-export const USERS = ['tabs-one', 'tabs-token', 'tabs-failover', 'tabs-freeze', 'tabs-logout', 'tabs-close', 'tabs-fallback', 'tabs-keys'];
+export const USERS = ['tabs-one', 'tabs-token', 'tabs-failover', 'tabs-crash', 'tabs-freeze', 'tabs-logout', 'tabs-close', 'tabs-fallback', 'tabs-nolocks', 'tabs-keys', 'tabs-api'];
 
 export const WAIT = { timeout: 10_000 };
 
