@@ -1,13 +1,23 @@
 // For the tab tests: the test server serving the test page (page/) beside the built package
 // (js/, pkg/) at one origin, the server's audit, and tabs: pages of one browser context, which
 // share an origin's cookies, Web Locks and BroadcastChannels as a user's tabs do.
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, repo, startTestServer } from '../support/browser.mjs';
 
-/** The users the tests log in as: one per test, so no test sees another's connections. */
-export const USERS = ['tabs-one', 'tabs-token', 'tabs-failover', 'tabs-crash', 'tabs-freeze', 'tabs-logout', 'tabs-close', 'tabs-fallback', 'tabs-nolocks', 'tabs-keys', 'tabs-api'];
+/**
+ * The users the tests log in as: one per test, so no test sees another's connections or faults.
+ * Read from the tests' own 'tabs-…' names, so the list cannot drift from them.
+ */
+const USERS = [
+  ...new Set(
+    readdirSync(import.meta.dirname)
+      .filter((file) => file.endsWith('.test.mjs'))
+      .flatMap((file) => readFileSync(join(import.meta.dirname, file), 'utf8').match(/'tabs-[a-z]+'/g) ?? [])
+      .map((quoted) => quoted.slice(1, -1)),
+  ),
+];
 
 export const WAIT = { timeout: 10_000 };
 

@@ -28,10 +28,10 @@ async function getToken({ signal }) {
   return wsToken;
 }
 
-/** `tokenSource`: 'getToken' (recorded) or 'tokenUrl'; the rest are SecureWebSocket options. */
-window.start = ({ tokenSource = 'getToken', ...options } = {}) => {
+/** `tokenSource`: 'getToken' (recorded) or 'tokenUrl'; `url`; the rest are SecureWebSocket options. */
+window.start = ({ tokenSource = 'getToken', url = `ws://${location.host}/ws`, ...options } = {}) => {
   const source = tokenSource === 'tokenUrl' ? { tokenUrl: `${location.origin}/api/ws-token` } : { getToken };
-  const ws = new SecureWebSocket(`ws://${location.host}/ws`, { ...source, ...options });
+  const ws = new SecureWebSocket(url, { ...source, ...options });
   window.ws = ws;
   for (const type of EVENTS) {
     ws.on(type, (payload) => {
