@@ -21,9 +21,13 @@ const USERS = [
 
 export const WAIT = { timeout: 10_000 };
 
-/** Starts the browser and a server whose static root links page/, js/ and pkg/. */
-export async function setUp() {
+/**
+ * Starts the browser and a server whose static root links page/, js/ and pkg/; `prepare(root)`
+ * may add files to it first.
+ */
+export async function setUp({ prepare } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'secure-ws-tabs-'));
+  await prepare?.(root);
   for (const file of ['index.html', 'channel-spy.js', 'tab.js']) symlinkSync(join(import.meta.dirname, 'page', file), join(root, file));
   for (const dir of ['js', 'pkg']) symlinkSync(join(repo, dir), join(root, dir));
   const { server, origin } = await startTestServer(['--test-controls', '--static', root], {
@@ -46,22 +50,22 @@ export async function setUp() {
 }
 
 /** A logged-in context with `count` tabs, each with the page loaded (no socket yet). */
-export async function openTabs(env, user, count, { initScript } = {}) {
+export async function openTabs(env, user, count, { initScript, ...page } = {}) {
   const context = await env.browser.newContext();
   if (initScript) await context.addInitScript(initScript);
   const tabs = [];
-  for (let i = 0; i < count; i++) tabs.push(await openTab(env, context));
+  for (let i = 0; i < count; i++) tabs.push(await openTab(env, context, page));
   await tabs[0].evaluate((name) => window.login(name), user);
   return { context, tabs };
 }
 
-export async function openTab(env, context) {
+export async function openTab(env, context, { path = '/index.html', loaded = 'start' } = {}) {
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(String(error)));
   page.problems = problems;
-  await page.goto(`${env.origin}/index.html`);
-  await page.waitForFunction(() => typeof window.start === 'function');
+  await page.goto(`${env.origin}${path}`);
+  await page.waitForFunction((name) => typeof window[name] === 'function', loaded);
   return page;
 }
 
