@@ -86,6 +86,8 @@ export class SharedSecureWebSocket {
   #releaseLock = null;
   #relay = null;
   #leader = null;
+  /** Whether a leader ran the session before: a new one then opens a new server session. */
+  #hadLeader = false;
   #state = 'connecting';
   #delivery = 'at-most-once';
   #ended = false;
@@ -242,10 +244,21 @@ export class SharedSecureWebSocket {
       return;
     }
     this.#sharing = sharing;
-    this.#leader = this.#tab;
+    this.#newLeader(this.#tab);
     this.#post(this.#announcement());
     this.#apply('state', this.#relay.state, this.#snapshot());
     for (const entry of this.#outbox) this.#offer(entry);
+  }
+
+  /**
+   * A new leader opens a new server session (the old one's id stayed in the old leader's memory),
+   * so what the server sent in between is lost to every tab: a wasm socket that knows `resync`
+   * says so for a lost session, and so does every tab here.
+   */
+  #newLeader(tab) {
+    this.#leader = tab;
+    if (this.#hadLeader && this.#eventTypes.includes('resync')) this.#emit('resync', { reason: 'session_lost' });
+    this.#hadLeader = true;
   }
 
   #snapshot() {
@@ -268,7 +281,7 @@ export class SharedSecureWebSocket {
         if (this.#relay) break;
         if (this.#leader !== message.from) {
           // A new leader: everything not confirmed by the last one is offered again, in order.
-          this.#leader = message.from;
+          this.#newLeader(message.from);
           for (const entry of this.#outbox) this.#offer(entry);
         }
         this.#apply('state', message.state, message);
