@@ -28,7 +28,7 @@ export const WAIT = { timeout: 10_000 };
 export async function setUp({ prepare } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'secure-ws-tabs-'));
   await prepare?.(root);
-  for (const file of ['index.html', 'channel-spy.js', 'tab.js']) symlinkSync(join(import.meta.dirname, 'page', file), join(root, file));
+  for (const file of ['index.html', 'channel-spy.js', 'tab.js', 'login.js']) symlinkSync(join(import.meta.dirname, 'page', file), join(root, file));
   for (const dir of ['js', 'pkg']) symlinkSync(join(repo, dir), join(root, dir));
   const { server, origin } = await startTestServer(['--test-controls', '--static', root], {
     env: {

@@ -1,6 +1,7 @@
 // One tab of the app, driven by the tests through page.evaluate: `start(options)` makes the socket
 // and records what this tab sees in `window.seen`.
 import { SecureWebSocket } from '/js/index.js';
+import { login } from '/login.js';
 
 const EVENTS = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error'];
 
@@ -8,15 +9,7 @@ window.seen = { states: [], messages: [], errors: [], authenticated: [] };
 /** Tokens this tab's getToken fetched: a follower's stays empty. */
 window.tokens = [];
 
-window.login = async (user) => {
-  const response = await fetch('/api/login', {
-    method: 'POST',
-    credentials: 'include',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: user, password: `${user}-pass` }),
-  });
-  if (!response.ok) throw new Error(`login failed: ${response.status}`);
-};
+window.login = login;
 
 /** The token endpoint through a getToken of the test's own, so the test knows every token. */
 async function getToken({ signal }) {

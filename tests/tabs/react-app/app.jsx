@@ -3,6 +3,7 @@
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useSecureWebSocket } from '../../../react/index.js';
+import { login } from '../page/login.js';
 
 function Tab() {
   const [received, setReceived] = useState([]);
@@ -26,15 +27,7 @@ function Tab() {
   );
 }
 
-window.login = async (user) => {
-  const response = await fetch('/api/login', {
-    method: 'POST',
-    credentials: 'include',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: user, password: `${user}-pass` }),
-  });
-  if (!response.ok) throw new Error(`login failed: ${response.status}`);
-};
+window.login = login;
 
 window.mountHook = () =>
   createRoot(document.getElementById('root')).render(
