@@ -7,5 +7,15 @@ const PREFIX = 'secure-ws:tabs';
 /** `shareAcrossTabs` (`true` or a non-empty key) and the URL → the lock and channel name. */
 export function sessionName(shareAcrossTabs, url) {
   const key = shareAcrossTabs === true ? 'default' : shareAcrossTabs;
-  return `${PREFIX}:${JSON.stringify([key, url])}`;
+  return `${PREFIX}:${JSON.stringify([key, normalised(url)])}`;
+}
+
+// Two spellings of one URL (`WS://Host/ws`, `ws://host/ws`) are one socket. The constructor has
+// checked the URL by now; the fallback only keeps this total.
+function normalised(url) {
+  try {
+    return new URL(url).href;
+  } catch {
+    return String(url);
+  }
 }
