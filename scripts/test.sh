@@ -104,10 +104,10 @@ NEXT_TELEMETRY_DISABLED=1 node --test --test-concurrency=1 tests/frameworks/
 # ---- end of packaging and frameworks -------------------------------------------------------------
 
 # ---- cross-tab sharing (issue 15) ----------------------------------------------------------------
-step "shareAcrossTabs: one socket for N tabs, failover, session end, fallbacks, the hook (Chromium)"
-# Pages of one browser context against the debug test server (one per test file, on port 0), with
-# the package as scripts/build.sh left it in pkg/ above. Chromium only: see PROTOCOL.md, "Sharing one
-# socket across tabs". The typings are checked with the demo's TypeScript.
+step "shareAcrossTabs: one socket for N tabs, failover, session end, fallbacks, the hook (Chromium, Firefox)"
+# Tabs of one Chromium context (Playwright) and of one Firefox profile (geckodriver) against the
+# debug test server (one per test file, on port 0), with the package as scripts/build.sh left it in
+# pkg/ above. The typings are checked with the demo's TypeScript.
 www/node_modules/.bin/tsc -p tests/tabs
 node --test --test-concurrency=1 tests/tabs/
 # ---- end of cross-tab sharing --------------------------------------------------------------------

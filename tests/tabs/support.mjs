@@ -22,10 +22,10 @@ const USERS = [
 export const WAIT = { timeout: 10_000 };
 
 /**
- * Starts the browser and a server whose static root links page/, js/ and pkg/; `prepare(root)`
- * may add files to it first.
+ * Starts Chromium (unless `chromium: false`) and a server whose static root links page/, js/ and
+ * pkg/; `prepare(root)` may add files to it first.
  */
-export async function setUp({ prepare } = {}) {
+export async function setUp({ prepare, chromium = true } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'secure-ws-tabs-'));
   await prepare?.(root);
   for (const file of ['index.html', 'channel-spy.js', 'tab.js', 'login.js']) symlinkSync(join(import.meta.dirname, 'page', file), join(root, file));
@@ -37,12 +37,12 @@ export async function setUp({ prepare } = {}) {
       RATE_LIMIT_PER_MINUTE: '6000',
     },
   });
-  const browser = await launchChromium();
+  const browser = chromium ? await launchChromium() : null;
   return {
     origin,
     browser,
     async tearDown() {
-      await browser.close();
+      await browser?.close();
       server.kill();
       rmSync(root, { recursive: true, force: true });
     },

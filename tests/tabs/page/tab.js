@@ -46,3 +46,15 @@ window.trySend = (data) => {
     return error.code;
   }
 };
+
+/** Resolves once `check()` holds (checked every 20 ms), rejects after `timeoutMs`: for WebDriver, which has no waitForFunction. */
+window.until = (check, timeoutMs = 10_000) =>
+  new Promise((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const poll = () => {
+      if (check()) resolve(true);
+      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${check}`));
+      else setTimeout(poll, 20);
+    };
+    poll();
+  });
