@@ -3,10 +3,14 @@
 // that holds the Web Lock is the leader and runs the one wasm socket (a Relay), the others are
 // followers and talk to it over a BroadcastChannel. Every tab keeps its own sends until the
 // leader confirms them, so a leader that goes away loses none of them.
-import { closedError, errorFromWire, errorToWire } from './errors.js';
+import { closedError, errorFromWire, errorToWire, sdkError } from './errors.js';
 import { sessionName } from './names.js';
 import { limitsOf, outgoingText } from './outgoing.js';
 import { Relay } from './relay.js';
+
+// How long a leader whose session ended keeps the lock for its followers to acknowledge the end:
+// a follower granted the lock before it heard of the end would start the session again.
+const END_ACK_MS = 1000;
 
 // Events a wasm socket may have; which it has is asked of the probe (the lead's `resync` is newer).
 const EVENT_CANDIDATES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
@@ -97,6 +101,10 @@ export class SharedSecureWebSocket {
   #lastId = 0;
   #handlers = new Map();
   #waiters = [];
+  /** The leader's followers (from `hello`, `follow`, `send`; gone at `bye`): who must hear an end. */
+  #followers = new Set();
+  /** The code of the last `error` this tab's handlers were given. */
+  #lastErrorCode = null;
   #onLifecycle = (event) => this.#stepDown(event);
 
   /** `options.shareAcrossTabs` is `true` or a key; the rest are SecureWebSocket's options. */
@@ -165,12 +173,7 @@ export class SharedSecureWebSocket {
   }
 
   on(type, handler) {
-    if (!this.#eventTypes.includes(type)) {
-      const error = new Error(`unknown event type '${type}'`);
-      error.name = 'SecureWebSocketError';
-      error.code = 'invalid_argument';
-      throw error;
-    }
+    if (!this.#eventTypes.includes(type)) throw sdkError('invalid_argument', `unknown event type '${type}'`);
     if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
     const entry = { handler };
     this.#handlers.get(type).add(entry);
@@ -234,10 +237,7 @@ export class SharedSecureWebSocket {
         confirm: (tab, ids) => (tab === this.#tab ? this.#confirmed(ids) : this.#post({ t: 'confirm', to: tab, ids })),
         refuse: (tab, id, error) =>
           tab === this.#tab ? this.#refused(id, error) : this.#post({ t: 'refuse', to: tab, id, error: errorToWire(error) }),
-        ended: (error) => {
-          this.#post({ t: 'ended', error: errorToWire(error) });
-          this.#end(error);
-        },
+        ended: (error) => this.#endForAll(error),
       });
     } catch (error) {
       this.#end(error);
@@ -275,13 +275,18 @@ export class SharedSecureWebSocket {
     if (message.to !== undefined && message.to !== this.#tab) return;
     switch (message.t) {
       case 'hello':
+        this.#followers.add(message.from);
         if (this.#relay && this.#sharing === 'leader') this.#post(this.#announcement());
+        break;
+      case 'follow':
+        this.#followers.add(message.from);
         break;
       case 'leader':
         if (this.#relay) break;
         if (this.#leader !== message.from) {
           // A new leader: everything not confirmed by the last one is offered again, in order.
           this.#newLeader(message.from);
+          this.#post({ t: 'follow', to: message.from });
           for (const entry of this.#outbox) this.#offer(entry);
         }
         this.#apply('state', message.state, message);
@@ -292,9 +297,11 @@ export class SharedSecureWebSocket {
         this.#apply(message.type, message.type === 'error' ? errorFromWire(message.payload) : message.payload, message);
         break;
       case 'send':
+        this.#followers.add(message.from);
         if (this.#relay) this.#relay.submit(message.from, message.id, message.text);
         break;
       case 'bye':
+        this.#followers.delete(message.from);
         // The leader left: sends wait in the outbox for the next one. (A follower's bye needs
         // nothing: the relay keeps what it took from it, to take nothing twice.)
         if (message.from === this.#leader) this.#leader = null;
@@ -335,6 +342,7 @@ export class SharedSecureWebSocket {
   }
 
   #emit(type, payload) {
+    if (type === 'error') this.#lastErrorCode = payload?.code;
     for (const { handler } of [...(this.#handlers.get(type) ?? [])]) {
       try {
         handler(payload);
@@ -399,6 +407,36 @@ export class SharedSecureWebSocket {
     this.#releaseLock = null;
   }
 
+  /**
+   * The leader's session ended for good: every tab ends with `error`. The lock is released only
+   * once each follower has acknowledged (its `bye`, sent after it stopped waiting for the lock),
+   * or after END_ACK_MS, so that no follower takes the lock and starts the session again.
+   */
+  #endForAll(error) {
+    this.#post({ t: 'ended', error: errorToWire(error) });
+    const release = this.#releaseLock;
+    this.#releaseLock = null;
+    const waiting = this.#followers;
+    const channel = this.#channel;
+    this.#channel = null; // this tab is done; the channel stays open for the acknowledgements
+    this.#end(error);
+    if (!channel || waiting.size === 0) {
+      channel?.close();
+      release?.();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      channel.close();
+      release?.();
+    };
+    const timer = setTimeout(done, END_ACK_MS);
+    channel.onmessage = ({ data }) => {
+      if (data?.t === 'bye') waiting.delete(data.from);
+      if (waiting.size === 0) done();
+    };
+  }
+
   /** Ends this tab's participation: `error` ended the whole session, `leaving` is close(). */
   #end(error, { leaving = false } = {}) {
     if (this.#ended) return;
@@ -407,13 +445,19 @@ export class SharedSecureWebSocket {
       this.#relay?.stop();
       this.#relay = null;
       this.#lockRequest?.abort();
+      this.#lockRequest = null;
       this.#releaseLock?.();
+      this.#releaseLock = null;
+      // The acknowledgement the ending leader waits for: posted once this tab waits for no lock.
+      this.#post({ t: 'bye' });
     }
     this.#ended = true;
     this.#finalError = error;
     this.#channel?.close();
     this.#channel = null;
     lifecycle(this.#onLifecycle, 'removeEventListener');
+    // Every tab is told why the session ended, even one that missed the leader's `error` event.
+    if (error && error.code !== 'closed' && this.#lastErrorCode !== error.code) this.#emit('error', error);
     const rejection = error ?? closedError();
     for (const entry of this.#outbox.splice(0)) entry.receipt?.reject(rejection);
     if (this.#state !== 'closed') {
