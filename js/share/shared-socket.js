@@ -12,6 +12,10 @@ import { Relay } from './relay.js';
 // a follower granted the lock before it heard of the end would start the session again.
 const END_ACK_MS = 1000;
 
+// How long a tab waits for the last word (confirmations, then `bye`) of a leader that was replaced
+// before it offers its unconfirmed sends to the new one: a crashed leader says nothing.
+const LAST_WORD_MS = 250;
+
 // Events a wasm socket may have; which it has is asked of the probe (the lead's `resync` is newer).
 const EVENT_CANDIDATES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
 
@@ -92,6 +96,9 @@ export class SharedSecureWebSocket {
   #leader = null;
   /** Whether a leader ran the session before: a new one then opens a new server session. */
   #hadLeader = false;
+  /** A replaced leader whose `bye` has not come yet: this tab's sends wait for its confirmations. */
+  #awaiting = null;
+  #lastWordTimer = null;
   #state = 'connecting';
   #delivery = 'at-most-once';
   #ended = false;
@@ -200,6 +207,7 @@ export class SharedSecureWebSocket {
   }
 
   #offer({ id, text }) {
+    if (this.#awaiting) return;
     if (this.#relay) this.#relay.submit(this.#tab, id, text);
     else if (this.#leader) this.#post({ t: 'send', to: this.#leader, id, text });
     // Else no leader is known yet: the outbox is offered as a whole to the one that announces.
@@ -247,7 +255,6 @@ export class SharedSecureWebSocket {
     this.#newLeader(this.#tab);
     this.#post(this.#announcement());
     this.#apply('state', this.#relay.state, this.#snapshot());
-    for (const entry of this.#outbox) this.#offer(entry);
   }
 
   /**
@@ -256,9 +263,27 @@ export class SharedSecureWebSocket {
    * says so for a lost session, and so does every tab here.
    */
   #newLeader(tab) {
+    const replaced = this.#leader;
     this.#leader = tab;
     if (this.#hadLeader && this.#eventTypes.includes('resync')) this.#emit('resync', { reason: 'session_lost' });
     this.#hadLeader = true;
+    // Everything the last leader did not confirm goes to the new one, in order. If the last one's
+    // `bye` has not come (its messages and the lock travel separately), its confirmations may still
+    // be on the way: wait for them, so that no send goes out twice.
+    if (replaced && replaced !== tab) {
+      this.#awaiting = replaced;
+      clearTimeout(this.#lastWordTimer);
+      this.#lastWordTimer = setTimeout(() => this.#offerAll(), LAST_WORD_MS);
+    } else {
+      this.#offerAll();
+    }
+  }
+
+  #offerAll() {
+    clearTimeout(this.#lastWordTimer);
+    this.#lastWordTimer = null;
+    this.#awaiting = null;
+    for (const entry of this.#outbox) this.#offer(entry);
   }
 
   #snapshot() {
@@ -284,10 +309,8 @@ export class SharedSecureWebSocket {
       case 'leader':
         if (this.#relay) break;
         if (this.#leader !== message.from) {
-          // A new leader: everything not confirmed by the last one is offered again, in order.
           this.#newLeader(message.from);
           this.#post({ t: 'follow', to: message.from });
-          for (const entry of this.#outbox) this.#offer(entry);
         }
         this.#apply('state', message.state, message);
         break;
@@ -302,6 +325,7 @@ export class SharedSecureWebSocket {
         break;
       case 'bye':
         this.#followers.delete(message.from);
+        if (message.from === this.#awaiting) this.#offerAll();
         // The leader left: sends wait in the outbox for the next one. (A follower's bye needs
         // nothing: the relay keeps what it took from it, to take nothing twice.)
         if (message.from === this.#leader) this.#leader = null;
@@ -453,6 +477,7 @@ export class SharedSecureWebSocket {
     }
     this.#ended = true;
     this.#finalError = error;
+    clearTimeout(this.#lastWordTimer);
     this.#channel?.close();
     this.#channel = null;
     lifecycle(this.#onLifecycle, 'removeEventListener');
