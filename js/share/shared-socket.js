@@ -6,6 +6,7 @@
 import { closedError, errorFromWire, errorToWire, sdkError } from './errors.js';
 import { sessionName } from './names.js';
 import { limitsOf, outgoingText } from './outgoing.js';
+import { probe } from './probe.js';
 import { Relay } from './relay.js';
 
 // How long a leader whose session ended keeps the lock for its followers to acknowledge the end:
@@ -16,53 +17,9 @@ const END_ACK_MS = 1000;
 // before it offers its unconfirmed sends to the new one: a crashed leader says nothing.
 const LAST_WORD_MS = 250;
 
-// Events a wasm socket may have; which it has is asked of the probe (the lead's `resync` is newer).
-const EVENT_CANDIDATES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
-
 /** Whether this context can share at all: without either API every tab keeps its own socket. */
 function sharingSupported() {
   return typeof BroadcastChannel === 'function' && typeof globalThis.navigator?.locks?.request === 'function';
-}
-
-/**
- * Checks `options` exactly as the wasm constructor does, by constructing one that makes no
- * request: it starts while `navigator.onLine` reads false, so it waits for the network (it would
- * otherwise fetch a token and open a socket at once), and its token source is a getToken that
- * never settles, should it start anyway. Returns the events it knows.
- */
-function probe(WasmSocket, url, options) {
-  const checked = { ...options };
-  const never = () => new Promise(() => {});
-  if (typeof checked.getToken === 'function') checked.getToken = never;
-  else if (typeof checked.tokenUrl === 'string' && checked.getToken === undefined) {
-    delete checked.tokenUrl;
-    checked.getToken = never;
-  }
-  const navigator = globalThis.navigator;
-  let socket;
-  try {
-    Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
-  } catch {
-    // then the never-settling getToken is what keeps the probe from the network
-  }
-  try {
-    socket = new WasmSocket(url, checked);
-  } finally {
-    if (Object.hasOwn(navigator ?? {}, 'onLine')) delete navigator.onLine;
-  }
-  try {
-    return EVENT_CANDIDATES.filter((type) => {
-      try {
-        socket.on(type, () => {})();
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  } finally {
-    socket.close();
-    socket.free();
-  }
 }
 
 /** (Un)listens to the Page Lifecycle: freeze/resume fire on the document, pagehide/pageshow on the window. */
