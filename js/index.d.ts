@@ -31,6 +31,12 @@ export interface SecureWebSocket<In extends { type: string } = SecureWebSocketMe
    * narrower `In` is still a `SecureWebSocket` to code that takes any socket, as with DOM handlers.)
    */
   onMessage: { handler(message: In): void }['handler'] | null | undefined;
+  /**
+   * How this socket runs: `'unshared'` (its own socket: no `shareAcrossTabs`, or a browser without
+   * Web Locks or BroadcastChannel), `'leader'` (it holds the socket that other tabs share) or
+   * `'follower'` (another tab does). A follower becomes the leader when the leader goes away.
+   */
+  readonly sharing: 'leader' | 'follower' | 'unshared';
 }
 
 export declare const SecureWebSocket: {

@@ -103,6 +103,15 @@ step "the packed package in fresh apps: webpack 5, esbuild, Rollup, a plain page
 NEXT_TELEMETRY_DISABLED=1 node --test --test-concurrency=1 tests/frameworks/
 # ---- end of packaging and frameworks -------------------------------------------------------------
 
+# ---- cross-tab sharing (issue 15) ----------------------------------------------------------------
+step "shareAcrossTabs: one socket for N tabs, failover, session end, fallbacks, the hook (Chromium, Firefox)"
+# Tabs of one Chromium context (Playwright) and of one Firefox profile (geckodriver) against the
+# debug test server (one per test file, on port 0), with the package as scripts/build.sh left it in
+# pkg/ above. The typings are checked with the demo's TypeScript.
+www/node_modules/.bin/tsc -p tests/tabs
+node --test --test-concurrency=1 tests/tabs/
+# ---- end of cross-tab sharing --------------------------------------------------------------------
+
 step "demo end-to-end (release build, Chromium)"
 (cd www && npx --yes vite build --logLevel warn)
 serve_and_test target/test-server-demo.log www/dist DEMO_URL tests/e2e/

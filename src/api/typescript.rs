@@ -44,6 +44,12 @@ export interface SecureWebSocketOptions {
    * that starts one, and sent before anything that was queued. Return an array (or one message).
    */
   subscriptions?: () => unknown[] | unknown;
+  /**
+   * Off by default. `true`, or a key naming the session: the tabs of this origin that use the same
+   * key and URL share one socket, held by the tab elected leader (a Web Lock); the others relay
+   * through it (a BroadcastChannel) and never see the token. `sharing` says how the socket runs.
+   */
+  shareAcrossTabs?: boolean | string;
 }
 
 /** Every error the SDK throws or emits: an `Error` with a string `code`. */

@@ -12,7 +12,9 @@ const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
 
 test('the package exports the wasm class itself: every member of it, inherited, none redefined', () => {
   assert.equal(Object.getPrototypeOf(SecureWebSocket.prototype), glue.SecureWebSocket.prototype);
-  assert.deepEqual(Object.getOwnPropertyNames(SecureWebSocket.prototype), ['constructor']);
+  // The one member the JS layer adds: `sharing` (js/share/, shareAcrossTabs), not a wasm member.
+  assert.deepEqual(Object.getOwnPropertyNames(SecureWebSocket.prototype), ['constructor', 'sharing']);
+  assert.ok(!('sharing' in glue.SecureWebSocket.prototype));
   const members = Reflect.ownKeys(glue.SecureWebSocket.prototype).filter((key) => key !== 'constructor');
   assert.ok(members.includes('send') && members.includes('on'), 'the glue defines the class members');
   for (const key of members) assert.ok(key in SecureWebSocket.prototype, `${String(key)} is reachable`);

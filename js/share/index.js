@@ -1,0 +1,20 @@
+// The `shareAcrossTabs` option, read before the wasm class sees the options (it refuses keys it
+// does not know): absent or false → an ordinary socket; true or a key → a shared one.
+import { sdkError } from './errors.js';
+
+export { SharedSecureWebSocket } from './shared-socket.js';
+
+/**
+ * `null` when `options` asks for no sharing (with `shareAcrossTabs: false` removed, so the wasm
+ * class accepts them), else `{ options }` for the shared session. Throws `invalid_options` for a
+ * value that is neither a boolean nor a non-empty string.
+ */
+export function sharingRequest(options) {
+  if (options === null || typeof options !== 'object' || !Object.hasOwn(options, 'shareAcrossTabs')) return null;
+  const { shareAcrossTabs, ...rest } = options;
+  if (shareAcrossTabs === false || shareAcrossTabs === undefined) return { unshared: rest };
+  if (shareAcrossTabs === true || (typeof shareAcrossTabs === 'string' && shareAcrossTabs !== '')) {
+    return { shared: options };
+  }
+  throw sdkError('invalid_options', "shareAcrossTabs: must be a boolean or a non-empty string");
+}

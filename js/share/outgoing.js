@@ -1,0 +1,38 @@
+// What send() checks before anything is queued, in a tab that holds no wasm socket: the wasm
+// class's rules (SecureWebSocket.send), with the same codes, messages and defaults, so that a
+// follower throws exactly where the leader would.
+import { closedError, sdkError } from './errors.js';
+
+const DEFAULT_MAX_QUEUED_MESSAGES = 1000;
+const DEFAULT_MAX_MESSAGE_BYTES = 10240;
+
+/** The limits of these options, with the SDK's defaults. */
+export function limitsOf(options) {
+  return {
+    maxQueuedMessages: options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+  };
+}
+
+/**
+ * The JSON text of `data`, or throws what SecureWebSocket.send would, in its order:
+ * `invalid_message`, `closed`, `message_too_large`, `queue_full` (`queued`: this tab's unconfirmed sends).
+ */
+export function outgoingText(data, { limits, closed, queued }) {
+  let text;
+  try {
+    text = JSON.stringify(data);
+  } catch {
+    // cycles and BigInts fall through to the check below
+  }
+  if (typeof text !== 'string') throw sdkError('invalid_message', 'send() needs a JSON-serialisable value');
+  if (closed) throw closedError();
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > limits.maxMessageBytes) {
+    throw sdkError('message_too_large', `message is ${bytes} bytes, over the limit of ${limits.maxMessageBytes}`);
+  }
+  if (queued >= limits.maxQueuedMessages) {
+    throw sdkError('queue_full', `send queue is full (${limits.maxQueuedMessages} messages waiting)`);
+  }
+  return text;
+}

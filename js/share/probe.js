@@ -1,0 +1,46 @@
+// A follower holds no wasm session, yet its constructor must throw what the wasm constructor
+// throws for the same options, and its on() must know the same events.
+
+// Events a wasm socket may have; which it has is asked of the probe (the lead's `resync` is newer).
+const EVENT_CANDIDATES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
+
+/**
+ * Checks `options` exactly as the wasm constructor does, by constructing one that makes no
+ * request: it starts while `navigator.onLine` reads false, so it waits for the network (it would
+ * otherwise fetch a token and open a socket at once), and its token source is a getToken that
+ * never settles, should it start anyway. Returns the events it knows.
+ */
+export function probe(WasmSocket, url, options) {
+  const checked = { ...options };
+  const never = () => new Promise(() => {});
+  if (typeof checked.getToken === 'function') checked.getToken = never;
+  else if (typeof checked.tokenUrl === 'string' && checked.getToken === undefined) {
+    delete checked.tokenUrl;
+    checked.getToken = never;
+  }
+  const navigator = globalThis.navigator;
+  let socket;
+  try {
+    Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
+  } catch {
+    // then the never-settling getToken is what keeps the probe from the network
+  }
+  try {
+    socket = new WasmSocket(url, checked);
+  } finally {
+    if (Object.hasOwn(navigator ?? {}, 'onLine')) delete navigator.onLine;
+  }
+  try {
+    return EVENT_CANDIDATES.filter((type) => {
+      try {
+        socket.on(type, () => {})();
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  } finally {
+    socket.close();
+    socket.free();
+  }
+}

@@ -1,0 +1,451 @@
+// `new SecureWebSocket(url, { shareAcrossTabs })`: one authenticated socket for every tab of the
+// origin (PROTOCOL.md, "Sharing one socket across tabs"). Each tab gets one of these; the tab
+// that holds the Web Lock is the leader and runs the one wasm socket (a Relay), the others are
+// followers and talk to it over a BroadcastChannel. Every tab keeps its own sends until the
+// leader confirms them, so a leader that goes away loses none of them.
+import { closedError, errorFromWire, errorToWire, sdkError } from './errors.js';
+import { sessionName } from './names.js';
+import { limitsOf, outgoingText } from './outgoing.js';
+import { probe } from './probe.js';
+import { Relay } from './relay.js';
+
+// How long a leader whose session ended keeps the lock for its followers to acknowledge the end:
+// a follower granted the lock before it heard of the end would start the session again.
+const END_ACK_MS = 1000;
+
+// How long a tab waits for the last word (confirmations, then `bye`) of a leader that was replaced
+// before it offers its unconfirmed sends to the new one: a crashed leader says nothing.
+const LAST_WORD_MS = 250;
+
+/** Whether this context can share at all: without either API every tab keeps its own socket. */
+function sharingSupported() {
+  return typeof BroadcastChannel === 'function' && typeof globalThis.navigator?.locks?.request === 'function';
+}
+
+/** (Un)listens to the Page Lifecycle: freeze/resume fire on the document, pagehide/pageshow on the window. */
+function lifecycle(listener, method) {
+  globalThis.document?.[method]?.('freeze', listener);
+  globalThis.document?.[method]?.('resume', listener);
+  globalThis[method]?.('pagehide', listener);
+  globalThis[method]?.('pageshow', listener);
+}
+
+function report(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else console.error(error);
+}
+
+export class SharedSecureWebSocket {
+  onMessage = null;
+  onAuthenticated = null;
+  #WasmSocket;
+  #url;
+  #options;
+  #limits;
+  #eventTypes;
+  #name;
+  #tab = globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`;
+  #sharing = 'follower';
+  #channel = null;
+  #lockRequest = null;
+  #releaseLock = null;
+  #relay = null;
+  #leader = null;
+  /** Whether a leader ran the session before: a new one then opens a new server session. */
+  #hadLeader = false;
+  /** A replaced leader whose `bye` has not come yet: this tab's sends wait for its confirmations. */
+  #awaiting = null;
+  #lastWordTimer = null;
+  #state = 'connecting';
+  #delivery = 'at-most-once';
+  #ended = false;
+  #finalError = null;
+  /** This tab's sends that no leader has confirmed yet: `{ id, text, receipt? }`, oldest first. */
+  #outbox = [];
+  #lastId = 0;
+  #handlers = new Map();
+  #waiters = [];
+  /** The leader's followers (from `hello`, `follow`, `send`; gone at `bye`): who must hear an end. */
+  #followers = new Set();
+  /** The code of the last `error` this tab's handlers were given. */
+  #lastErrorCode = null;
+  #onLifecycle = (event) => this.#stepDown(event);
+
+  /** `options.shareAcrossTabs` is `true` or a key; the rest are SecureWebSocket's options. */
+  constructor(WasmSocket, url, options) {
+    const { shareAcrossTabs, ...rest } = options;
+    this.#WasmSocket = WasmSocket;
+    this.#url = url;
+    this.#options = rest;
+    this.#eventTypes = probe(WasmSocket, url, rest);
+    this.#limits = limitsOf(rest);
+    this.#name = sessionName(shareAcrossTabs, url);
+    if (!sharingSupported()) {
+      this.#lead('unshared');
+      return;
+    }
+    try {
+      this.#channel = new BroadcastChannel(this.#name);
+    } catch {
+      this.#lead('unshared');
+      return;
+    }
+    this.#channel.onmessage = (event) => this.#receive(event.data);
+    this.#post({ t: 'hello' });
+    this.#requestLock();
+    // A frozen or hidden-for-good leader would hold the lock while doing nothing: it hands over.
+    lifecycle(this.#onLifecycle, 'addEventListener');
+  }
+
+  /** `'leader'` (this tab holds the socket), `'follower'` (another tab does) or `'unshared'`. */
+  get sharing() {
+    return this.#sharing;
+  }
+
+  get state() {
+    return this.#ended ? 'closed' : this.#state;
+  }
+
+  get delivery() {
+    return this.#delivery;
+  }
+
+  /** This tab's sends not yet confirmed by the leader (handed to the socket, or acknowledged). */
+  get queuedCount() {
+    return this.#outbox.length;
+  }
+
+  get nextReauthInMs() {
+    return this.#relay?.nextReauthInMs ?? null;
+  }
+
+  send(data) {
+    this.#queue(data);
+  }
+
+  /** Resolves when the server acknowledged `data` (resumable sessions), or it left for the socket. */
+  sendWithReceipt(data) {
+    return new Promise((resolve, reject) => {
+      this.#queue(data, { resolve, reject });
+    });
+  }
+
+  ready() {
+    if (this.#ended) return Promise.reject(this.#finalError ?? closedError());
+    if (this.#state === 'authenticated') return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  on(type, handler) {
+    if (!this.#eventTypes.includes(type)) throw sdkError('invalid_argument', `unknown event type '${type}'`);
+    if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
+    const entry = { handler };
+    this.#handlers.get(type).add(entry);
+    return () => this.#handlers.get(type).delete(entry);
+  }
+
+  /** Ends this tab's participation only; a leader hands the socket to another tab. */
+  close() {
+    this.#end(null, { leaving: true });
+  }
+
+  free() {
+    this.close();
+    this.#handlers.clear();
+    this.onMessage = null;
+    this.onAuthenticated = null;
+  }
+
+  #queue(data, receipt) {
+    const text = outgoingText(data, { limits: this.#limits, closed: this.#ended, queued: this.#outbox.length });
+    const entry = { id: ++this.#lastId, text, receipt };
+    this.#outbox.push(entry);
+    this.#offer(entry);
+  }
+
+  #offer({ id, text }) {
+    if (this.#awaiting) return;
+    if (this.#relay) this.#relay.submit(this.#tab, id, text);
+    else if (this.#leader) this.#post({ t: 'send', to: this.#leader, id, text });
+    // Else no leader is known yet: the outbox is offered as a whole to the one that announces.
+  }
+
+  #requestLock() {
+    const request = new AbortController();
+    this.#lockRequest = request;
+    navigator.locks
+      .request(this.#name, { signal: request.signal }, () => {
+        if (this.#ended || this.#lockRequest !== request) return undefined;
+        // Held until released: for the tab's life, or until it closes, freezes or the session ends.
+        return new Promise((release) => {
+          this.#releaseLock = release;
+          this.#lead('leader');
+        });
+      })
+      .catch((error) => {
+        if (error?.name === 'AbortError' || this.#ended) return;
+        // A sandboxed document has the API but may not use it: one socket for this tab.
+        this.#channel?.close();
+        this.#channel = null;
+        this.#lead('unshared');
+      });
+  }
+
+  #lead(sharing) {
+    if (this.#ended) return;
+    try {
+      this.#relay = new Relay(this.#WasmSocket, this.#url, this.#options, this.#eventTypes, {
+        event: (type, payload) => {
+          this.#post({ t: 'event', type, payload: type === 'error' ? errorToWire(payload) : payload, ...this.#snapshot() });
+          this.#apply(type, payload, this.#snapshot());
+        },
+        confirm: (tab, ids) => (tab === this.#tab ? this.#confirmed(ids) : this.#post({ t: 'confirm', to: tab, ids })),
+        refuse: (tab, id, error) =>
+          tab === this.#tab ? this.#refused(id, error) : this.#post({ t: 'refuse', to: tab, id, error: errorToWire(error) }),
+        ended: (error) => this.#endForAll(error),
+      });
+    } catch (error) {
+      this.#end(error);
+      return;
+    }
+    this.#sharing = sharing;
+    this.#newLeader(this.#tab);
+    this.#post(this.#announcement());
+    this.#apply('state', this.#relay.state, this.#snapshot());
+  }
+
+  /**
+   * A new leader opens a new server session (the old one's id stayed in the old leader's memory),
+   * so what the server sent in between is lost to every tab: a wasm socket that knows `resync`
+   * says so for a lost session, and so does every tab here.
+   */
+  #newLeader(tab) {
+    const replaced = this.#leader;
+    this.#leader = tab;
+    if (this.#hadLeader && this.#eventTypes.includes('resync')) this.#emit('resync', { reason: 'session_lost' });
+    this.#hadLeader = true;
+    // Everything the last leader did not confirm goes to the new one, in order. If the last one's
+    // `bye` has not come (its messages and the lock travel separately), its confirmations may still
+    // be on the way: wait for them, so that no send goes out twice.
+    if (replaced && replaced !== tab) {
+      this.#awaiting = replaced;
+      clearTimeout(this.#lastWordTimer);
+      this.#lastWordTimer = setTimeout(() => this.#offerAll(), LAST_WORD_MS);
+    } else {
+      this.#offerAll();
+    }
+  }
+
+  #offerAll() {
+    clearTimeout(this.#lastWordTimer);
+    this.#lastWordTimer = null;
+    this.#awaiting = null;
+    for (const entry of this.#outbox) this.#offer(entry);
+  }
+
+  #snapshot() {
+    return { state: this.#relay.state, delivery: this.#relay.delivery };
+  }
+
+  /** What a joining tab needs: the snapshot and the last `authenticated` payload ({ userId }). */
+  #announcement() {
+    return { t: 'leader', ...this.#snapshot(), authenticated: this.#relay.authenticated };
+  }
+
+  #receive(message) {
+    if (this.#ended || message?.from === this.#tab) return;
+    if (message.to !== undefined && message.to !== this.#tab) return;
+    switch (message.t) {
+      case 'hello':
+        this.#followers.add(message.from);
+        if (this.#relay && this.#sharing === 'leader') this.#post(this.#announcement());
+        break;
+      case 'follow':
+        this.#followers.add(message.from);
+        break;
+      case 'leader':
+        if (this.#relay) break;
+        if (this.#leader !== message.from) {
+          this.#newLeader(message.from);
+          this.#post({ t: 'follow', to: message.from });
+        }
+        this.#apply('state', message.state, message);
+        break;
+      case 'event':
+        // Only the announced leader speaks for the session (a late word from an old one does not).
+        if (this.#relay || message.from !== this.#leader) break;
+        this.#apply(message.type, message.type === 'error' ? errorFromWire(message.payload) : message.payload, message);
+        break;
+      case 'send':
+        this.#followers.add(message.from);
+        if (this.#relay) this.#relay.submit(message.from, message.id, message.text);
+        break;
+      case 'bye':
+        this.#followers.delete(message.from);
+        if (message.from === this.#awaiting) this.#offerAll();
+        // The leader left: sends wait in the outbox for the next one. (A follower's bye needs
+        // nothing: the relay keeps what it took from it, to take nothing twice.)
+        if (message.from === this.#leader) this.#leader = null;
+        break;
+      case 'confirm':
+        this.#confirmed(message.ids);
+        break;
+      case 'refuse':
+        this.#refused(message.id, errorFromWire(message.error));
+        break;
+      case 'ended':
+        this.#end(errorFromWire(message.error));
+        break;
+      default:
+        break;
+    }
+  }
+
+  #post(message) {
+    this.#channel?.postMessage({ ...message, from: this.#tab });
+  }
+
+  /** Mirrors the leader's socket: its state and delivery, then the event to this tab's handlers. */
+  #apply(type, payload, { state, delivery, authenticated }) {
+    this.#delivery = delivery ?? this.#delivery;
+    const changed = state !== undefined && state !== this.#state;
+    if (state !== undefined) this.#state = state;
+    if (type === 'state') {
+      if (!changed) return;
+      payload = state;
+    }
+    this.#emit(type, payload);
+    if (type === 'state' && state === 'authenticated') {
+      // A tab that joins an authenticated session learns who it is authenticated as.
+      if (authenticated) this.#emit('authenticated', authenticated);
+      for (const { resolve } of this.#waiters.splice(0)) resolve();
+    }
+  }
+
+  #emit(type, payload) {
+    if (type === 'error') this.#lastErrorCode = payload?.code;
+    for (const { handler } of [...(this.#handlers.get(type) ?? [])]) {
+      try {
+        handler(payload);
+      } catch (error) {
+        report(error);
+      }
+    }
+    const property = type === 'message' ? this.onMessage : type === 'authenticated' ? this.onAuthenticated : null;
+    if (typeof property === 'function') {
+      try {
+        property(payload);
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
+
+  #confirmed(ids) {
+    const done = new Set(ids);
+    this.#outbox = this.#outbox.filter((entry) => {
+      if (!done.has(entry.id)) return true;
+      entry.receipt?.resolve();
+      return false;
+    });
+  }
+
+  #refused(id, error) {
+    const index = this.#outbox.findIndex((entry) => entry.id === id);
+    if (index < 0) return;
+    const [entry] = this.#outbox.splice(index, 1);
+    entry.receipt?.reject(error);
+    this.#emit('error', error);
+  }
+
+  /**
+   * Page Lifecycle: a frozen page (or one in the back/forward cache) runs no code, so it must not
+   * hold the lock, nor wait for it (a lock granted to a frozen page would sit there unused). It
+   * hands over, keeps its unconfirmed sends, and stands for election again when it runs again.
+   */
+  #stepDown(event) {
+    if (this.#ended || this.#sharing === 'unshared') return;
+    if (event.type === 'freeze' || event.type === 'pagehide') {
+      const wasLeader = this.#relay !== null;
+      this.#leave();
+      this.#sharing = 'follower';
+      this.#leader = null;
+      if (wasLeader) this.#apply('state', 'reconnecting', { state: 'reconnecting' });
+    } else if (!this.#lockRequest) {
+      this.#post({ t: 'hello' });
+      this.#requestLock();
+    }
+  }
+
+  /** Gives the socket and the lock up; this tab's unconfirmed sends stay in its outbox. */
+  #leave() {
+    this.#relay?.stop();
+    this.#relay = null;
+    this.#post({ t: 'bye' });
+    this.#lockRequest?.abort();
+    this.#lockRequest = null;
+    this.#releaseLock?.();
+    this.#releaseLock = null;
+  }
+
+  /**
+   * The leader's session ended for good: every tab ends with `error`. The lock is released only
+   * once each follower has acknowledged (its `bye`, sent after it stopped waiting for the lock),
+   * or after END_ACK_MS, so that no follower takes the lock and starts the session again.
+   */
+  #endForAll(error) {
+    this.#post({ t: 'ended', error: errorToWire(error) });
+    const release = this.#releaseLock;
+    this.#releaseLock = null;
+    const waiting = this.#followers;
+    const channel = this.#channel;
+    this.#channel = null; // this tab is done; the channel stays open for the acknowledgements
+    this.#end(error);
+    if (!channel || waiting.size === 0) {
+      channel?.close();
+      release?.();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      channel.close();
+      release?.();
+    };
+    const timer = setTimeout(done, END_ACK_MS);
+    channel.onmessage = ({ data }) => {
+      if (data?.t === 'bye') waiting.delete(data.from);
+      if (waiting.size === 0) done();
+    };
+  }
+
+  /** Ends this tab's participation: `error` ended the whole session, `leaving` is close(). */
+  #end(error, { leaving = false } = {}) {
+    if (this.#ended) return;
+    if (leaving) this.#leave();
+    else {
+      this.#relay?.stop();
+      this.#relay = null;
+      this.#lockRequest?.abort();
+      this.#lockRequest = null;
+      this.#releaseLock?.();
+      this.#releaseLock = null;
+      // The acknowledgement the ending leader waits for: posted once this tab waits for no lock.
+      this.#post({ t: 'bye' });
+    }
+    this.#ended = true;
+    this.#finalError = error;
+    clearTimeout(this.#lastWordTimer);
+    this.#channel?.close();
+    this.#channel = null;
+    lifecycle(this.#onLifecycle, 'removeEventListener');
+    // Every tab is told why the session ended, even one that missed the leader's `error` event.
+    if (error && error.code !== 'closed' && this.#lastErrorCode !== error.code) this.#emit('error', error);
+    const rejection = error ?? closedError();
+    for (const entry of this.#outbox.splice(0)) entry.receipt?.reject(rejection);
+    if (this.#state !== 'closed') {
+      this.#state = 'closed';
+      this.#emit('state', 'closed');
+    }
+    for (const { reject } of this.#waiters.splice(0)) reject(rejection);
+  }
+}
