@@ -1,9 +1,10 @@
-//! Where tokens come from: a credentialed `POST tokenUrl`, or the app's own `getToken`.
+//! Where tokens come from: a credentialed `POST tokenUrl`, or the app's own `getToken` (io.js's
+//! `fetchToken` does either, and answers with a code rather than text the wasm would carry).
 
-use js_sys::{Function, Promise, Reflect};
-use wasm_bindgen::{prelude::wasm_bindgen, JsCast, JsValue};
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, RequestCredentials, RequestInit, Response};
+use web_sys::AbortSignal;
 
 use crate::core::{Token, TokenError, TokenGrant};
 
@@ -16,68 +17,37 @@ pub(crate) enum TokenSource {
     Callback(Function),
 }
 
+#[wasm_bindgen(module = "/src/browser/io.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = fetchToken)]
+    fn fetch_token(source: &JsValue, signal: &AbortSignal) -> Promise;
+}
+
 impl TokenSource {
     /// Gets one fresh token. When `signal` aborts (the attempt it was for timed out, or the
     /// session closed) the request is cancelled and this returns at once.
     pub(crate) async fn fetch(&self, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
-        match self {
-            Self::Url(url) => fetch_token(url, signal).await,
-            Self::Callback(get_token) => call_get_token(get_token, signal).await,
+        let source = match self {
+            Self::Url(url) => JsValue::from_str(url),
+            Self::Callback(get_token) => get_token.into(),
+        };
+        let Ok(answer) = JsFuture::from(fetch_token(&source, signal)).await else {
+            return Err(TokenError::Unavailable("getToken threw or rejected".into()));
+        };
+        let answer: Array = answer.unchecked_into();
+        let (value, number) = (answer.get(1), answer.get(2));
+        match answer.get(0).as_f64() {
+            Some(0.0) => Ok(TokenGrant {
+                token: Token::new(value.as_string().unwrap_or_default())?,
+                lifetime_ms: number.as_f64().map(|seconds| (seconds * 1000.0) as u64),
+            }),
+            Some(1.0) => Err(TokenError::Unauthorized),
+            Some(3.0) => Err(TokenError::Invalid(match value.as_f64() {
+                Some(1.0) => "the response has no string wsToken",
+                Some(2.0) => "getToken must return a string",
+                _ => "the response is not JSON",
+            })),
+            _ => Err(TokenError::Unavailable(value.as_string().unwrap_or_default())),
         }
     }
-}
-
-#[wasm_bindgen(module = "/src/browser/get_token.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = callGetToken)]
-    fn call_get_token_abortable(get_token: &Function, signal: &AbortSignal) -> Promise;
-}
-
-#[wasm_bindgen]
-extern "C" {
-    // The global `fetch`, the same in windows and workers.
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(url: &str, init: &RequestInit) -> Promise;
-}
-
-async fn fetch_token(url: &str, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(RequestCredentials::Include);
-    init.set_signal(Some(signal));
-    let response = JsFuture::from(global_fetch(url, &init))
-        .await
-        .map_err(|_| TokenError::Unavailable("network error".into()))?;
-    let response: Response = response.unchecked_into();
-    match response.status() {
-        401 | 403 => return Err(TokenError::Unauthorized),
-        200..=299 => {}
-        status => return Err(TokenError::Unavailable(format!("HTTP {status}"))),
-    }
-    let body = response.json().map_err(|_| TokenError::Invalid("the response is not JSON"))?;
-    let body = JsFuture::from(body).await.map_err(|_| TokenError::Invalid("the response is not JSON"))?;
-    let token =
-        get(&body, "wsToken").as_string().ok_or(TokenError::Invalid("the response has no string wsToken"))?;
-    let lifetime_ms =
-        get(&body, "expiresIn").as_f64().filter(|s| s.is_finite() && *s > 0.0).map(|s| (s * 1000.0) as u64);
-    Ok(TokenGrant { token: Token::new(token)?, lifetime_ms })
-}
-
-async fn call_get_token(get_token: &Function, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
-    let outcome = JsFuture::from(call_get_token_abortable(get_token, signal)).await;
-    let value = outcome.map_err(|error| {
-        // An app can end the session the same way a 401 does by throwing { code: 'unauthorized' }.
-        if get(&error, "code").as_string().as_deref() == Some("unauthorized") {
-            TokenError::Unauthorized
-        } else {
-            // The thrown value is not echoed: it is the app's, and could hold anything.
-            TokenError::Unavailable("getToken threw or rejected".into())
-        }
-    })?;
-    let token = value.as_string().ok_or(TokenError::Invalid("getToken must return a string"))?;
-    Ok(TokenGrant { token: Token::new(token)?, lifetime_ms: None })
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }

@@ -1,0 +1,122 @@
+// The browser I/O the driver needs, each reporting through one Rust closure of one shape,
+// `handler(kind, value, number)` (issue 14: one closure type, one invoke shim, instead of a
+// web-sys binding and a gloo closure per event and per method).
+
+// Each socket's listener, so that closing it can remove exactly that one.
+const listeners = new WeakMap();
+
+/** Opens a WebSocket: `handler(0)` open, `handler(1, data)` message, `handler(2, reason, code)` close. */
+export function openSocket(url, handler) {
+  const ws = new WebSocket(url);
+  // Binary frames are protocol errors; an ArrayBuffer is cheaper to reject than a Blob.
+  ws.binaryType = 'arraybuffer';
+  // A failed connect fires `error` then `close`; `close` alone carries what is needed.
+  const listener = (event) =>
+    event.type === 'message' ? handler(1, event.data, 0)
+    : event.type === 'open' ? handler(0, undefined, 0)
+    : handler(2, event.reason, event.code);
+  for (const type of ['open', 'message', 'close']) ws.addEventListener(type, listener);
+  listeners.set(ws, listener);
+  return ws;
+}
+
+/** Sends a string; a socket that is no longer open reports its close separately. */
+export function sendText(ws, text) {
+  try {
+    ws.send(text);
+  } catch {}
+}
+
+/** Detaches the listener, then closes (with `code` and `reason` when `code` is given). */
+export function closeSocket(ws, code, reason) {
+  const listener = listeners.get(ws);
+  for (const type of ['open', 'message', 'close']) ws.removeEventListener(type, listener);
+  try {
+    if (code) ws.close(code, reason);
+    else ws.close();
+  } catch {}
+}
+
+/** `navigator.onLine`, or online where the browser cannot say. */
+export function online() {
+  return globalThis.navigator?.onLine !== false;
+}
+
+/**
+ * Reports the changes the connection cares about as `handler(change)`: 0 online, 1 offline,
+ * 2 suspended (frozen, or into the back/forward cache), 3 resumed, 4 visible again. Works in a
+ * worker too, with the network events only. Returns the function that removes every listener.
+ */
+export function watchPage(handler) {
+  const global = globalThis;
+  const document = global.document;
+  // Only a page that goes into the back/forward cache (`persisted`) is suspended; one that is
+  // unloading for good needs nothing.
+  const watched = [
+    [global, 'online', () => 0],
+    [global, 'offline', () => 1],
+    [global, 'pagehide', (event) => (event.persisted ? 2 : -1)],
+    [global, 'pageshow', (event) => (event.persisted ? 3 : -1)],
+  ];
+  if (document?.addEventListener) {
+    watched.push(
+      [document, 'freeze', () => 2],
+      [document, 'resume', () => 3],
+      [document, 'visibilitychange', () => (document.visibilityState === 'visible' ? 4 : -1)],
+    );
+  }
+  const removers = watched.map(([target, type, change]) => {
+    const listener = (event) => {
+      const code = change(event);
+      if (code >= 0) handler(code, undefined, 0);
+    };
+    target.addEventListener(type, listener);
+    return () => target.removeEventListener(type, listener);
+  });
+  return () => removers.forEach((remove) => remove());
+}
+
+/**
+ * One token, never rejecting: `[0, token, expiresIn]`, `[1]` unauthorized (401/403, or getToken
+ * threw `{ code: 'unauthorized' }`), `[2, why]` unavailable (retried), `[3, n]` invalid (n as
+ * token_source.rs's INVALID). `source` is the token URL (a credentialed POST) or `getToken`,
+ * called with `{ signal }`; when `signal` aborts, this settles at once.
+ */
+export async function fetchToken(source, signal) {
+  if (typeof source === 'function') {
+    let token;
+    try {
+      token = await new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        Promise.resolve()
+          .then(() => source({ signal }))
+          .then(resolve, reject)
+          .finally(() => signal.removeEventListener('abort', onAbort));
+      });
+    } catch (error) {
+      // The thrown value is not echoed: it is the app's, and could hold anything.
+      return error?.code === 'unauthorized' ? [1] : [2, 'getToken threw or rejected'];
+    }
+    return typeof token === 'string' ? [0, token] : [3, 2];
+  }
+  let response;
+  try {
+    response = await fetch(source, { method: 'POST', credentials: 'include', signal });
+  } catch {
+    return [2, 'network error'];
+  }
+  const { status } = response;
+  if (status === 401 || status === 403) return [1];
+  if (!response.ok) return [2, `HTTP ${status}`];
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    return [3, 0];
+  }
+  const expiresIn = body?.expiresIn;
+  return typeof body?.wsToken === 'string'
+    ? [0, body.wsToken, Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined]
+    : [3, 1];
+}
