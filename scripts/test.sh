@@ -103,6 +103,12 @@ step "the packed package in fresh apps: webpack 5, esbuild, Rollup, a plain page
 NEXT_TELEMETRY_DISABLED=1 node --test --test-concurrency=1 tests/frameworks/
 # ---- end of packaging and frameworks -------------------------------------------------------------
 
+# ---- size (issue 14): what an app ships, gzip -9, against the budget ----------------------------
+step "size: the package entry bundled and minified, wasm inlined, gzip -9 (scripts/size.mjs)"
+bash scripts/build.sh
+node scripts/size.mjs --check
+# ---- end of size ---------------------------------------------------------------------------------
+
 step "demo end-to-end (release build, Chromium)"
 (cd www && npx --yes vite build --logLevel warn)
 serve_and_test target/test-server-demo.log www/dist DEMO_URL tests/e2e/

@@ -98,5 +98,5 @@ pub(crate) fn collected(subscriptions: &Function) -> Option<Vec<js_sys::JsString
     if texts.is_undefined() {
         return None;
     }
-    Some(Array::from(&texts).iter().map(JsCast::unchecked_into).collect())
+    Some(texts.unchecked_into::<Array>().iter().map(JsCast::unchecked_into).collect())
 }
