@@ -16,8 +16,8 @@ use super::{
     token_source::TokenSource,
 };
 use crate::core::{
-    close_code, Action, Config, ConnectionId, Event, Millis, RequestId, SdkError, SendError, SessionCore,
-    State, TokenError,
+    close_code, Action, Config, ConnectionId, Delivery, Event, MessageId, Millis, RequestId, SdkError,
+    SendError, SessionCore, State, TokenError,
 };
 
 /// Receives the core's events, already in order, with no borrow of the driver held: a handler may
@@ -111,11 +111,23 @@ impl Driver {
         self.core.borrow().queued_count()
     }
 
-    /// Sends, or queues until authenticated.
-    pub(crate) fn send(self: &Rc<Self>, text: JsText) -> Result<(), SendError> {
-        let result = self.core.borrow_mut().send(text);
+    /// Sends, or queues until authenticated. `receipt`: the caller wants to learn when the
+    /// server received it (see [`Event::Delivered`]).
+    pub(crate) fn send(self: &Rc<Self>, text: JsText, receipt: bool) -> Result<MessageId, SendError> {
+        let result = self.core.borrow_mut().send(now(), text, receipt);
         self.pump();
         result
+    }
+
+    /// The id the next accepted send will get.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    pub(crate) fn next_message_id(&self) -> MessageId {
+        self.core.borrow().next_message_id()
+    }
+
+    /// What the connection promises about delivery.
+    pub(crate) fn delivery(&self) -> Delivery {
+        self.core.borrow().delivery()
     }
 
     /// Closes for good: the socket is closed and everything released before this returns, but
@@ -190,9 +202,12 @@ impl Driver {
                     socket.send(frame.text());
                 }
             }
-            Action::SendApp(message) => {
+            Action::SendApp { seq, message } => {
                 if let Some(socket) = &*self.socket.borrow() {
-                    socket.send_js(&message.text);
+                    match seq {
+                        Some(seq) => socket.send_js(&frame::sequenced(seq, &message.text)),
+                        None => socket.send_js(&message.text),
+                    }
                 }
             }
             Action::CloseSocket { code, reason } => {
@@ -206,7 +221,7 @@ impl Driver {
                 // The app's function runs with no borrow held; its answer goes in before the next
                 // action, which is the queue's flush.
                 let messages = self.subscriptions.as_ref().map_or(Ok(Vec::new()), |collect| collect());
-                self.core.borrow_mut().handle_subscriptions(conn, messages);
+                self.core.borrow_mut().handle_subscriptions(now(), conn, messages);
             }
             Action::Emit(event) if self.deferring.get() => self.deferred.borrow_mut().push(event),
             Action::Emit(event) => self.emit(event),

@@ -19,9 +19,17 @@ extern "C" {
 extern "C" {
     #[wasm_bindgen(js_name = utf8Length)]
     fn utf8_length(text: &JsString) -> usize;
+    #[wasm_bindgen(js_name = wrapSequenced)]
+    fn wrap_sequenced(seq: f64, text: &JsString) -> JsString;
+}
+
+/// `{"type":"msg","seq":N,"data":…}` around an application message's text.
+pub(crate) fn sequenced(seq: u64, text: &JsString) -> JsString {
+    wrap_sequenced(seq as f64, text)
 }
 
 /// An application message's JSON text, with its size in UTF-8 bytes.
+#[derive(Clone)]
 pub(crate) struct JsText {
     pub(crate) text: JsString,
     bytes: usize,
@@ -52,11 +60,26 @@ pub(crate) struct JsObject(pub(crate) JsValue);
 
 impl JsonFields for JsObject {
     fn string(&self, key: &str) -> Option<String> {
-        Reflect::get(&self.0, &JsValue::from_str(key)).ok()?.as_string()
+        self.field(key)?.as_string()
     }
 
     fn boolean(&self, key: &str) -> Option<bool> {
-        Reflect::get(&self.0, &JsValue::from_str(key)).ok()?.as_bool()
+        self.field(key)?.as_bool()
+    }
+
+    fn number(&self, key: &str) -> Option<f64> {
+        self.field(key)?.as_f64()
+    }
+
+    fn object(&self, key: &str) -> Option<Self> {
+        let value = self.field(key)?;
+        (value.is_object() && !js_sys::Array::is_array(&value)).then_some(JsObject(value))
+    }
+}
+
+impl JsObject {
+    fn field(&self, key: &str) -> Option<JsValue> {
+        Reflect::get(&self.0, &JsValue::from_str(key)).ok()
     }
 }
 

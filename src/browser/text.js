@@ -17,3 +17,9 @@ export function utf8Length(text) {
   }
   return bytes;
 }
+
+// An application message of a resumable session, wrapped with its sequence number by string
+// concatenation: the message's JSON text is never parsed again or copied into wasm.
+export function wrapSequenced(seq, text) {
+  return '{"type":"msg","seq":' + seq + ',"data":' + text + '}';
+}

@@ -23,6 +23,10 @@ pub const MESSAGE_TOO_LARGE: u16 = 4009;
 /// Client-side: no `pong` within `heartbeat.timeoutMs` (the connection is half-open).
 pub const HEARTBEAT_TIMEOUT: u16 = 4010;
 
+/// Server-side: a newer connection resumed this session, so this one is closed.
+pub const SESSION_TAKEN_OVER: u16 = 4011;
+/// Client-side: a numbered message skipped ahead (a hole in the stream); resuming fills it.
+pub const SEQUENCE_GAP: u16 = 4012;
 /// Client-side: the page was frozen or put in the back/forward cache; the SDK reconnects when it
 /// is shown again. (Scripts may only send 1000 or 3000–4999, so not 1001.)
 pub const PAGE_SUSPENDED: u16 = 4014;

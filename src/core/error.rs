@@ -36,6 +36,9 @@ pub enum ErrorCode {
     InvalidArgument,
     /// `send()` after `close()`, or `ready()` on a session that ended.
     Closed,
+    /// A receipt that cannot resolve: the message went out on an at-most-once connection, where
+    /// the server acknowledges nothing.
+    Unconfirmed,
     /// An `error` frame from the server. Its code is `server_error`, whatever the server said, so
     /// a backend cannot emit one of the SDK's own codes (`unauthorized`, ...) by mistake or
     /// malice; the server's code travels alongside ([`ErrorCode::server_code`]).
@@ -59,6 +62,7 @@ impl ErrorCode {
             Self::InvalidMessage => "invalid_message",
             Self::InvalidArgument => "invalid_argument",
             Self::Closed => "closed",
+            Self::Unconfirmed => "unconfirmed",
             Self::Server(_) => "server_error",
         }
     }

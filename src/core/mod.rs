@@ -10,8 +10,9 @@ pub mod backoff;
 pub mod close_code;
 pub mod config;
 pub mod error;
+pub mod outbox;
+pub mod pacer;
 pub mod protocol;
-pub mod queue;
 pub mod session;
 pub mod token;
 
@@ -20,8 +21,11 @@ mod tests;
 
 pub use config::{Config, ConfigError, Heartbeat, ReconnectPolicy};
 pub use error::{ErrorCode, SdkError, SendError};
-pub use protocol::{FrameError, Inbound, JsonFields, OutboundFrame, Payload, Verdict};
-pub use session::{Action, ConnectionId, Event, PageEvent, RequestId, SessionCore, State};
+pub use outbox::MessageId;
+pub use protocol::{
+    FrameError, Inbound, JsonFields, OutboundFrame, Payload, ServerLimits, SessionGrant, Verdict,
+};
+pub use session::{Action, ConnectionId, Delivery, Event, PageEvent, RequestId, SessionCore, State};
 pub use token::{Token, TokenError, TokenGrant};
 
 /// Milliseconds on a monotonic clock chosen by the driver (the browser's `performance.now()`).

@@ -11,11 +11,35 @@ use zeroize::Zeroizing;
 use super::token::Token;
 
 /// Read access to the fields of a parsed JSON object.
-pub trait JsonFields {
+pub trait JsonFields: Sized {
     /// The field's value if it is a JSON string.
     fn string(&self, key: &str) -> Option<String>;
     /// The field's value if it is a JSON boolean.
     fn boolean(&self, key: &str) -> Option<bool>;
+    /// The field's value if it is a JSON number.
+    fn number(&self, key: &str) -> Option<f64>;
+    /// The field's value if it is a JSON object (not an array).
+    fn object(&self, key: &str) -> Option<Self>;
+}
+
+/// What the server granted in `auth_response.session` (resumable sessions, PROTOCOL.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionGrant {
+    /// The session's id, offered back on the next connection.
+    pub id: String,
+    /// Whether the offered session was found and its gap can be filled.
+    pub resumed: bool,
+    /// The highest client sequence number the server has received.
+    pub last_seq: u64,
+}
+
+/// The limits a server advertised in `auth_response.limits`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServerLimits {
+    /// Application messages per minute it accepts from one connection.
+    pub messages_per_minute: Option<u32>,
+    /// The largest frame it accepts, in bytes.
+    pub max_message_bytes: Option<usize>,
 }
 
 /// The server's answer to `auth` or `reauth`.
@@ -25,6 +49,10 @@ pub enum Verdict {
     Accepted {
         /// The authenticated user.
         user_id: Option<String>,
+        /// The resumable session, when the server supports them (never on `reauth_response`).
+        session: Option<SessionGrant>,
+        /// The limits the server advertised.
+        limits: ServerLimits,
     },
     /// `success: false`, with the server's `error` text (empty when absent).
     Rejected {
@@ -44,6 +72,18 @@ pub enum Inbound<M> {
     Ping,
     /// `pong`: answers our heartbeat.
     Pong,
+    /// `msg`: application message `seq` of a resumable session.
+    Sequenced {
+        /// Its sequence number in the server → client direction.
+        seq: u64,
+        /// The application message, as parsed.
+        data: M,
+    },
+    /// `ack`: the server has received every client message with a sequence number up to `seq`.
+    Ack {
+        /// The cumulative acknowledgement.
+        seq: u64,
+    },
     /// `error`: a generic error from the server.
     Error {
         /// The server's code (`rate_limited`, `permission_denied`, ...).
@@ -92,6 +132,15 @@ pub fn classify<M: JsonFields>(object: M) -> Result<Inbound<M>, FrameError> {
         "reauth_response" => Inbound::ReauthResponse(verdict(&object)?),
         "ping" => Inbound::Ping,
         "pong" => Inbound::Pong,
+        "msg" => {
+            let seq = sequence_number(&object, "seq")?;
+            let data = object.object("data").ok_or(FrameError::BadField("data"))?;
+            if data.string("type").is_none() {
+                return Err(FrameError::BadField("data"));
+            }
+            Inbound::Sequenced { seq, data }
+        }
+        "ack" => Inbound::Ack { seq: sequence_number(&object, "seq")? },
         "error" => Inbound::Error {
             code: object.string("code").ok_or(FrameError::BadField("code"))?,
             message: object.string("message").unwrap_or_default(),
@@ -100,9 +149,43 @@ pub fn classify<M: JsonFields>(object: M) -> Result<Inbound<M>, FrameError> {
     })
 }
 
+/// A sequence number: a whole number from 0 to 2⁵³ (what a JSON number carries exactly).
+fn sequence_number(object: &impl JsonFields, key: &'static str) -> Result<u64, FrameError> {
+    let value = object.number(key).ok_or(FrameError::BadField(key))?;
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0 {
+        Ok(value as u64)
+    } else {
+        Err(FrameError::BadField(key))
+    }
+}
+
+fn session_grant(object: &impl JsonFields) -> Result<Option<SessionGrant>, FrameError> {
+    let Some(session) = object.object("session") else { return Ok(None) };
+    let id = session.string("id").filter(|id| !id.is_empty()).ok_or(FrameError::BadField("session.id"))?;
+    let resumed = session.boolean("resumed").ok_or(FrameError::BadField("session.resumed"))?;
+    let last_seq =
+        sequence_number(&session, "lastSeq").map_err(|_| FrameError::BadField("session.lastSeq"))?;
+    Ok(Some(SessionGrant { id, resumed, last_seq }))
+}
+
+/// Advertised limits; a value that makes no sense (0, negative, not a number) is ignored rather
+/// than obeyed: a server cannot talk the SDK into never sending.
+fn server_limits(object: &impl JsonFields) -> ServerLimits {
+    let Some(limits) = object.object("limits") else { return ServerLimits::default() };
+    let positive = |key| limits.number(key).filter(|v| v.is_finite() && *v >= 1.0);
+    ServerLimits {
+        messages_per_minute: positive("messagesPerMinute").map(|v| v.min(f64::from(u32::MAX)) as u32),
+        max_message_bytes: positive("maxMessageBytes").map(|v| v.min(u32::MAX as f64) as usize),
+    }
+}
+
 fn verdict(object: &impl JsonFields) -> Result<Verdict, FrameError> {
     match object.boolean("success") {
-        Some(true) => Ok(Verdict::Accepted { user_id: object.string("userId") }),
+        Some(true) => Ok(Verdict::Accepted {
+            user_id: object.string("userId"),
+            session: session_grant(object)?,
+            limits: server_limits(object),
+        }),
         Some(false) => Ok(Verdict::Rejected { error: object.string("error").unwrap_or_default() }),
         None => Err(FrameError::BadField("success")),
     }
@@ -111,7 +194,7 @@ fn verdict(object: &impl JsonFields) -> Result<Verdict, FrameError> {
 /// An application message on its way out: the core needs only its size. The browser keeps the
 /// JSON text as a JS string, so it never crosses into wasm memory and back (the copy and UTF-8
 /// transcoding both ways were the SDK's main per-message cost in the throughput profile).
-pub trait Payload {
+pub trait Payload: Clone {
     /// The size on the wire: UTF-8 bytes of the JSON text.
     fn byte_len(&self) -> usize;
 }
@@ -131,6 +214,8 @@ pub enum FrameKind {
     Reauth,
     /// `{"type":"ping"}`.
     Ping,
+    /// `{"type":"ack","seq":N}`.
+    Ack,
     /// `{"type":"pong"}`.
     Pong,
 }
@@ -144,14 +229,34 @@ pub struct OutboundFrame {
 }
 
 impl OutboundFrame {
-    /// `{"type":"auth","token":T}`.
-    pub fn auth(token: &Token) -> Self {
-        Self::with_token(FrameKind::Auth, "auth", token)
+    /// `{"type":"auth","token":T,"resume":{"sessionId":S|null,"lastSeq":L}}`: authenticates, and
+    /// offers to resume session `S` (or to open one) having received server messages up to `L`.
+    pub fn auth(token: &Token, session: Option<&str>, last_seq: u64) -> Self {
+        let mut frame = Self::with_token(FrameKind::Auth, "auth", token);
+        let text = &mut *frame.text;
+        text.pop(); // the closing brace
+        text.push_str(r#","resume":{"sessionId":"#);
+        match session {
+            Some(id) => push_json_string(text, id),
+            None => text.push_str("null"),
+        }
+        text.push_str(r#","lastSeq":"#);
+        push_number(text, last_seq);
+        text.push_str("}}");
+        frame
     }
 
     /// `{"type":"reauth","token":T}`.
     pub fn reauth(token: &Token) -> Self {
         Self::with_token(FrameKind::Reauth, "reauth", token)
+    }
+
+    /// `{"type":"ack","seq":N}`.
+    pub fn ack(seq: u64) -> Self {
+        let mut text = String::from(r#"{"type":"ack","seq":"#);
+        push_number(&mut text, seq);
+        text.push('}');
+        Self { kind: FrameKind::Ack, text: Zeroizing::new(text) }
     }
 
     /// `{"type":"ping"}`.
@@ -192,6 +297,23 @@ impl fmt::Debug for OutboundFrame {
             _ => &self.text,
         };
         f.debug_struct("OutboundFrame").field("kind", &self.kind).field("text", &shown).finish()
+    }
+}
+
+/// Appends a whole number in decimal, without the formatting machinery.
+fn push_number(out: &mut String, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(digit as char);
     }
 }
 

@@ -25,8 +25,9 @@ use super::{
     close_code::{self, CloseAction},
     config::{Config, MAX_DURATION_MS},
     error::{ErrorCode, SdkError, SendError},
-    protocol::{FrameError, Inbound, OutboundFrame, Payload, Verdict},
-    queue::SendQueue,
+    outbox::{MessageId, Outbox},
+    pacer::Pacer,
+    protocol::{FrameError, Inbound, OutboundFrame, Payload, SessionGrant, Verdict},
     token::{TokenError, TokenGrant},
     Millis,
 };
@@ -57,6 +58,28 @@ impl State {
             Self::Authenticated => "authenticated",
             Self::Reconnecting => "reconnecting",
             Self::Closed => "closed",
+        }
+    }
+}
+
+/// What the connection promises about delivery, as `ws.delivery` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The server does not support resumable sessions (or none was negotiated yet): a message
+    /// written to a socket that then dies may be lost, and so may messages the server sent
+    /// while the connection was down.
+    AtMostOnce,
+    /// A resumable session: messages are numbered, acknowledged, resent and de-duplicated in
+    /// both directions across reconnects, within the server's replay window.
+    ExactlyOnce,
+}
+
+impl Delivery {
+    /// `'at-most-once'` or `'exactly-once'`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AtMostOnce => "at-most-once",
+            Self::ExactlyOnce => "exactly-once",
         }
     }
 }
@@ -95,8 +118,14 @@ pub enum Action<M, P = String> {
     OpenSocket(ConnectionId),
     /// Send this protocol frame on the current socket.
     Send(OutboundFrame),
-    /// Send this application message on the current socket.
-    SendApp(P),
+    /// Send this application message on the current socket; with a sequence number, wrapped as
+    /// `{"type":"msg","seq":N,"data":…}`.
+    SendApp {
+        /// Its number in the resumable session, if there is one.
+        seq: Option<u64>,
+        /// The message.
+        message: P,
+    },
     /// Close the current socket with this code and reason, and forget it.
     CloseSocket {
         /// 1000 or a 4xxx code from [`close_code`].
@@ -121,7 +150,23 @@ pub enum Event<M> {
     Authenticated {
         /// The `userId` the server confirmed.
         user_id: Option<String>,
+        /// Whether this connection resumed the previous session (nothing was lost in between).
+        resumed: bool,
     },
+    /// `resync`: a resumable session could not be resumed (the server's replay window expired, or
+    /// another server took over): messages sent to this client while it was away may be lost.
+    /// The app must reload its state. Its own unacknowledged messages are sent again.
+    Resync,
+    /// The server acknowledged every message up to this one: their receipts resolve.
+    Delivered {
+        /// The last message (with a receipt) that the acknowledgement covers.
+        through: MessageId,
+    },
+    /// This message went out where no acknowledgement can come (at-most-once): its receipt
+    /// cannot resolve, and rejects.
+    Unconfirmed(MessageId),
+    /// This message could not be delivered and was dropped (reported with an `error` too).
+    Undeliverable(MessageId),
     /// `message`: an application message, as parsed.
     Message(M),
     /// `reconnecting`: the next attempt starts after `delay_ms`.
@@ -187,6 +232,18 @@ enum Phase {
 #[derive(Debug)]
 struct Live {
     conn: ConnectionId,
+    /// The app's `subscriptions` were asked for and the announcement (`authenticated`) waits for
+    /// them, so nothing is sent or told before they go out: `(userId, resumed)`.
+    awaiting_subscriptions: Option<(Option<String>, bool)>,
+    /// Pacing to the server's advertised rate, if it advertised one.
+    pacer: Option<Pacer>,
+    /// The largest frame the server takes, if it said.
+    server_max_bytes: Option<usize>,
+    /// When the pacer allows the next message.
+    pace_at: Option<Millis>,
+    /// Received `msg` frames not yet acknowledged, and when the batched `ack` is due.
+    unacked_in: u32,
+    ack_at: Option<Millis>,
     /// When it authenticated: a close before `min_uptime_ms` is a failed attempt.
     since: Millis,
     /// When to start the next re-authentication.
@@ -200,6 +257,24 @@ struct Live {
     /// When the token sent in the pending `reauth` should itself be refreshed.
     pending_refresh: Option<Millis>,
 }
+
+/// A resumable session, once a server granted one.
+#[derive(Debug, Default)]
+struct Resumable {
+    /// The session id, offered back on the next connection.
+    id: Option<String>,
+    /// The highest server sequence number delivered to the app.
+    last_in: u64,
+}
+
+/// An `ack` goes out after this many received messages, or [`ACK_DELAY_MS`] after the first of
+/// them, whichever comes first: batched, never one frame per message.
+const ACK_EVERY: u32 = 32;
+const ACK_DELAY_MS: Millis = 100;
+
+/// Bytes of the `{"type":"msg","seq":N,"data":…}` wrapping, at most: a message must fit the
+/// server's frame limit with it.
+const WRAPPING_BYTES: usize = 48;
 
 /// What follows the loss of a socket.
 enum Next {
@@ -216,7 +291,9 @@ enum Next {
 pub struct SessionCore<M, P = String> {
     config: Config,
     phase: Phase,
-    queue: SendQueue<P>,
+    outbox: Outbox<P>,
+    resumable: Resumable,
+    delivery: Delivery,
     backoff: Backoff,
     /// Consecutive failed attempts: reset only by a connection that stayed up long enough.
     attempts: u32,
@@ -235,7 +312,9 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// says now (`navigator.onLine`): offline, the first attempt waits for the network.
     pub fn new(config: Config, seed: u64, now: Millis, online: bool) -> Self {
         let mut core = Self {
-            queue: SendQueue::new(config.max_queued_messages),
+            outbox: Outbox::new(config.max_queued_messages),
+            resumable: Resumable::default(),
+            delivery: Delivery::AtMostOnce,
             backoff: Backoff::new(config.reconnect, seed),
             config,
             phase: Phase::WaitingForNetwork { first: true },
@@ -271,9 +350,20 @@ impl<M, P: Payload> SessionCore<M, P> {
         }
     }
 
-    /// How many messages wait for an authenticated connection.
+    /// How many messages the session still owes the server: waiting to be sent, or (in a
+    /// resumable session) sent and not yet acknowledged.
     pub fn queued_count(&self) -> usize {
-        self.queue.len()
+        self.outbox.len()
+    }
+
+    /// The id the next accepted `send()` will get (ids only grow).
+    pub fn next_message_id(&self) -> MessageId {
+        self.outbox.next_id()
+    }
+
+    /// What the connection promises about delivery (known once a server answered `auth`).
+    pub fn delivery(&self) -> Delivery {
+        self.delivery
     }
 
     /// When the next re-authentication starts, if one is scheduled (authenticated, and re-auth
@@ -295,30 +385,90 @@ impl<M, P: Payload> SessionCore<M, P> {
         match &self.phase {
             Phase::Connecting { deadline, .. } | Phase::Authenticating { deadline, .. } => Some(*deadline),
             Phase::Backoff { until } => Some(*until),
-            Phase::Authenticated(live) => {
-                [live.reauth_at, live.reauth_deadline, live.ping_at, live.pong_deadline]
-                    .into_iter()
-                    .flatten()
-                    .min()
-            }
+            Phase::Authenticated(live) => [
+                live.reauth_at,
+                live.reauth_deadline,
+                live.ping_at,
+                live.pong_deadline,
+                live.pace_at,
+                live.ack_at,
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             Phase::WaitingForNetwork { .. } | Phase::Suspended | Phase::Closed { .. } => None,
         }
     }
 
-    /// The user's `send()`: goes out now when authenticated, else waits in the queue.
-    pub fn send(&mut self, message: P) -> Result<(), SendError> {
+    /// The user's `send()`: goes out now when authenticated (and the pacing allows), else waits
+    /// in the outbox. `receipt`: the app waits to learn that the server received it
+    /// ([`Event::Delivered`], [`Event::Unconfirmed`], [`Event::Undeliverable`] name its id).
+    pub fn send(&mut self, now: Millis, message: P, receipt: bool) -> Result<MessageId, SendError> {
         if let Phase::Closed { .. } = self.phase {
             return Err(SendError::Closed);
         }
-        let (bytes, limit) = (message.byte_len(), self.config.max_message_bytes);
+        let (bytes, limit) = (message.byte_len(), self.message_limit());
         if bytes > limit {
             return Err(SendError::MessageTooLarge { bytes, limit });
         }
-        if let Phase::Authenticated(_) = self.phase {
-            self.actions.push_back(Action::SendApp(message));
-            Ok(())
-        } else {
-            self.queue.push(message)
+        let id = self.outbox.push(message, receipt)?;
+        self.flush(now);
+        Ok(id)
+    }
+
+    /// The largest message `send()` accepts: the option, and on a connection to a server that
+    /// advertised a smaller frame limit, that limit less the `msg` wrapping.
+    fn message_limit(&self) -> usize {
+        let server = match &self.phase {
+            Phase::Authenticated(live) => live.server_max_bytes.map(|max| self.wrapped_limit(max)),
+            _ => None,
+        };
+        server.map_or(self.config.max_message_bytes, |server| server.min(self.config.max_message_bytes))
+    }
+
+    fn wrapped_limit(&self, server_max: usize) -> usize {
+        match self.delivery {
+            Delivery::ExactlyOnce => server_max.saturating_sub(WRAPPING_BYTES),
+            Delivery::AtMostOnce => server_max,
+        }
+    }
+
+    /// Sends what waits, in order, as far as the connection and its pacing allow.
+    fn flush(&mut self, now: Millis) {
+        let sequenced = self.delivery == Delivery::ExactlyOnce;
+        let limit = match &self.phase {
+            Phase::Authenticated(live) if live.awaiting_subscriptions.is_none() => {
+                live.server_max_bytes.map(|max| self.wrapped_limit(max))
+            }
+            _ => return,
+        };
+        while let Some(next) = self.outbox.next_unsent() {
+            let bytes = next.byte_len();
+            if limit.is_some_and(|limit| bytes > limit) {
+                // Accepted before this server said what it takes: sending it would only get the
+                // connection closed (4009), again and again. Dropped, and said so.
+                if let Some((id, receipt)) = self.outbox.drop_next() {
+                    let limit = limit.unwrap_or_default();
+                    self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
+                    if receipt {
+                        self.emit(Event::Undeliverable(id));
+                    }
+                }
+                continue;
+            }
+            let Phase::Authenticated(live) = &mut self.phase else { return };
+            if let Some(pacer) = &mut live.pacer {
+                if !pacer.try_take(now) {
+                    live.pace_at = Some(pacer.next_at(now));
+                    return;
+                }
+            }
+            live.pace_at = None;
+            let Some(out) = self.outbox.take_next(sequenced) else { return };
+            self.actions.push_back(Action::SendApp { seq: out.seq, message: out.message });
+            if out.receipt && !sequenced {
+                self.emit(Event::Unconfirmed(out.id));
+            }
         }
     }
 
@@ -334,12 +484,12 @@ impl<M, P: Payload> SessionCore<M, P> {
             matches!(
                 action,
                 Action::Send(_)
-                    | Action::SendApp(_)
+                    | Action::SendApp { .. }
                     | Action::CloseSocket { .. }
                     | Action::AbortTokenRequest(_)
             )
         });
-        self.queue.clear();
+        self.outbox.clear();
         if self.current_conn().is_some() {
             self.abort_socket(now, close_code::NORMAL, "closed by client", Next::Stop(None));
         } else {
@@ -418,6 +568,43 @@ impl<M, P: Payload> SessionCore<M, P> {
             Inbound::ReauthResponse(verdict) => self.reauth_response(now, verdict),
             Inbound::App(message) if authenticated => self.emit(Event::Message(message)),
             Inbound::App(_) => self.invalid_frame("application message before authentication"),
+            Inbound::Sequenced { seq, data } => self.sequenced(now, seq, data),
+            Inbound::Ack { seq } => {
+                if !authenticated || self.delivery != Delivery::ExactlyOnce {
+                    return self.invalid_frame("ack outside a resumable session");
+                }
+                if let Some(through) = self.outbox.acknowledge(seq) {
+                    self.emit(Event::Delivered { through });
+                }
+            }
+        }
+    }
+
+    /// A numbered message of the resumable session: delivered once, in order.
+    fn sequenced(&mut self, now: Millis, seq: u64, data: M) {
+        let Phase::Authenticated(live) = &mut self.phase else {
+            return self.invalid_frame("application message before authentication");
+        };
+        if self.delivery != Delivery::ExactlyOnce {
+            return self.invalid_frame("msg outside a resumable session");
+        }
+        let last = self.resumable.last_in;
+        if seq > last.saturating_add(1) {
+            // A hole in the stream: resuming makes the server replay from what was delivered.
+            return self.abort_socket(now, close_code::SEQUENCE_GAP, "sequence gap", Next::Retry);
+        }
+        // A duplicate (replayed after a resume) is acknowledged again but not delivered again.
+        live.unacked_in += 1;
+        if live.unacked_in >= ACK_EVERY {
+            live.unacked_in = 0;
+            live.ack_at = None;
+            self.actions.push_back(Action::Send(OutboundFrame::ack(seq.max(last))));
+        } else if live.ack_at.is_none() {
+            live.ack_at = Some(now.saturating_add(ACK_DELAY_MS));
+        }
+        if seq == last + 1 {
+            self.resumable.last_in = seq;
+            self.emit(Event::Message(data));
         }
     }
 
@@ -490,29 +677,31 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// The app's `subscriptions` answered an [`Action::CollectSubscriptions`]: these messages go
     /// out first on `conn`, before anything queued. A message over `maxMessageBytes` is reported
     /// and skipped; an `Err` (the app's function threw) is reported and nothing is sent.
-    pub fn handle_subscriptions(&mut self, conn: ConnectionId, result: Result<Vec<P>, SdkError>) {
-        if self.current_conn() != Some(conn) || !matches!(self.phase, Phase::Authenticated(_)) {
+    pub fn handle_subscriptions(
+        &mut self,
+        now: Millis,
+        conn: ConnectionId,
+        result: Result<Vec<P>, SdkError>,
+    ) {
+        if self.current_conn() != Some(conn) {
             return;
         }
-        let messages = match result {
-            Ok(messages) => messages,
-            Err(error) => return self.emit(Event::Error(error)),
-        };
-        let limit = self.config.max_message_bytes;
-        let mut first = Vec::with_capacity(messages.len());
-        for message in messages {
-            let bytes = message.byte_len();
-            if bytes > limit {
-                self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
-            } else {
-                first.push(Action::SendApp(message));
+        let Phase::Authenticated(live) = &mut self.phase else { return };
+        let Some((user_id, resumed)) = live.awaiting_subscriptions.take() else { return };
+        match result {
+            Ok(messages) => {
+                let limit = self.message_limit();
+                let (fit, too_large): (Vec<P>, Vec<P>) =
+                    messages.into_iter().partition(|m| m.byte_len() <= limit);
+                for message in too_large {
+                    let bytes = message.byte_len();
+                    self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
+                }
+                self.outbox.push_first(fit);
             }
+            Err(error) => self.emit(Event::Error(error)),
         }
-        // The queue's flush is already waiting in `actions`, right behind the request that
-        // produced these: they go in front of it.
-        for action in first.into_iter().rev() {
-            self.actions.push_front(action);
-        }
+        self.announce(now, user_id, resumed);
     }
 
     /// The time given by [`Self::poll_timeout`] (or later) has come.
@@ -527,6 +716,16 @@ impl<M, P: Payload> SessionCore<M, P> {
             }
             Phase::Backoff { until } if *until <= now => self.connect(now, false),
             Phase::Authenticated(live) => {
+                if due(live.ack_at) {
+                    live.ack_at = None;
+                    live.unacked_in = 0;
+                    self.actions.push_back(Action::Send(OutboundFrame::ack(self.resumable.last_in)));
+                }
+                if due(live.pace_at) {
+                    live.pace_at = None;
+                    self.flush(now);
+                }
+                let Phase::Authenticated(live) = &mut self.phase else { return };
                 if due(live.pong_deadline) {
                     self.abort_socket(now, close_code::HEARTBEAT_TIMEOUT, "heartbeat timeout", Next::Retry);
                 } else if due(live.reauth_deadline) {
@@ -607,7 +806,12 @@ impl<M, P: Payload> SessionCore<M, P> {
         let Phase::Connecting { conn, grant: Some(grant), refresh_at, .. } = &self.phase else {
             return;
         };
-        self.actions.push_back(Action::Send(OutboundFrame::auth(&grant.token)));
+        let offer = self.resumable.id.as_deref();
+        self.actions.push_back(Action::Send(OutboundFrame::auth(
+            &grant.token,
+            offer,
+            self.resumable.last_in,
+        )));
         let (conn, refresh_at) = (*conn, *refresh_at);
         // Replacing the phase drops the grant: the token is zeroed as soon as it is sent.
         self.phase = Phase::Authenticating {
@@ -623,9 +827,17 @@ impl<M, P: Payload> SessionCore<M, P> {
             return self.invalid_frame("unexpected auth_response");
         };
         match verdict {
-            Verdict::Accepted { user_id } => {
+            Verdict::Accepted { user_id, session, limits } => {
+                let resumed = self.negotiate(session);
+                let subscribe = self.config.subscriptions && !resumed;
                 self.phase = Phase::Authenticated(Live {
                     conn,
+                    awaiting_subscriptions: subscribe.then(|| (user_id.clone(), resumed)),
+                    pacer: limits.messages_per_minute.map(|rate| Pacer::new(rate, now)),
+                    server_max_bytes: limits.max_message_bytes,
+                    pace_at: None,
+                    unacked_in: 0,
+                    ack_at: None,
                     since: now,
                     reauth_at: self.next_reauth(now, refresh_at),
                     reauth_deadline: None,
@@ -633,22 +845,61 @@ impl<M, P: Payload> SessionCore<M, P> {
                     pong_deadline: None,
                     pending_refresh: None,
                 });
-                if self.config.subscriptions {
+                if subscribe {
+                    // The announcement and the flush wait for the answer (`handle_subscriptions`).
                     self.actions.push_back(Action::CollectSubscriptions(conn));
+                } else {
+                    self.announce(now, user_id, resumed);
                 }
-                // Queued sends leave before any event, so a handler that sends or closes cannot
-                // overtake them.
-                for message in self.queue.drain() {
-                    self.actions.push_back(Action::SendApp(message));
-                }
-                self.report_state();
-                self.emit(Event::Authenticated { user_id });
             }
             Verdict::Rejected { error } => {
                 self.emit(Event::Error(SdkError::new(ErrorCode::AuthFailed, rejected("token", &error))));
                 self.abort_socket(now, close_code::AUTH_FAILED, "authentication failed", Next::Retry);
             }
         }
+    }
+
+    /// Takes in what the server said about the resumable session; returns whether it resumed.
+    fn negotiate(&mut self, session: Option<SessionGrant>) -> bool {
+        let offered = self.resumable.id.is_some();
+        // What was in flight on the old connection is sent again, whatever the outcome.
+        self.outbox.rewind();
+        let resumed = match session {
+            Some(grant) => {
+                self.delivery = Delivery::ExactlyOnce;
+                let resumed = grant.resumed && self.resumable.id.as_deref() == Some(grant.id.as_str());
+                if resumed {
+                    // The server has everything up to `lastSeq`: those are done.
+                    if let Some(through) = self.outbox.acknowledge_rewound(grant.last_seq) {
+                        self.emit(Event::Delivered { through });
+                    }
+                } else {
+                    self.outbox.renumber();
+                    self.resumable.last_in = 0;
+                }
+                self.resumable.id = Some(grant.id);
+                resumed
+            }
+            None => {
+                self.delivery = Delivery::AtMostOnce;
+                self.outbox.renumber();
+                self.resumable = Resumable::default();
+                false
+            }
+        };
+        if offered && !resumed {
+            self.emit(Event::Resync);
+        }
+        resumed
+    }
+
+    /// Authenticated, subscriptions (if any) in front: what waited goes out, then the app is told.
+    fn announce(&mut self, now: Millis, user_id: Option<String>, resumed: bool) {
+        // Queued sends leave before any event, so a handler that sends or closes cannot overtake
+        // them.
+        self.flush(now);
+        self.report_state();
+        self.emit(Event::Authenticated { user_id, resumed });
     }
 
     fn reauth_response(&mut self, now: Millis, verdict: Verdict) {
@@ -785,8 +1036,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// many were discarded, so nothing disappears unannounced. (`close()` empties the queue
     /// itself first: the user asked for it, and `queuedCount` showed what was waiting.)
     fn finish(&mut self, error: Option<SdkError>) {
-        let discarded = self.queue.len();
-        self.queue.clear();
+        let discarded = self.outbox.clear();
         let error = match error {
             None if discarded > 0 => Some(SdkError::new(ErrorCode::Closed, "the connection ended")),
             error => error,

@@ -54,6 +54,8 @@ pub enum Error {
     InvalidArgument(String),
     /// `closed`: `send` after `close()`, or `ready` on a session that ended without an error.
     Closed,
+    /// `unconfirmed`: the message went out where no acknowledgement can come (at-most-once).
+    Unconfirmed(String),
     /// An `error` frame from the server, with the server's own code and message.
     Server {
         /// The server's code (`not_in_room`, `rate_limited`, ...).
@@ -80,6 +82,7 @@ impl Error {
             Self::InvalidMessage(_) => ErrorCode::InvalidMessage.as_str(),
             Self::InvalidArgument(_) => ErrorCode::InvalidArgument.as_str(),
             Self::Closed => ErrorCode::Closed.as_str(),
+            Self::Unconfirmed(_) => ErrorCode::Unconfirmed.as_str(),
             // Never the server's own code: a backend cannot pass for one of the SDK's errors.
             Self::Server { .. } => "server_error",
         }
@@ -112,6 +115,7 @@ impl fmt::Display for Error {
             | Self::InvalidFrame(message)
             | Self::InvalidMessage(message)
             | Self::InvalidArgument(message)
+            | Self::Unconfirmed(message)
             | Self::Server { message, .. } => f.write_str(message)?,
             Self::Deserialize(reason) => write!(f, "a message did not match the app's type: {reason}")?,
             Self::QueueFull { limit } => write!(f, "send queue is full ({limit} messages waiting)")?,
@@ -158,13 +162,14 @@ impl From<SdkError> for Error {
             ErrorCode::ReauthFailed => Self::ReauthFailed(message),
             ErrorCode::ReconnectFailed => Self::ReconnectFailed(message),
             ErrorCode::InvalidFrame => Self::InvalidFrame(message),
-            // `send` reports these three through `SendError`, with the real sizes; the core never
-            // emits them as events, so the zeros below are never seen.
+            // `send` reports these through `SendError`, with the real sizes. The core's event for a
+            // queued message the server turned out not to take carries its text only.
             ErrorCode::QueueFull => Self::QueueFull { limit: 0 },
             ErrorCode::MessageTooLarge => Self::MessageTooLarge { bytes: 0, limit: 0 },
             ErrorCode::InvalidMessage => Self::InvalidMessage(message),
             ErrorCode::InvalidArgument => Self::InvalidArgument(message),
             ErrorCode::Closed => Self::Closed,
+            ErrorCode::Unconfirmed => Self::Unconfirmed(message),
             ErrorCode::Server(code) => Self::Server { code, message },
         }
     }

@@ -22,7 +22,12 @@ pub enum Event<T> {
     Authenticated {
         /// The `userId` the server confirmed.
         user_id: Option<String>,
+        /// Whether this connection resumed the previous session: nothing was lost in between.
+        resumed: bool,
     },
+    /// `resync`: a resumable session could not be resumed, so messages the server sent while this
+    /// client was away may be lost: reload the app's state (re-join, re-fetch).
+    Resync,
     /// `message`: an application message, deserialized into `T`.
     Message(T),
     /// `reconnecting`: the next attempt starts after `delay`.
@@ -49,10 +54,13 @@ pub enum Event<T> {
 impl<T: DeserializeOwned> Event<T> {
     /// The core's event as this subscriber sees it. Never fails: a message that does not fit `T`
     /// becomes an error event.
-    pub(super) fn from_core(event: &core::Event<JsObject>) -> Self {
-        match event {
+    pub(super) fn from_core(event: &core::Event<JsObject>) -> Option<Self> {
+        Some(match event {
             core::Event::State(state) => Self::State(*state),
-            core::Event::Authenticated { user_id } => Self::Authenticated { user_id: user_id.clone() },
+            core::Event::Authenticated { user_id, resumed } => {
+                Self::Authenticated { user_id: user_id.clone(), resumed: *resumed }
+            }
+            core::Event::Resync => Self::Resync,
             core::Event::Message(message) => match serde_wasm_bindgen::from_value(message.0.clone()) {
                 Ok(message) => Self::Message(message),
                 Err(error) => Self::Error(Error::Deserialize(error.to_string())),
@@ -64,6 +72,10 @@ impl<T: DeserializeOwned> Event<T> {
                 Self::Close { code: *code, reason: reason.clone(), will_reconnect: *will_reconnect }
             }
             core::Event::Error(error) => Self::Error(error.clone().into()),
-        }
+            // Receipts are not part of the Rust stream: `send` returns once accepted.
+            core::Event::Delivered { .. } | core::Event::Unconfirmed(_) | core::Event::Undeliverable(_) => {
+                return None
+            }
+        })
     }
 }

@@ -60,7 +60,8 @@ impl Hub {
         if !self.closed.get() {
             self.subscribers.borrow_mut().push(Box::new(move |event| {
                 // Checked first: no deserializing for a stream nobody reads any more.
-                !sender.is_closed() && sender.unbounded_send(Event::from_core(event)).is_ok()
+                !sender.is_closed()
+                    && Event::from_core(event).is_none_or(|event| sender.unbounded_send(event).is_ok())
             }));
         }
         Events { receiver }

@@ -148,7 +148,8 @@ impl SecureWebSocket {
     /// [`Error::InvalidMessage`] when serde cannot turn it into JSON (a map with non-string keys,
     /// an integer beyond 2⁵³). Nothing is ever dropped silently.
     pub fn send<M: Serialize + ?Sized>(&self, message: &M) -> Result<(), Error> {
-        Ok(self.driver.send(json_text(message)?)?)
+        self.driver.send(json_text(message)?, false)?;
+        Ok(())
     }
 
     /// Completes when the session is authenticated (at once if it is).
@@ -192,7 +193,14 @@ impl SecureWebSocket {
         self.driver.state()
     }
 
-    /// How many sends wait for an authenticated connection.
+    /// What the connection promises: [`Delivery::ExactlyOnce`](crate::core::Delivery::ExactlyOnce) once a server granted a
+    /// resumable session, else [`Delivery::AtMostOnce`](crate::core::Delivery::AtMostOnce).
+    pub fn delivery(&self) -> crate::core::Delivery {
+        self.driver.delivery()
+    }
+
+    /// How many messages the session still owes the server: waiting to be sent, or sent and not
+    /// yet acknowledged (in a resumable session).
     pub fn queued_count(&self) -> usize {
         self.driver.queued_count()
     }

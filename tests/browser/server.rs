@@ -78,10 +78,26 @@ pub async fn server_sends(user: &str, text: &str) {
     assert_eq!(request("POST", "/test/send", Some(&body)).await.status(), 200);
 }
 
-/// The frames each of `user`'s connections received, oldest connection first.
+/// The frames each of `user`'s connections received, oldest connection first, as the app sees
+/// them: application messages unwrapped from a resumable session's `msg`, the `auth` frame without
+/// its resume offer, and the session's `ack`s left out (protocol, not content).
 pub async fn frames_per_connection(user: &str) -> Vec<Vec<String>> {
     js_sys::Array::from(&get(&audit(user).await, "connections"))
         .iter()
-        .map(|c| js_sys::Array::from(&get(&c, "frames")).iter().map(|f| f.as_string().unwrap()).collect())
+        .map(|c| js_sys::Array::from(&get(&c, "frames")).iter().filter_map(|f| as_the_app_sent_it(&f)).collect())
         .collect()
+}
+
+fn as_the_app_sent_it(frame: &JsValue) -> Option<String> {
+    let parsed = JSON::parse(&frame.as_string()?).ok()?;
+    let shown = match get(&parsed, "type").as_string()?.as_str() {
+        "ack" => return None,
+        "msg" => get(&parsed, "data"),
+        "auth" => {
+            Reflect::delete_property(parsed.unchecked_ref::<js_sys::Object>(), &"resume".into()).ok()?;
+            parsed
+        }
+        _ => parsed,
+    };
+    JSON::stringify(&shown).ok()?.as_string()
 }

@@ -109,7 +109,10 @@ async fn typed_messages_round_trip_through_the_server() {
     ws.send(&ToServer::Echo(&sent)).unwrap();
     let (received, before) = next_matching(&mut events, "the echo", is_echo(7)).await;
     assert_eq!(received, Event::Message(FromServer::Echo(sent)));
-    assert!(before.contains(&Event::Authenticated { user_id: Some("rust-echo".into()) }), "{before:?}");
+    assert!(
+        before.contains(&Event::Authenticated { user_id: Some("rust-echo".into()), resumed: false }),
+        "{before:?}"
+    );
     assert!(!before.iter().any(|e| matches!(e, Event::Message(_))), "auth frames are not messages");
     // On the wire as serde_json would write it: `None` is null, a map an object.
     let connections = frames_per_connection("rust-echo").await;
@@ -170,9 +173,12 @@ async fn a_server_side_close_reconnects_and_delivers_what_was_sent_meanwhile() {
 
     let (_, meanwhile) = next_matching(&mut events, "the queued echo", is_echo(1)).await;
     let reconnecting = Event::Reconnecting { attempt: 1, delay: Duration::from_millis(20) };
-    let reconnected = Event::Authenticated { user_id: Some("rust-healer".into()) };
     let at = |wanted: &Event<FromServer>| meanwhile.iter().position(|e| e == wanted);
-    assert!(at(&reconnecting) < at(&reconnected) && at(&reconnected).is_some(), "{meanwhile:?}");
+    // A server with resumable sessions resumes; one without authenticates a new connection.
+    let reconnected = meanwhile
+        .iter()
+        .position(|e| matches!(e, Event::Authenticated { user_id: Some(user), .. } if user == "rust-healer"));
+    assert!(at(&reconnecting) < reconnected && reconnected.is_some(), "{meanwhile:?}");
     assert_eq!(ws.queued_count(), 0);
     let connections = frames_per_connection("rust-healer").await;
     assert_eq!(connections.len(), 2);

@@ -6,6 +6,6 @@ mod close_code;
 mod config;
 mod props;
 mod protocol;
-mod queue;
+mod resume;
 mod session;
 mod token;

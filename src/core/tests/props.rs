@@ -169,7 +169,7 @@ impl Observer {
                     );
                 }
             }
-            Action::SendApp(text) => {
+            Action::SendApp { message: text, .. } => {
                 prop_assert!(self.confirmed, "app frame before auth_response success: {text}");
                 prop_assert!(self.frames_on_socket > 0, "an app frame before auth");
                 self.frames_on_socket += 1;
@@ -198,7 +198,7 @@ fn pump(
         observer.check(&action, policy)?;
         prop_assert!(!observer.user_closed, "action after close(): {action:?}");
         if let Action::CollectSubscriptions(conn) = action {
-            core.handle_subscriptions(conn, Ok(vec![r#"{"type":"subscribe"}"#.to_owned()]));
+            core.handle_subscriptions(0, conn, Ok(vec![r#"{"type":"subscribe"}"#.to_owned()]));
         }
     }
     Ok(())
@@ -344,7 +344,7 @@ proptest! {
                 }
                 Input::Send => {
                     next_seq += 1;
-                    if core.send(format!(r#"{{"type":"m","seq":{next_seq}}}"#)).is_ok() {
+                    if core.send(now, format!(r#"{{"type":"m","seq":{next_seq}}}"#), false).is_ok() {
                         observer.accepted += 1;
                     }
                 }

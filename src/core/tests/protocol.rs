@@ -13,12 +13,25 @@ impl JsonFields for Value {
     fn boolean(&self, key: &str) -> Option<bool> {
         self.get(key)?.as_bool()
     }
+    fn number(&self, key: &str) -> Option<f64> {
+        self.get(key)?.as_f64()
+    }
+    fn object(&self, key: &str) -> Option<Self> {
+        self.get(key).filter(|v| v.is_object()).cloned()
+    }
 }
 
 #[test]
 fn control_frames_are_recognised() {
     let ok = json!({"type": "auth_response", "success": true, "userId": "alice"});
-    assert_eq!(classify(ok), Ok(Inbound::AuthResponse(Verdict::Accepted { user_id: Some("alice".into()) })));
+    assert_eq!(
+        classify(ok),
+        Ok(Inbound::AuthResponse(Verdict::Accepted {
+            user_id: Some("alice".into()),
+            session: None,
+            limits: ServerLimits::default()
+        }))
+    );
     let no = json!({"type": "reauth_response", "success": false, "error": "expired"});
     assert_eq!(classify(no), Ok(Inbound::ReauthResponse(Verdict::Rejected { error: "expired".into() })));
     assert_eq!(classify(json!({"type": "pong"})), Ok(Inbound::Pong));
@@ -27,6 +40,39 @@ fn control_frames_are_recognised() {
         classify(error),
         Ok(Inbound::Error { code: "rate_limited".into(), message: "slow down".into() })
     );
+}
+
+#[test]
+fn resumable_session_frames_are_recognised() {
+    let ok = json!({"type": "auth_response", "success": true, "userId": "alice",
+        "session": {"id": "s9", "resumed": true, "lastSeq": 41},
+        "limits": {"messagesPerMinute": 60, "maxMessageBytes": 10240}});
+    let Ok(Inbound::AuthResponse(Verdict::Accepted { session, limits, .. })) = classify(ok) else { panic!() };
+    assert_eq!(session, Some(SessionGrant { id: "s9".into(), resumed: true, last_seq: 41 }));
+    assert_eq!(limits, ServerLimits { messages_per_minute: Some(60), max_message_bytes: Some(10240) });
+    let msg = json!({"type": "msg", "seq": 3, "data": {"type": "chat"}});
+    assert_eq!(classify(msg), Ok(Inbound::Sequenced { seq: 3, data: json!({"type": "chat"}) }));
+    assert_eq!(classify(json!({"type": "ack", "seq": 7})), Ok(Inbound::Ack { seq: 7 }));
+}
+
+#[test]
+fn malformed_session_frames_are_errors_and_nonsense_limits_are_ignored() {
+    for bad in [
+        json!({"type": "msg", "seq": -1, "data": {"type": "x"}}),
+        json!({"type": "msg", "seq": 1.5, "data": {"type": "x"}}),
+        json!({"type": "msg", "seq": 1e300, "data": {"type": "x"}}),
+        json!({"type": "msg", "seq": 1, "data": "text"}),
+        json!({"type": "msg", "seq": 1, "data": {"no": "type"}}),
+        json!({"type": "ack"}),
+        json!({"type": "ack", "seq": "1"}),
+        json!({"type": "auth_response", "success": true, "session": {"id": "", "resumed": true, "lastSeq": 0}}),
+        json!({"type": "auth_response", "success": true, "session": {"id": "s", "lastSeq": 0}}),
+    ] {
+        assert!(matches!(classify(bad.clone()), Err(FrameError::BadField(_))), "{bad}");
+    }
+    let odd = json!({"type": "auth_response", "success": true, "limits": {"messagesPerMinute": 0, "maxMessageBytes": -5}});
+    let Ok(Inbound::AuthResponse(Verdict::Accepted { limits, .. })) = classify(odd) else { panic!() };
+    assert_eq!(limits, ServerLimits::default(), "a server cannot talk the SDK into never sending");
 }
 
 #[test]
@@ -47,7 +93,7 @@ fn malformed_frames_are_errors_not_panics() {
 #[test]
 fn token_frames_hide_their_text_in_debug() {
     let token = Token::new("tok-SECRET".into()).unwrap();
-    let frame = OutboundFrame::auth(&token);
+    let frame = OutboundFrame::auth(&token, Some("s1"), 4);
     assert!(frame.text().contains("tok-SECRET"));
     assert!(!format!("{frame:?}").contains("SECRET"));
     assert!(!format!("{:?}", OutboundFrame::reauth(&token)).contains("SECRET"));
@@ -56,11 +102,21 @@ fn token_frames_hide_their_text_in_debug() {
 
 proptest! {
     #[test]
-    fn auth_frames_are_valid_json_carrying_the_exact_token(raw in "\\PC*|[\\x00-\\x7f]*") {
+    fn auth_frames_are_valid_json_carrying_the_exact_token_and_resume_offer(
+        raw in "\\PC*|[\\x00-\\x7f]*",
+        session in proptest::option::of("\\PC*"),
+        last_seq: u64,
+    ) {
         prop_assume!(!raw.is_empty());
         let token = Token::new(raw.clone()).unwrap();
-        let parsed: Value = serde_json::from_str(OutboundFrame::auth(&token).text()).unwrap();
-        prop_assert_eq!(parsed, json!({"type": "auth", "token": raw}));
+        let parsed: Value = serde_json::from_str(OutboundFrame::auth(&token, session.as_deref(), last_seq).text()).unwrap();
+        prop_assert_eq!(parsed, json!({"type": "auth", "token": raw, "resume": {"sessionId": session, "lastSeq": last_seq}}));
+    }
+
+    #[test]
+    fn ack_frames_carry_the_exact_number(seq: u64) {
+        let parsed: Value = serde_json::from_str(OutboundFrame::ack(seq).text()).unwrap();
+        prop_assert_eq!(parsed, json!({"type": "ack", "seq": seq}));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::core::{
 
 /// A driver with a virtual clock and an in-memory record of what the core asked for. It answers
 /// on the socket and token request the core named last, as the browser driver does.
-pub(super) struct Harness {
+pub(crate) struct Harness {
     pub core: SessionCore<Value>,
     pub now: Millis,
     tokens_issued: u32,
@@ -55,7 +55,7 @@ impl Harness {
                 Action::FetchToken(request) => self.request = Some(*request),
                 Action::CollectSubscriptions(conn) => {
                     let conn = *conn;
-                    self.core.handle_subscriptions(conn, Ok(self.subscriptions.clone()));
+                    self.core.handle_subscriptions(self.now, conn, Ok(self.subscriptions.clone()));
                 }
                 _ => {}
             }
@@ -96,6 +96,11 @@ impl Harness {
     pub fn token_result(&mut self, result: Result<TokenGrant, TokenError>) {
         let request = self.request.expect("a token request was made");
         self.core.handle_token(self.now, request, result);
+    }
+
+    /// The user's `send()`, without a receipt.
+    pub fn send(&mut self, message: String) -> Result<MessageId, SendError> {
+        self.core.send(self.now, message, false)
     }
 
     /// The current socket opened.
@@ -140,7 +145,7 @@ fn pick<'a, T>(actions: &'a [Action<Value>], f: impl Fn(&'a Action<Value>) -> Op
 fn sent_texts(actions: &[Action<Value>]) -> Vec<String> {
     pick(actions, |a| match a {
         Action::Send(frame) => Some(frame.text().to_owned()),
-        Action::SendApp(text) => Some(text.clone()),
+        Action::SendApp { message, .. } => Some(message.clone()),
         _ => None,
     })
 }
@@ -154,7 +159,7 @@ fn shape(actions: &[Action<Value>]) -> Vec<&'static str> {
             Action::AbortTokenRequest(_) => "abort",
             Action::OpenSocket(_) => "open",
             Action::Send(_) => "send",
-            Action::SendApp(_) => "send_app",
+            Action::SendApp { .. } => "send_app",
             Action::CloseSocket { .. } => "close",
             Action::CollectSubscriptions(_) => "subscriptions",
             Action::Emit(Event::State(state)) => match state {
@@ -203,7 +208,7 @@ fn auth_is_the_first_frame_whichever_of_token_and_open_comes_first() {
     for token_first in [true, false] {
         let mut h = Harness::new(Config::default());
         h.drain();
-        h.core.send(r#"{"type":"early"}"#.into()).unwrap();
+        h.send(r#"{"type":"early"}"#.into()).unwrap();
         let token = if token_first {
             let t = h.give_token(None);
             assert!(sent_texts(&h.drain()).is_empty(), "nothing may go out before the socket opens");
@@ -215,7 +220,10 @@ fn auth_is_the_first_frame_whichever_of_token_and_open_comes_first() {
             h.give_token(None)
         };
         let sent = sent_texts(&h.drain());
-        assert_eq!(sent, [format!(r#"{{"type":"auth","token":"{token}"}}"#)]);
+        assert_eq!(
+            sent,
+            [format!(r#"{{"type":"auth","token":"{token}","resume":{{"sessionId":null,"lastSeq":0}}}}"#)]
+        );
         assert_eq!(h.core.state(), State::Authenticating);
     }
 }
@@ -225,7 +233,7 @@ fn queued_sends_flush_in_order_after_auth_and_not_before() {
     let mut h = Harness::new(Config::default());
     h.drain();
     for i in 0..3 {
-        h.core.send(format!(r#"{{"type":"m","i":{i}}}"#)).unwrap();
+        h.send(format!(r#"{{"type":"m","i":{i}}}"#)).unwrap();
     }
     assert_eq!(h.core.queued_count(), 3);
     h.give_token(None);
@@ -240,9 +248,11 @@ fn queued_sends_flush_in_order_after_auth_and_not_before() {
     );
     assert_eq!(h.core.queued_count(), 0);
     let first_event = actions.iter().position(|a| matches!(a, Action::Emit(_))).unwrap();
-    let last_send = actions.iter().rposition(|a| matches!(a, Action::SendApp(_))).unwrap();
+    let last_send = actions.iter().rposition(|a| matches!(a, Action::SendApp { .. })).unwrap();
     assert!(last_send < first_event, "queued sends leave before any handler can run");
-    assert!(events(&actions).contains(&&Event::Authenticated { user_id: Some("alice".into()) }));
+    assert!(
+        events(&actions).contains(&&Event::Authenticated { user_id: Some("alice".into()), resumed: false })
+    );
 }
 
 #[test]
@@ -250,7 +260,7 @@ fn sends_after_auth_go_straight_out() {
     let mut h = Harness::new(Config::default());
     h.drain();
     h.authenticate();
-    h.core.send(r#"{"type":"now"}"#.into()).unwrap();
+    h.send(r#"{"type":"now"}"#.into()).unwrap();
     assert_eq!(sent_texts(&h.drain()), [r#"{"type":"now"}"#]);
     assert_eq!(h.core.queued_count(), 0);
 }
@@ -380,7 +390,7 @@ fn gives_up_after_max_attempts_and_ends_closed() {
     config.reconnect.max_attempts = 2;
     let mut h = Harness::new(config);
     h.drain();
-    h.core.send(r#"{"type":"lost"}"#.into()).unwrap();
+    h.send(r#"{"type":"lost"}"#.into()).unwrap();
     for _ in 0..2 {
         h.closed_by_peer(1006, String::new());
         h.fire_next_timeout();
@@ -451,7 +461,10 @@ fn a_reconnect_abandons_the_token_request_in_flight_and_makes_a_fresh_one() {
     h.open();
     assert!(sent_texts(&h.drain()).is_empty(), "a stale token must not be used");
     let fresh = h.give_token(None);
-    assert_eq!(sent_texts(&h.drain()), [format!(r#"{{"type":"auth","token":"{fresh}"}}"#)]);
+    assert_eq!(
+        sent_texts(&h.drain()),
+        [format!(r#"{{"type":"auth","token":"{fresh}","resume":{{"sessionId":null,"lastSeq":0}}}}"#)]
+    );
 }
 
 #[test]
@@ -501,7 +514,7 @@ fn periodic_reauth_sends_a_fresh_token_on_the_live_connection() {
     h.authenticate();
     assert_eq!(h.fire_next_timeout(), 60_000);
     assert_eq!(shape(&h.drain()), ["fetch"]);
-    h.core.send(r#"{"type":"during"}"#.into()).unwrap();
+    h.send(r#"{"type":"during"}"#.into()).unwrap();
     assert_eq!(sent_texts(&h.drain()), [r#"{"type":"during"}"#], "sends keep flowing during re-auth");
     let fresh = h.give_token(None);
     assert_eq!(sent_texts(&h.drain()), [format!(r#"{{"type":"reauth","token":"{fresh}"}}"#)]);
@@ -647,21 +660,21 @@ fn close_stops_everything_and_later_inputs_do_nothing() {
     h.core.handle_network(h.now, true);
     h.advance(10_000_000);
     assert!(h.drain().is_empty(), "nothing may happen after close()");
-    assert_eq!(h.core.send("{}".into()), Err(SendError::Closed));
+    assert_eq!(h.send("{}".into()), Err(SendError::Closed));
 }
 
 #[test]
 fn close_discards_pending_events_but_keeps_accepted_sends() {
     let mut h = Harness::new(Config::default());
     h.drain();
-    h.core.send(r#"{"type":"queued"}"#.into()).unwrap();
+    h.send(r#"{"type":"queued"}"#.into()).unwrap();
     h.give_token(None);
     h.open();
     h.drain();
     h.auth_ok();
     // The driver runs the first action (the flushed send), then a handler calls close().
-    assert!(matches!(h.core.poll_action(), Some(Action::SendApp(_))));
-    h.core.send(r#"{"type":"from-handler"}"#.into()).unwrap();
+    assert!(matches!(h.core.poll_action(), Some(Action::SendApp { .. })));
+    h.send(r#"{"type":"from-handler"}"#.into()).unwrap();
     h.core.close(h.now);
     let rest = h.drain();
     assert_eq!(sent_texts(&rest), [r#"{"type":"from-handler"}"#]);
@@ -674,10 +687,10 @@ fn send_limits_throw_instead_of_dropping() {
     let config = Config { max_queued_messages: 2, max_message_bytes: 16, ..Config::default() };
     let mut h = Harness::new(config);
     h.drain();
-    assert_eq!(h.core.send("x".repeat(17)), Err(SendError::MessageTooLarge { bytes: 17, limit: 16 }));
-    h.core.send("a".into()).unwrap();
-    h.core.send("b".into()).unwrap();
-    assert_eq!(h.core.send("c".into()), Err(SendError::QueueFull { limit: 2 }));
+    assert_eq!(h.send("x".repeat(17)), Err(SendError::MessageTooLarge { bytes: 17, limit: 16 }));
+    h.send("a".into()).unwrap();
+    h.send("b".into()).unwrap();
+    assert_eq!(h.send("c".into()), Err(SendError::QueueFull { limit: 2 }));
     assert_eq!(h.core.queued_count(), 2);
 }
 
@@ -685,8 +698,8 @@ fn send_limits_throw_instead_of_dropping() {
 fn message_size_counts_utf8_bytes() {
     let config = Config { max_message_bytes: 4, ..Config::default() };
     let mut h = Harness::new(config);
-    assert!(h.core.send("éé".into()).is_ok());
-    assert!(h.core.send("ééé".into()).is_err());
+    assert!(h.send("éé".into()).is_ok());
+    assert!(h.send("ééé".into()).is_err());
 }
 
 #[test]
@@ -710,7 +723,7 @@ fn the_queue_survives_reconnects() {
     h.drain();
     h.authenticate();
     h.closed_by_peer(1006, String::new());
-    h.core.send(r#"{"type":"during-outage"}"#.into()).unwrap();
+    h.send(r#"{"type":"during-outage"}"#.into()).unwrap();
     h.fire_next_timeout();
     h.drain();
     let flushed = h.authenticate();
@@ -749,7 +762,7 @@ fn a_page_that_loads_offline_waits_for_the_network_before_the_first_attempt() {
     assert!(h.drain().is_empty(), "no fetch and no socket while offline");
     assert_eq!(h.core.state(), State::Connecting);
     assert_eq!(h.core.poll_timeout(), None);
-    h.core.send(r#"{"type":"early"}"#.into()).unwrap();
+    h.send(r#"{"type":"early"}"#.into()).unwrap();
     h.now += 3_600_000;
     h.core.handle_network(h.now, true);
     assert_eq!(shape(&h.drain()), ["fetch", "open"]);
@@ -790,14 +803,14 @@ fn without_a_heartbeat_waking_up_sends_nothing() {
 fn a_frozen_page_closes_cleanly_and_reconnects_when_shown_again() {
     let mut h = Harness::new(no_jitter());
     h.authenticate();
-    h.core.send(r#"{"type":"a"}"#.into()).unwrap();
+    h.send(r#"{"type":"a"}"#.into()).unwrap();
     h.drain();
     h.core.handle_page(h.now, PageEvent::Suspend);
     let actions = h.drain();
     assert_eq!(closes(&actions), [4014], "closed so the page stays eligible for the back/forward cache");
     assert_eq!(h.core.state(), State::Reconnecting);
     assert_eq!(h.core.poll_timeout(), None, "no timer runs in a frozen page");
-    h.core.send(r#"{"type":"while-frozen"}"#.into()).unwrap();
+    h.send(r#"{"type":"while-frozen"}"#.into()).unwrap();
     h.now += 600_000;
     h.core.handle_page(h.now, PageEvent::Resume);
     assert_eq!(shape(&h.drain())[..2], ["fetch", "open"]);
@@ -910,12 +923,12 @@ fn subscriptions_go_out_first_on_every_new_session_before_the_queue() {
     let mut h = Harness::new(config);
     h.subscriptions = vec![r#"{"type":"join_room","room":"a"}"#.into()];
     h.drain();
-    h.core.send(r#"{"type":"queued"}"#.into()).unwrap();
+    h.send(r#"{"type":"queued"}"#.into()).unwrap();
     let actions = h.authenticate();
     assert_eq!(sent_texts(&actions), [r#"{"type":"join_room","room":"a"}"#, r#"{"type":"queued"}"#]);
     h.now += 10;
     h.closed_by_peer(1006, String::new());
-    h.core.send(r#"{"type":"during-outage"}"#.into()).unwrap();
+    h.send(r#"{"type":"during-outage"}"#.into()).unwrap();
     h.drain();
     h.fire_next_timeout();
     h.subscriptions = vec![r#"{"type":"join_room","room":"b"}"#.into()];
@@ -964,7 +977,7 @@ fn debug_output_of_the_core_never_shows_a_token() {
 fn a_terminal_close_reports_the_queued_messages_it_discards() {
     let mut h = Harness::new(Config::default());
     h.drain();
-    h.core.send(r#"{"type":"waiting"}"#.into()).unwrap();
+    h.send(r#"{"type":"waiting"}"#.into()).unwrap();
     h.closed_by_peer(1000, String::new());
     let actions = h.drain();
     assert_eq!(error_codes(&actions), ["closed"]);

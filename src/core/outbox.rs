@@ -1,0 +1,199 @@
+//! The application messages the session owes the server: those waiting to be sent, and (with a
+//! resumable session) those sent but not yet acknowledged, in one bounded FIFO.
+//!
+//! ```text
+//!   front ─► [ sent, awaiting ack … ][ waiting to be sent … ] ◄─ push
+//!             ▲ `ack(n)` removes these   ▲ `next_unsent()`
+//! ```
+//!
+//! Both parts count against `maxQueuedMessages`: a full outbox makes `send()` throw, never drop.
+
+use std::collections::VecDeque;
+
+use super::error::SendError;
+
+/// Identifies one accepted `send()`, for its receipt. Increasing in send order.
+pub type MessageId = u64;
+
+/// One message the session owes.
+#[derive(Debug)]
+struct Entry<P> {
+    id: MessageId,
+    /// Its sequence number in the current session, once it has been sent in one.
+    seq: Option<u64>,
+    /// Whether the app waits for a receipt (only then are receipt events emitted).
+    receipt: bool,
+    /// One of the app's `subscriptions`: it belongs to the session it set up, and a new session
+    /// gets fresh ones instead.
+    setup: bool,
+    message: P,
+}
+
+/// A message on its way out, as [`Outbox::take_next`] hands it over.
+#[derive(Debug)]
+pub struct Outgoing<P> {
+    /// The send it came from.
+    pub id: MessageId,
+    /// Its sequence number, when the session is resumable (the frame is wrapped in `msg`).
+    pub seq: Option<u64>,
+    /// Whether the app waits for its receipt.
+    pub receipt: bool,
+    /// The message.
+    pub message: P,
+}
+
+/// The bounded FIFO of messages owed to the server.
+#[derive(Debug)]
+pub struct Outbox<P> {
+    entries: VecDeque<Entry<P>>,
+    /// How many entries at the front were sent and await an acknowledgement.
+    in_flight: usize,
+    limit: usize,
+    next_id: MessageId,
+    /// The next sequence number of the current session.
+    next_seq: u64,
+}
+
+impl<P: Clone> Outbox<P> {
+    /// An empty outbox that holds at most `limit` messages.
+    pub fn new(limit: usize) -> Self {
+        Self { entries: VecDeque::new(), in_flight: 0, limit, next_id: 1, next_seq: 1 }
+    }
+
+    /// Accepts a message from `send()`, or says why it cannot: a full outbox is an error.
+    pub fn push(&mut self, message: P, receipt: bool) -> Result<MessageId, SendError> {
+        if self.entries.len() >= self.limit {
+            return Err(SendError::QueueFull { limit: self.limit });
+        }
+        Ok(self.push_unbounded(message, receipt))
+    }
+
+    /// Puts messages that set up a new session (the app's `subscriptions`) before everything
+    /// waiting: they are few and the app's own, so they are not held to the bound.
+    pub fn push_first(&mut self, messages: Vec<P>) {
+        for message in messages.into_iter().rev() {
+            let id = self.take_id();
+            self.entries
+                .insert(self.in_flight, Entry { id, seq: None, receipt: false, setup: true, message });
+        }
+    }
+
+    fn push_unbounded(&mut self, message: P, receipt: bool) -> MessageId {
+        let id = self.take_id();
+        self.entries.push_back(Entry { id, seq: None, receipt, setup: false, message });
+        id
+    }
+
+    fn take_id(&mut self) -> MessageId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// The size of the next message waiting to be sent, if any.
+    pub fn next_unsent(&self) -> Option<&P> {
+        self.entries.get(self.in_flight).map(|entry| &entry.message)
+    }
+
+    /// Takes the next waiting message for the wire. `sequenced`: the session is resumable, so the
+    /// message is numbered and kept until acknowledged; otherwise it leaves the outbox now
+    /// (at-most-once).
+    pub fn take_next(&mut self, sequenced: bool) -> Option<Outgoing<P>> {
+        if !sequenced {
+            let entry = self.entries.remove(self.in_flight)?;
+            return Some(Outgoing {
+                id: entry.id,
+                seq: None,
+                receipt: entry.receipt,
+                message: entry.message,
+            });
+        }
+        let next_seq = &mut self.next_seq;
+        let entry = self.entries.get_mut(self.in_flight)?;
+        let seq = *entry.seq.get_or_insert_with(|| {
+            let seq = *next_seq;
+            *next_seq += 1;
+            seq
+        });
+        self.in_flight += 1;
+        Some(Outgoing {
+            id: entry.id,
+            seq: Some(seq),
+            receipt: entry.receipt,
+            message: entry.message.clone(),
+        })
+    }
+
+    /// Drops the next waiting message (one the server could never take), returning its id and
+    /// whether a receipt waits for it.
+    pub fn drop_next(&mut self) -> Option<(MessageId, bool)> {
+        self.entries.remove(self.in_flight).map(|entry| (entry.id, entry.receipt))
+    }
+
+    /// The server received everything numbered up to `seq`: those messages are done. Returns the
+    /// id of the last one that had a receipt waiting, if any.
+    pub fn acknowledge(&mut self, seq: u64) -> Option<MessageId> {
+        let mut receipt = None;
+        while self.in_flight > 0 && self.entries.front().is_some_and(|e| e.seq.is_some_and(|s| s <= seq)) {
+            if let Some(entry) = self.entries.pop_front() {
+                self.in_flight -= 1;
+                if entry.receipt {
+                    receipt = Some(entry.id);
+                }
+            }
+        }
+        receipt
+    }
+
+    /// On a resume, before anything is sent again: the server says it has everything numbered up
+    /// to `seq`, so those are done. Returns the id of the last one with a receipt waiting.
+    pub fn acknowledge_rewound(&mut self, seq: u64) -> Option<MessageId> {
+        self.in_flight = self.entries.iter().take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
+        self.acknowledge(seq)
+    }
+
+    /// The connection is gone: what was in flight waits to be sent again (keeping its numbers, for
+    /// a resume that de-duplicates by them).
+    pub fn rewind(&mut self) {
+        self.in_flight = 0;
+    }
+
+    /// A new session: nothing is numbered yet, numbering starts again at 1, and the old
+    /// session's set-up messages go (the new session gets its own).
+    pub fn renumber(&mut self) {
+        self.in_flight = 0;
+        self.next_seq = 1;
+        self.entries.retain(|entry| !entry.setup);
+        for entry in &mut self.entries {
+            entry.seq = None;
+        }
+    }
+
+    /// Throws everything away; returns how many messages that was.
+    pub fn clear(&mut self) -> usize {
+        let count = self.entries.len();
+        self.entries.clear();
+        self.in_flight = 0;
+        count
+    }
+
+    /// The id the next accepted message will get.
+    pub fn next_id(&self) -> MessageId {
+        self.next_id
+    }
+
+    /// How many messages are owed (waiting or unacknowledged).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is owed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// How many were sent and await an acknowledgement.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+}
