@@ -4,11 +4,14 @@
 // and so that the wasm carries no event names, payload keys or message text (issue 14): the wasm
 // passes a kind and plain values, and the objects users see are made here.
 
-const TYPES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error'];
+const TYPES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
 
-/** One socket's listeners (`l`, by type), property handlers (`p`) and `ready()` waiters (`w`). */
+/**
+ * One socket's listeners (`l`, by type), property handlers (`p`), `ready()` waiters (`w`) and
+ * `sendWithReceipt()` receipts (`r`: `[message id, resolve, reject]`, oldest first).
+ */
 export function createRegistry() {
-  return { l: new Map(), p: [], w: [] };
+  return { l: new Map(), p: [], w: [], r: [] };
 }
 
 export function subscribe(registry, type, handler) {
@@ -45,16 +48,17 @@ function settle(registry, index, value) {
 
 /**
  * Delivers event `kind` (an index into TYPES) built from plain values: state (`a` the state,
- * `b` for `closed` the error `ready()` rejects with), authenticated (`a` the user id), message
- * (`a` the parsed object), reconnecting (`n` attempt, `m` delay), close (`n` code, `a` reason,
- * `m` will reconnect), error (`a` the error).
+ * `b` for `closed` the error `ready()` rejects with), authenticated (`a` the user id, `m`
+ * resumed), message (`a` the parsed object), reconnecting (`n` attempt, `m` delay), close (`n`
+ * code, `a` reason, `m` will reconnect), error (`a` the error), resync.
  */
 export function emit(registry, kind, a, b, n, m) {
   const type = TYPES[kind];
   const payload =
-    kind === 1 ? { userId: a ?? null }
+    kind === 1 ? { userId: a ?? null, resumed: !!m }
     : kind === 3 ? { attempt: n, delayMs: m }
     : kind === 4 ? { code: n, reason: a, willReconnect: !!m }
+    : kind === 6 ? { reason: 'session_lost' }
     : a;
   if (kind === 0 && a === 'authenticated') settle(registry, 0);
   const handlers = registry.l.get(type);
@@ -62,6 +66,28 @@ export function emit(registry, kind, a, b, n, m) {
   const property = kind === 1 ? registry.p[0] : kind === 2 ? registry.p[1] : undefined;
   if (typeof property === 'function') invoke(property, payload);
   if (kind === 0 && a === 'closed') settle(registry, 1, b);
+}
+
+/** A `sendWithReceipt()` promise for message `id`. */
+export function receipt(registry, id) {
+  return new Promise((resolve, reject) => registry.r.push([id, resolve, reject]));
+}
+
+/**
+ * Settles receipts: `mode` 0 resolves every one up to `id` (the server acknowledged them), 1
+ * rejects `id`'s as unconfirmed (at-most-once), 2 rejects `id`'s as too large for the server,
+ * 3 rejects all with `error` (the session ended), 4 drops `id`'s (its send threw).
+ */
+export function settleReceipts(registry, mode, id, error) {
+  const settled = [];
+  registry.r = registry.r.filter((entry) => {
+    const hit = mode === 0 ? entry[0] <= id : mode === 3 || entry[0] === id;
+    if (hit) settled.push(entry);
+    return !hit;
+  });
+  if (mode === 1) error = sdkError('unconfirmed', 'sent, but this server does not acknowledge messages (at-most-once delivery)');
+  if (mode === 2) error = sdkError('message_too_large', 'the server does not accept a message this large');
+  if (mode < 4) for (const entry of settled) (mode ? entry[2] : entry[1])(error);
 }
 
 // A handler that throws is reported like an exception in a DOM event listener; the others still run.

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::{
     browser::JsObject,
-    core::{Event, SdkError, SendError},
+    core::{Event, SdkError, SendError, State},
 };
 
 #[wasm_bindgen(module = "/src/api/events.js")]
@@ -19,6 +19,9 @@ extern "C" {
     #[wasm_bindgen(js_name = setPropertyHandler)]
     pub(crate) fn set_property_handler(registry: &JsValue, index: u32, handler: JsValue);
     pub(crate) fn wait(registry: &JsValue) -> Promise;
+    pub(crate) fn receipt(registry: &JsValue, id: f64) -> Promise;
+    #[wasm_bindgen(js_name = settleReceipts)]
+    pub(crate) fn settle_receipts(registry: &JsValue, mode: u32, id: f64, error: JsValue);
     fn emit(registry: &JsValue, kind: u32, a: JsValue, b: JsValue, n: f64, m: f64);
     #[wasm_bindgen(js_name = sdkError)]
     pub(crate) fn sdk_error(code: &str, message: &str, server_code: Option<String>) -> JsValue;
@@ -58,36 +61,38 @@ pub(crate) fn closed_error(error: Option<SdkError>) -> JsValue {
     }
 }
 
-/// Delivers `event`; for the `closed` state, `final_error` is what pending `ready()`s reject with.
-pub(crate) fn deliver(
-    registry: &JsValue,
-    event: Event<JsObject>,
-    final_error: impl FnOnce() -> Option<SdkError>,
-) {
+/// Delivers `event`; for the `closed` state, `final_error` is what pending `ready()`s and
+/// receipts reject with.
+pub(crate) fn deliver(registry: &JsValue, event: Event<JsObject>, final_error: impl FnOnce() -> Option<SdkError>) {
+    let none = || JsValue::UNDEFINED;
     let (kind, a, b, n, m) = match event {
         Event::State(state) => {
-            let error = if state == crate::core::State::Closed {
-                closed_error(final_error())
-            } else {
-                JsValue::UNDEFINED
-            };
-            (0, JsValue::from_str(state.as_str()), error, 0.0, 0.0)
+            let closed = state == State::Closed;
+            let error = if closed { final_error() } else { None };
+            let ready_error = if closed { closed_error(error.clone()) } else { none() };
+            emit(registry, 0, JsValue::from_str(state.as_str()), ready_error, 0.0, 0.0);
+            if closed {
+                let error = error.map_or_else(
+                    || sdk_error("closed", "the connection closed before the server acknowledged it", None),
+                    |error| to_js_error(&error),
+                );
+                settle_receipts(registry, 3, 0.0, error);
+            }
+            return;
         }
-        Event::Authenticated { user_id } => {
-            (1, user_id.map_or(JsValue::NULL, |id| JsValue::from_str(&id)), JsValue::UNDEFINED, 0.0, 0.0)
+        Event::Authenticated { user_id, resumed } => {
+            (1, user_id.map_or(JsValue::NULL, |id| JsValue::from_str(&id)), none(), 0.0, f64::from(u8::from(resumed)))
         }
-        Event::Message(message) => (2, message.0, JsValue::UNDEFINED, 0.0, 0.0),
-        Event::Reconnecting { attempt, delay_ms } => {
-            (3, JsValue::UNDEFINED, JsValue::UNDEFINED, attempt.into(), delay_ms as f64)
+        Event::Message(message) => (2, message.0, none(), 0.0, 0.0),
+        Event::Reconnecting { attempt, delay_ms } => (3, none(), none(), attempt.into(), delay_ms as f64),
+        Event::Close { code, reason, will_reconnect } => {
+            (4, JsValue::from_str(&reason), none(), code.into(), f64::from(u8::from(will_reconnect)))
         }
-        Event::Close { code, reason, will_reconnect } => (
-            4,
-            JsValue::from_str(&reason),
-            JsValue::UNDEFINED,
-            code.into(),
-            f64::from(u8::from(will_reconnect)),
-        ),
-        Event::Error(error) => (5, to_js_error(&error), JsValue::UNDEFINED, 0.0, 0.0),
+        Event::Error(error) => (5, to_js_error(&error), none(), 0.0, 0.0),
+        Event::Resync => (6, none(), none(), 0.0, 0.0),
+        Event::Delivered { through } => return settle_receipts(registry, 0, through as f64, none()),
+        Event::Unconfirmed(id) => return settle_receipts(registry, 1, id as f64, none()),
+        Event::Undeliverable(id) => return settle_receipts(registry, 2, id as f64, none()),
     };
     emit(registry, kind, a, b, n, m);
 }

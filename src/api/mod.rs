@@ -69,8 +69,34 @@ impl SecureWebSocket {
     /// @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
     #[wasm_bindgen(skip_typescript)]
     pub fn send(&self, data: &JsValue) -> Result<(), JsValue> {
-        let text = events::stringify(data).dyn_into::<JsString>().map_err(|_| events::invalid_message())?;
-        self.driver.send(JsText::new(text)).map_err(events::to_js_send_error)
+        self.driver.send(text(data)?, false).map(drop).map_err(events::to_js_send_error)
+    }
+
+    /// Sends like `send()` and returns a promise that resolves when the server acknowledged the
+    /// message (a resumable session), or rejects when it cannot be known or done: `unconfirmed`
+    /// on an at-most-once connection, or the error that ended the session.
+    ///
+    /// @throws {Error} synchronously, with the same codes as `send()`.
+    #[wasm_bindgen(js_name = sendWithReceipt, skip_typescript)]
+    pub fn send_with_receipt(&self, data: &JsValue) -> Result<Promise, JsValue> {
+        let text = text(data)?;
+        // Registered before the message goes out, under the id it will get: on an at-most-once
+        // connection its fate is known within this very call.
+        let id = self.driver.next_message_id() as f64;
+        let promise = events::receipt(&self.registry, id);
+        match self.driver.send(text, true) {
+            Ok(_) => Ok(promise),
+            Err(error) => {
+                events::settle_receipts(&self.registry, 4, id, JsValue::UNDEFINED);
+                Err(events::to_js_send_error(error))
+            }
+        }
+    }
+
+    /// `'at-most-once'` until a server grants a resumable session, then `'exactly-once'`.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn delivery(&self) -> String {
+        self.driver.delivery().as_str().into()
     }
 
     /// Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards.
@@ -146,6 +172,12 @@ impl Drop for SecureWebSocket {
         self.driver.detach_sink();
         self.driver.close();
     }
+}
+
+/// `send()`'s argument as JSON text, or the `invalid_message` error to throw.
+fn text(data: &JsValue) -> Result<JsText, JsValue> {
+    let text = events::stringify(data).dyn_into::<JsString>().map_err(|_| events::invalid_message())?;
+    Ok(JsText::new(text))
 }
 
 /// Wraps the app's `subscriptions()` for the driver: called with no argument, it returns an
