@@ -90,6 +90,11 @@ export function settleReceipts(registry, mode, id, error) {
   if (mode < 4) for (const entry of settled) (mode ? entry[2] : entry[1])(error);
 }
 
+/** What io.js calls with an application message the driver left to JS to deliver. */
+export function deliverer(registry) {
+  return (message) => emit(registry, 2, message);
+}
+
 // A handler that throws is reported like an exception in a DOM event listener; the others still run.
 function invoke(handler, payload) {
   try {

@@ -19,6 +19,8 @@ extern "C" {
     #[wasm_bindgen(js_name = setPropertyHandler)]
     pub(crate) fn set_property_handler(registry: &JsValue, index: u32, handler: JsValue);
     pub(crate) fn wait(registry: &JsValue) -> Promise;
+    /// The JS function the driver hands application messages to (see `Driver::frame`).
+    pub(crate) fn deliverer(registry: &JsValue) -> JsValue;
     pub(crate) fn receipt(registry: &JsValue, id: f64) -> Promise;
     #[wasm_bindgen(js_name = settleReceipts)]
     pub(crate) fn settle_receipts(registry: &JsValue, mode: u32, id: f64, error: JsValue);
@@ -63,7 +65,11 @@ pub(crate) fn closed_error(error: Option<SdkError>) -> JsValue {
 
 /// Delivers `event`; for the `closed` state, `final_error` is what pending `ready()`s and
 /// receipts reject with.
-pub(crate) fn deliver(registry: &JsValue, event: Event<JsObject>, final_error: impl FnOnce() -> Option<SdkError>) {
+pub(crate) fn deliver(
+    registry: &JsValue,
+    event: Event<JsObject>,
+    final_error: impl FnOnce() -> Option<SdkError>,
+) {
     let none = || JsValue::UNDEFINED;
     let (kind, a, b, n, m) = match event {
         Event::State(state) => {
@@ -80,9 +86,13 @@ pub(crate) fn deliver(registry: &JsValue, event: Event<JsObject>, final_error: i
             }
             return;
         }
-        Event::Authenticated { user_id, resumed } => {
-            (1, user_id.map_or(JsValue::NULL, |id| JsValue::from_str(&id)), none(), 0.0, f64::from(u8::from(resumed)))
-        }
+        Event::Authenticated { user_id, resumed } => (
+            1,
+            user_id.map_or(JsValue::NULL, |id| JsValue::from_str(&id)),
+            none(),
+            0.0,
+            f64::from(u8::from(resumed)),
+        ),
         Event::Message(message) => (2, message.0, none(), 0.0, 0.0),
         Event::Reconnecting { attempt, delay_ms } => (3, none(), none(), attempt.into(), delay_ms as f64),
         Event::Close { code, reason, will_reconnect } => {

@@ -59,6 +59,7 @@ impl SecureWebSocket {
                     slot.borrow().upgrade().and_then(|driver| driver.final_error())
                 })
             }),
+            events::deliverer(&registry),
         );
         *driver_slot.borrow_mut() = Rc::downgrade(&driver);
         Ok(SecureWebSocket { driver, registry })

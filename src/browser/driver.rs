@@ -16,9 +16,10 @@ use super::{
     token_source::TokenSource,
 };
 use crate::core::{
-    close_code, Action, Config, ConnectionId, Delivery, Event, MessageId, Millis, RequestId, SdkError,
-    SendError, SessionCore, State, TokenError,
+    close_code, Action, Config, ConnectionId, Delivery, Event, FrameError, Inbound, MessageId, Millis,
+    RequestId, SdkError, SendError, SessionCore, State, TokenError,
 };
+use wasm_bindgen::JsValue;
 
 /// Receives the core's events, already in order, with no borrow of the driver held: a handler may
 /// call back into the driver (`send`, `close`, even dropping its owner) re-entrantly.
@@ -51,6 +52,11 @@ pub(crate) struct Driver {
     /// Set during `close()`: events wait in `deferred` for a microtask (see [`Driver::close`]).
     deferring: Cell<bool>,
     deferred: RefCell<Vec<Event<JsObject>>>,
+    /// A JS function that delivers an application message to the app, or `undefined`: with one,
+    /// a frame whose only effect is that message goes back to JS in the frame's one crossing.
+    deliver: JsValue,
+    /// The last clock reading, for the frames that need none (see [`Driver::frame`]).
+    clock: Cell<Millis>,
 }
 
 impl Driver {
@@ -61,9 +67,11 @@ impl Driver {
         config: Config,
         subscriptions: Option<Subscriptions>,
         sink: EventSink,
+        deliver: JsValue,
     ) -> Rc<Self> {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        let core = SessionCore::new(config, seed, now(), page::online());
+        let started = now();
+        let core = SessionCore::new(config, seed, started, page::online());
         let driver = Rc::new(Self {
             core: RefCell::new(core),
             url,
@@ -77,6 +85,8 @@ impl Driver {
             pumping: Cell::new(false),
             deferring: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
+            deliver,
+            clock: Cell::new(started),
         });
         let weak = Rc::downgrade(&driver);
         *driver.page.borrow_mut() = Some(PageListeners::attach(move |event| {
@@ -161,13 +171,68 @@ impl Driver {
     }
 
     fn input(self: &Rc<Self>, feed: impl FnOnce(&mut SessionCore<JsObject, JsText>, Millis)) {
-        feed(&mut self.core.borrow_mut(), now());
+        feed(&mut self.core.borrow_mut(), self.now());
         self.pump();
     }
 
+    /// Reads the clock, and keeps the reading for the frames that need none.
+    fn now(&self) -> Millis {
+        let now = now();
+        self.clock.set(now);
+        now
+    }
+
+    /// A server frame on socket `conn`, in the frame's one crossing into the wasm. The core reads
+    /// no clock for an application message (the last reading stands in, unread), and when the
+    /// frame's only effect is delivering its message, the answer is true and io.js hands the
+    /// message to the app itself: no second crossing, and no borrow held while handlers run.
+    fn frame(
+        self: &Rc<Self>,
+        conn: ConnectionId,
+        frame: Result<Inbound<JsObject>, FrameError>,
+        direct: bool,
+    ) -> bool {
+        {
+            let mut core = self.core.borrow_mut();
+            match frame {
+                Ok(frame @ Inbound::App(_)) => core.handle_frame(self.clock.get(), conn, frame),
+                Ok(frame) => core.handle_frame(self.now(), conn, frame),
+                Err(error) => core.handle_invalid_frame(conn, error),
+            }
+        }
+        if self.pumping.get() {
+            // Re-entrant: the outer loop runs what the core queued.
+            return false;
+        }
+        let first = self.core.borrow_mut().poll_action();
+        let direct = direct && !self.deferring.get() && self.sink.borrow().is_some();
+        if direct && matches!(first, Some(Action::Emit(Event::Message(_)))) {
+            let second = self.core.borrow_mut().poll_action();
+            if second.is_none() {
+                // The message the core delivers is the frame's own (an `App` frame's object, a
+                // `msg` frame's `data`): io.js has it already.
+                self.settle();
+                return true;
+            }
+            self.pump_with([first, second]);
+        } else {
+            self.pump_with([first, None]);
+        }
+        false
+    }
+
     fn pump(self: &Rc<Self>) {
+        self.pump_with([None, None]);
+    }
+
+    /// Runs `taken` (actions already polled from the core, in order), then every action the core
+    /// has, then sets the timer. Called only when not already pumping when `taken` holds any.
+    fn pump_with(self: &Rc<Self>, taken: [Option<Action<JsObject, JsText>>; 2]) {
         if self.pumping.replace(true) {
             return;
+        }
+        for action in taken.into_iter().flatten() {
+            self.run(action);
         }
         loop {
             // The borrow ends with this statement, before the action runs.
@@ -178,6 +243,11 @@ impl Driver {
             }
         }
         self.pumping.set(false);
+        self.settle();
+    }
+
+    /// After the actions: release everything once closed, else (re)arm the timer.
+    fn settle(self: &Rc<Self>) {
         if self.state() == State::Closed {
             self.release();
         } else {
@@ -238,19 +308,18 @@ impl Driver {
 
     fn open_socket(self: &Rc<Self>, conn: ConnectionId) {
         let weak = Rc::downgrade(self);
-        let opened = Socket::open(&self.url, move |event| {
-            let Some(driver) = weak.upgrade() else { return };
+        let direct = !self.deliver.is_undefined();
+        let opened = Socket::open(&self.url, &self.deliver, move |event| {
+            let Some(driver) = weak.upgrade() else { return false };
             match event {
                 SocketEvent::Open => driver.input(|core, now| core.handle_open(now, conn)),
-                SocketEvent::Message(data) => driver.input(|core, now| match frame::parse(&data) {
-                    Ok(frame) => core.handle_frame(now, conn, frame),
-                    Err(error) => core.handle_invalid_frame(conn, error),
-                }),
+                SocketEvent::Frame(frame) => return driver.frame(conn, frame, direct),
                 SocketEvent::Close { code, reason } => {
                     driver.socket.borrow_mut().take();
                     driver.input(|core, now| core.handle_close(now, conn, code, reason));
                 }
             }
+            false
         });
         match opened {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),

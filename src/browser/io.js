@@ -1,20 +1,54 @@
 // The browser I/O the driver needs, each reporting through one Rust closure of one shape,
-// `handler(kind, value, number)` (issue 14: one closure type, one invoke shim, instead of a
-// web-sys binding and a gloo closure per event and per method).
+// `handler(kind, value, number)`, which answers a number (issue 14: one closure type, one invoke
+// shim, instead of a web-sys binding and a gloo closure per event and per method).
 
 // Each socket's listener, so that closing it can remove exactly that one.
 const listeners = new WeakMap();
+// Server frame types the core tells apart, in the order of core::protocol::FrameType; any other
+// `type` is an application message (FrameType::App, the last).
+const TYPES = ['auth_response', 'reauth_response', 'ping', 'pong', 'msg', 'ack', 'error'];
 
-/** Opens a WebSocket: `handler(0)` open, `handler(1, data)` message, `handler(2, reason, code)` close. */
-export function openSocket(url, handler) {
+/**
+ * Opens a WebSocket: `handler(0)` open, `handler(1, reason, code)` close, and for each frame one
+ * call that classifies it (issue 14: one crossing into the wasm per frame): `handler(2, _, n)` a
+ * frame that is not a JSON object with a string `type` (n as core::FrameError: 0 binary, 1 not
+ * JSON, 2 not an object, 3 no type), or `handler(3 + t, object, seq)` for FrameType t, where a
+ * `msg` frame hands over its `data` (undefined unless an object with a string `type`) and `seq`.
+ * When the handler answers 1, the application message goes to `deliver` from here, with no
+ * second crossing.
+ */
+export function openSocket(url, handler, deliver) {
   const ws = new WebSocket(url);
   // Binary frames are protocol errors; an ArrayBuffer is cheaper to reject than a Blob.
   ws.binaryType = 'arraybuffer';
+  const frame = (data) => {
+    if (typeof data !== 'string') return handler(2, undefined, 0);
+    let object;
+    try {
+      object = JSON.parse(data);
+    } catch {
+      return handler(2, undefined, 1);
+    }
+    if (object === null || typeof object !== 'object' || Array.isArray(object)) return handler(2, undefined, 2);
+    const { type } = object;
+    if (typeof type !== 'string') return handler(2, undefined, 3);
+    let kind = TYPES.indexOf(type);
+    let seq = 0;
+    if (kind < 0) kind = TYPES.length;
+    else if (kind === 4) {
+      seq = typeof object.seq === 'number' ? object.seq : NaN;
+      object = object.data;
+      if (object === null || typeof object !== 'object' || Array.isArray(object) || typeof object.type !== 'string') {
+        object = undefined;
+      }
+    }
+    if (handler(3 + kind, object, seq) === 1) deliver(object);
+  };
   // A failed connect fires `error` then `close`; `close` alone carries what is needed.
   const listener = (event) =>
-    event.type === 'message' ? handler(1, event.data, 0)
+    event.type === 'message' ? frame(event.data)
     : event.type === 'open' ? handler(0, undefined, 0)
-    : handler(2, event.reason, event.code);
+    : handler(1, event.reason, event.code);
   for (const type of ['open', 'message', 'close']) ws.addEventListener(type, listener);
   listeners.set(ws, listener);
   return ws;

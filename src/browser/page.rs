@@ -41,7 +41,8 @@ impl PageListeners {
                 2 => Change::Page(PageEvent::Suspend),
                 3 => Change::Page(PageEvent::Resume),
                 _ => Change::Page(PageEvent::Visible),
-            })
+            });
+            0
         });
         Self { remove: watch_page(&handler), _handler: handler }
     }

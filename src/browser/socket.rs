@@ -3,14 +3,17 @@
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
-/// The one shape of closure io.js reports through: `(kind, value, number)`. One closure type
-/// means one invoke shim in the binary, whatever reports through it.
-pub(crate) type Handler = Closure<dyn Fn(u32, JsValue, f64)>;
+use super::frame::{self, JsObject};
+use crate::core::{FrameError, Inbound};
+
+/// The one shape of closure io.js reports through: `(kind, value, number) -> answer`. One closure
+/// type means one invoke shim in the binary, whatever reports through it.
+pub(crate) type Handler = Closure<dyn Fn(u32, JsValue, f64) -> u32>;
 
 #[wasm_bindgen(module = "/src/browser/io.js")]
 extern "C" {
     #[wasm_bindgen(js_name = openSocket, catch)]
-    fn open_socket(url: &str, handler: &Handler) -> Result<JsValue, JsValue>;
+    fn open_socket(url: &str, handler: &Handler, deliver: &JsValue) -> Result<JsValue, JsValue>;
     /// `WebSocket.send` of a JS string as it is: application messages are never copied into wasm.
     #[wasm_bindgen(js_name = sendText)]
     fn send_text(ws: &JsValue, text: &JsString);
@@ -23,8 +26,12 @@ extern "C" {
 /// What the socket reports to its owner.
 pub(crate) enum SocketEvent {
     Open,
-    Message(JsValue),
-    Close { code: u16, reason: String },
+    /// A server frame, already sorted by type (io.js), or why it could not be.
+    Frame(Result<Inbound<JsObject>, FrameError>),
+    Close {
+        code: u16,
+        reason: String,
+    },
 }
 
 /// A `WebSocket` whose listener lives exactly as long as this value. Dropping it detaches the
@@ -35,16 +42,23 @@ pub(crate) struct Socket {
 }
 
 impl Socket {
-    /// Opens `url` and reports its events to `on_event`.
-    pub(crate) fn open(url: &str, on_event: impl Fn(SocketEvent) + 'static) -> Result<Self, JsValue> {
-        let handler = Handler::new(move |kind: u32, value: JsValue, code: f64| {
-            on_event(match kind {
+    /// Opens `url` and reports its events to `on_event`. When `on_event` answers true for a frame,
+    /// the frame's application message goes to `deliver` (a JS function) straight from JS.
+    pub(crate) fn open(
+        url: &str,
+        deliver: &JsValue,
+        on_event: impl Fn(SocketEvent) -> bool + 'static,
+    ) -> Result<Self, JsValue> {
+        let handler = Handler::new(move |kind: u32, value: JsValue, number: f64| {
+            u32::from(on_event(match kind {
                 0 => SocketEvent::Open,
-                1 => SocketEvent::Message(value),
-                _ => SocketEvent::Close { code: code as u16, reason: value.as_string().unwrap_or_default() },
-            })
+                1 => {
+                    SocketEvent::Close { code: number as u16, reason: value.as_string().unwrap_or_default() }
+                }
+                _ => SocketEvent::Frame(frame::inbound(kind, value, number)),
+            }))
         });
-        let ws = open_socket(url, &handler)?;
+        let ws = open_socket(url, &handler, deliver)?;
         Ok(Self { ws, _handler: handler })
     }
 
