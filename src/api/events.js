@@ -14,15 +14,17 @@ export function createRegistry() {
   return { l: new Map(), p: [], w: [], r: [] };
 }
 
+// Each type's listeners are an array replaced on every change, never changed in place: a dispatch
+// iterates the array it started with (a listener added by a handler waits for the next event, as
+// in the DOM) without copying it for every message.
 export function subscribe(registry, type, handler) {
   if (!TYPES.includes(type)) throw sdkError('invalid_argument', `unknown event type '${type}'`);
-  let handlers = registry.l.get(type);
-  if (!handlers) registry.l.set(type, (handlers = new Set()));
   // Wrapped so that the same function subscribed twice gets two independent subscriptions.
   const entry = { handler };
-  handlers.add(entry);
+  registry.l.set(type, [...(registry.l.get(type) ?? []), entry]);
   return () => {
-    handlers.delete(entry);
+    const entries = registry.l.get(type);
+    if (entries?.includes(entry)) registry.l.set(type, entries.filter((e) => e !== entry));
   };
 }
 
@@ -61,8 +63,8 @@ export function emit(registry, kind, a, b, n, m) {
     : kind === 6 ? { reason: 'session_lost' }
     : a;
   if (kind === 0 && a === 'authenticated') settle(registry, 0);
-  const handlers = registry.l.get(type);
-  if (handlers) for (const { handler } of [...handlers]) invoke(handler, payload);
+  const entries = registry.l.get(type);
+  if (entries) for (const entry of entries) invoke(entry.handler, payload);
   const property = kind === 1 ? registry.p[0] : kind === 2 ? registry.p[1] : undefined;
   if (typeof property === 'function') invoke(property, payload);
   if (kind === 0 && a === 'closed') settle(registry, 1, b);

@@ -5,21 +5,19 @@ use std::{
     rc::{Rc, Weak},
 };
 
-use gloo_timers::callback::Timeout;
-use web_sys::AbortController;
+use wasm_bindgen::prelude::*;
 
 use super::{
     clock::now,
     frame::{self, JsObject, JsText},
     page::{self, PageListeners},
-    socket::{Socket, SocketEvent},
-    token_source::TokenSource,
+    socket::{Handler, Socket, SocketEvent},
+    token_source::{TokenRequest, TokenSource},
 };
 use crate::core::{
     close_code, Action, Config, ConnectionId, Delivery, Event, FrameError, Inbound, MessageId, Millis,
-    RequestId, SdkError, SendError, SessionCore, State, TokenError,
+    RequestId, SdkError, SendError, SessionCore, State,
 };
-use wasm_bindgen::JsValue;
 
 /// Receives the core's events, already in order, with no borrow of the driver held: a handler may
 /// call back into the driver (`send`, `close`, even dropping its owner) re-entrantly.
@@ -27,6 +25,15 @@ pub(crate) type EventSink = Rc<dyn Fn(Event<JsObject>)>;
 
 /// The app's `subscriptions`: the messages that set up a new session, asked for on each one.
 pub(crate) type Subscriptions = Box<dyn Fn() -> Result<Vec<JsText>, SdkError>>;
+
+#[wasm_bindgen(module = "/src/browser/io.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimer)]
+    fn set_timer(handler: &Handler, delay: u32) -> f64;
+    #[wasm_bindgen(js_name = clearTimer)]
+    fn clear_timer(id: f64);
+    fn defer(handler: &Handler);
+}
 
 /// The longest delay `setTimeout` honours (2³¹−1 ms); a longer one fires at once in browsers.
 const MAX_TIMER_DELAY_MS: Millis = i32::MAX as Millis;
@@ -40,10 +47,14 @@ pub(crate) struct Driver {
     /// Where events go; `None` once detached (the owner was dropped): nothing fires after that.
     sink: RefCell<Option<EventSink>>,
     socket: RefCell<Option<Socket>>,
-    /// The one timer, with the deadline it was set for.
-    timer: RefCell<Option<(Millis, Timeout)>>,
-    /// The token request in flight and what aborts it.
-    fetch: RefCell<Option<(RequestId, AbortController)>>,
+    /// The one timer: the deadline it was set for and its id.
+    timer: RefCell<Option<(Millis, f64)>>,
+    /// What the timer calls: made once, for every timer the session sets.
+    on_timer: Handler,
+    /// The token request in flight (dropping it aborts it).
+    fetch: RefCell<Option<(RequestId, TokenRequest)>>,
+    /// The microtask that delivers `close()`'s events, while one is pending.
+    microtask: RefCell<Option<Handler>>,
     /// `online`/`offline`, visibility, freeze/resume and back/forward-cache listeners.
     page: RefCell<Option<PageListeners>>,
     /// Set while actions are being run: a re-entrant call then only queues its actions in the
@@ -72,7 +83,7 @@ impl Driver {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let started = now();
         let core = SessionCore::new(config, seed, started, page::online());
-        let driver = Rc::new(Self {
+        let driver = Rc::new_cyclic(|weak: &Weak<Self>| Self {
             core: RefCell::new(core),
             url,
             token_source,
@@ -80,7 +91,18 @@ impl Driver {
             sink: RefCell::new(Some(sink)),
             socket: RefCell::new(None),
             timer: RefCell::new(None),
+            on_timer: {
+                let weak = weak.clone();
+                Handler::new(move |_, _, _| {
+                    if let Some(driver) = weak.upgrade() {
+                        driver.timer.borrow_mut().take();
+                        driver.input(|core, now| core.handle_timeout(now));
+                    }
+                    0
+                })
+            },
             fetch: RefCell::new(None),
+            microtask: RefCell::new(None),
             page: RefCell::new(None),
             pumping: Cell::new(false),
             deferring: Cell::new(false),
@@ -151,14 +173,20 @@ impl Driver {
         self.pump();
         if outermost {
             self.deferring.set(false);
-            let events = std::mem::take(&mut *self.deferred.borrow_mut());
-            if !events.is_empty() {
+            if !self.deferred.borrow().is_empty() && self.microtask.borrow().is_none() {
+                // The closure holds the driver until it runs; taking it out of its slot then ends
+                // that cycle (wasm-bindgen frees a closure dropped during its own call afterwards).
                 let driver = Rc::clone(self);
-                wasm_bindgen_futures::spawn_local(async move {
+                let microtask = Handler::new(move |_, _, _| {
+                    let _spent = driver.microtask.borrow_mut().take();
+                    let events = std::mem::take(&mut *driver.deferred.borrow_mut());
                     for event in events {
                         driver.emit(event);
                     }
+                    0
                 });
+                defer(&microtask);
+                *self.microtask.borrow_mut() = Some(microtask);
             }
         }
     }
@@ -261,9 +289,8 @@ impl Driver {
             Action::AbortTokenRequest(request) => {
                 let mut fetch = self.fetch.borrow_mut();
                 if fetch.as_ref().is_some_and(|(current, _)| *current == request) {
-                    if let Some((_, controller)) = fetch.take() {
-                        controller.abort();
-                    }
+                    // Dropped: aborted.
+                    fetch.take();
                 }
             }
             Action::OpenSocket(conn) => self.open_socket(conn),
@@ -334,26 +361,22 @@ impl Driver {
     }
 
     fn fetch_token(self: &Rc<Self>, request: RequestId) {
-        let Ok(controller) = AbortController::new() else {
-            let unavailable = TokenError::Unavailable("AbortController unavailable".into());
-            return self.core.borrow_mut().handle_token(now(), request, Err(unavailable));
-        };
-        let signal = controller.signal();
-        *self.fetch.borrow_mut() = Some((request, controller));
-        let source = self.token_source.clone();
         let weak: Weak<Self> = Rc::downgrade(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = source.fetch(&signal).await;
+        let pending = self.token_source.fetch(move |result| {
             if let Some(driver) = weak.upgrade() {
                 let mut fetch = driver.fetch.borrow_mut();
-                if fetch.as_ref().is_some_and(|(current, _)| *current == request) {
-                    fetch.take();
-                }
+                let done =
+                    fetch.as_ref().is_some_and(|(current, _)| *current == request).then(|| fetch.take());
                 drop(fetch);
+                drop(done);
                 // The core ignores an answer to a request it abandoned.
                 driver.input(|core, now| core.handle_token(now, request, result));
             }
         });
+        match pending {
+            Ok(pending) => *self.fetch.borrow_mut() = Some((request, pending)),
+            Err(error) => self.core.borrow_mut().handle_token(now(), request, Err(error)),
+        }
     }
 
     fn arm_timer(self: &Rc<Self>) {
@@ -362,29 +385,26 @@ impl Driver {
         if timer.as_ref().map(|(at, _)| *at) == deadline {
             return;
         }
+        if let Some((_, id)) = timer.take() {
+            clear_timer(id);
+        }
         *timer = deadline.map(|at| {
-            let weak = Rc::downgrade(self);
             // Clamped: a longer delay would overflow `setTimeout` and fire at once. A deadline
             // further away than that is simply re-armed when the clamped timer fires.
             let delay = at.saturating_sub(now()).min(MAX_TIMER_DELAY_MS) as u32;
-            let timeout = Timeout::new(delay, move || {
-                if let Some(driver) = weak.upgrade() {
-                    driver.timer.borrow_mut().take();
-                    driver.input(|core, now| core.handle_timeout(now));
-                }
-            });
-            (at, timeout)
+            (at, set_timer(&self.on_timer, delay))
         });
     }
 
     /// Lets go of everything that could still fire: once closed, nothing runs again.
     fn release(&self) {
-        self.timer.borrow_mut().take();
+        if let Some((_, id)) = self.timer.borrow_mut().take() {
+            clear_timer(id);
+        }
         self.page.borrow_mut().take();
         self.socket.borrow_mut().take();
-        if let Some((_, controller)) = self.fetch.borrow_mut().take() {
-            controller.abort();
-        }
+        // Dropped: aborted.
+        self.fetch.borrow_mut().take();
     }
 }
 

@@ -110,13 +110,42 @@ export function watchPage(handler) {
   return () => removers.forEach((remove) => remove());
 }
 
+/** Calls `handler(0)` once `delay` ms have passed; the timer's id, for `clearTimer`. */
+export function setTimer(handler, delay) {
+  return setTimeout(() => handler(0, undefined, 0), delay);
+}
+
+export function clearTimer(id) {
+  clearTimeout(id);
+}
+
+/** Calls `handler(0)` in a microtask. */
+export function defer(handler) {
+  queueMicrotask(() => handler(0, undefined, 0));
+}
+
 /**
- * One token, never rejecting: `[0, token, expiresIn]`, `[1]` unauthorized (401/403, or getToken
- * threw `{ code: 'unauthorized' }`), `[2, why]` unavailable (retried), `[3, n]` invalid (n as
- * token_source.rs's INVALID). `source` is the token URL (a credentialed POST) or `getToken`,
- * called with `{ signal }`; when `signal` aborts, this settles at once.
+ * Asks `source` for one token: the token URL (a credentialed POST) or the app's `getToken`, called
+ * with `{ signal }`. Answers once with `handler(0, token, expiresIn or NaN)`, `handler(1)`
+ * unauthorized (401/403, or getToken threw `{ code: 'unauthorized' }`), `handler(2, why)`
+ * unavailable (retried) or `handler(3, n)` invalid (n as token_source.rs reads it); never after
+ * the returned function aborted the request, which does nothing once answered.
  */
-export async function fetchToken(source, signal) {
+export function fetchToken(source, handler) {
+  const controller = new AbortController();
+  const { signal } = controller;
+  let answered = false;
+  token(source, signal).then(([kind, value, expiresIn = NaN]) => {
+    if (signal.aborted) return;
+    answered = true;
+    handler(kind, value, expiresIn);
+  });
+  // Once answered, the request is over: its signal is never aborted afterwards.
+  return () => answered || controller.abort();
+}
+
+/** `fetchToken`'s answer as `[kind, value, expiresIn]`; never rejects. */
+async function token(source, signal) {
   if (typeof source === 'function') {
     let token;
     try {
@@ -151,6 +180,6 @@ export async function fetchToken(source, signal) {
   }
   const expiresIn = body?.expiresIn;
   return typeof body?.wsToken === 'string'
-    ? [0, body.wsToken, Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined]
+    ? [0, body.wsToken, Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : NaN]
     : [3, 1];
 }

@@ -1,11 +1,10 @@
 //! Where tokens come from: a credentialed `POST tokenUrl`, or the app's own `getToken` (io.js's
 //! `fetchToken` does either, and answers with a code rather than text the wasm would carry).
 
-use js_sys::{Array, Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
 
+use super::socket::Handler;
 use crate::core::{Token, TokenError, TokenGrant};
 
 /// The user's choice of token source.
@@ -19,35 +18,58 @@ pub(crate) enum TokenSource {
 
 #[wasm_bindgen(module = "/src/browser/io.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = fetchToken)]
-    fn fetch_token(source: &JsValue, signal: &AbortSignal) -> Promise;
+    #[wasm_bindgen(js_name = fetchToken, catch)]
+    fn fetch_token(source: &JsValue, handler: &Handler) -> Result<Function, JsValue>;
+}
+
+/// A token request. Dropping it before its answer aborts it (the `signal` that `getToken` got
+/// fires) and no answer comes after that; dropping it after its answer does nothing.
+pub(crate) struct TokenRequest {
+    abort: Function,
+    _handler: Handler,
+}
+
+impl Drop for TokenRequest {
+    fn drop(&mut self) {
+        let _ = self.abort.call0(&JsValue::UNDEFINED);
+    }
 }
 
 impl TokenSource {
-    /// Gets one fresh token. When `signal` aborts (the attempt it was for timed out, or the
-    /// session closed) the request is cancelled and this returns at once.
-    pub(crate) async fn fetch(&self, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
+    /// Asks for one fresh token; `on_answer` gets the outcome once, unless the request is dropped
+    /// (aborted) first. It is never called before this returns.
+    pub(crate) fn fetch(
+        &self,
+        on_answer: impl Fn(Result<TokenGrant, TokenError>) + 'static,
+    ) -> Result<TokenRequest, TokenError> {
         let source = match self {
             Self::Url(url) => JsValue::from_str(url),
             Self::Callback(get_token) => get_token.into(),
         };
-        let Ok(answer) = JsFuture::from(fetch_token(&source, signal)).await else {
-            return Err(TokenError::Unavailable("getToken threw or rejected".into()));
-        };
-        let answer: Array = answer.unchecked_into();
-        let (value, number) = (answer.get(1), answer.get(2));
-        match answer.get(0).as_f64() {
-            Some(0.0) => Ok(TokenGrant {
-                token: Token::new(value.as_string().unwrap_or_default())?,
-                lifetime_ms: number.as_f64().map(|seconds| (seconds * 1000.0) as u64),
-            }),
-            Some(1.0) => Err(TokenError::Unauthorized),
-            Some(3.0) => Err(TokenError::Invalid(match value.as_f64() {
-                Some(1.0) => "the response has no string wsToken",
-                Some(2.0) => "getToken must return a string",
-                _ => "the response is not JSON",
-            })),
-            _ => Err(TokenError::Unavailable(value.as_string().unwrap_or_default())),
-        }
+        let handler = Handler::new(move |kind: u32, value: JsValue, number: f64| {
+            on_answer(answer(kind, value, number));
+            0
+        });
+        let abort = fetch_token(&source, &handler)
+            .map_err(|_| TokenError::Unavailable("could not start the request".into()))?;
+        Ok(TokenRequest { abort, _handler: handler })
+    }
+}
+
+/// io.js's answer: 0 a token (`number`: `expiresIn` in seconds, NaN when absent), 1 unauthorized,
+/// 2 unavailable (`value`: why), 3 invalid (`value`: which way).
+fn answer(kind: u32, value: JsValue, number: f64) -> Result<TokenGrant, TokenError> {
+    match kind {
+        0 => Ok(TokenGrant {
+            token: Token::new(value.as_string().unwrap_or_default())?,
+            lifetime_ms: (!number.is_nan()).then_some((number * 1000.0) as u64),
+        }),
+        1 => Err(TokenError::Unauthorized),
+        3 => Err(TokenError::Invalid(match value.as_f64() {
+            Some(1.0) => "the response has no string wsToken",
+            Some(2.0) => "getToken must return a string",
+            _ => "the response is not JSON",
+        })),
+        _ => Err(TokenError::Unavailable(value.as_string().unwrap_or_default())),
     }
 }
