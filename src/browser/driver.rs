@@ -146,7 +146,11 @@ impl Driver {
     /// Sends, or queues until authenticated. `receipt`: the caller wants to learn when the
     /// server received it (see [`Event::Delivered`]).
     pub(crate) fn send(self: &Rc<Self>, text: JsText, receipt: bool) -> Result<MessageId, SendError> {
-        let result = self.core.borrow_mut().send(now(), text, receipt);
+        let mut core = self.core.borrow_mut();
+        // The clock is read only when sending is paced (see `SessionCore::send_reads_clock`).
+        let now = if core.send_reads_clock() { self.now() } else { self.clock.get() };
+        let result = core.send(now, text, receipt);
+        drop(core);
         self.pump();
         result
     }

@@ -356,6 +356,12 @@ impl<M, P: Payload> SessionCore<M, P> {
         self.outbox.len()
     }
 
+    /// Whether `send()` reads its `now`: only when the server advertised a message rate, which
+    /// paces sending. Otherwise a driver may pass its last clock reading and skip the clock.
+    pub fn send_reads_clock(&self) -> bool {
+        matches!(&self.phase, Phase::Authenticated(live) if live.pacer.is_some())
+    }
+
     /// The id the next accepted `send()` will get (ids only grow).
     pub fn next_message_id(&self) -> MessageId {
         self.outbox.next_id()
