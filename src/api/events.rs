@@ -1,6 +1,6 @@
 //! Delivering core events and errors to JavaScript (events.js builds the objects users see).
 
-use js_sys::{Array, Function, Promise};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::{
@@ -31,7 +31,8 @@ extern "C" {
     fn send_error(kind: u32, bytes: f64, limit: f64) -> JsValue;
     /// `JSON.stringify`, or `undefined` for what it cannot turn into a JSON text.
     pub(crate) fn stringify(data: &JsValue) -> JsValue;
-    /// The app's `subscriptions()` as JSON texts, or `undefined`.
+    /// The app's `subscriptions()` as an array of JSON texts, or `undefined` when it threw or
+    /// gave what JSON cannot carry.
     pub(crate) fn collect(subscriptions: &Function) -> JsValue;
 }
 
@@ -105,13 +106,4 @@ pub(crate) fn deliver(
         Event::Undeliverable(id) => return settle_receipts(registry, 2, id as f64, none()),
     };
     emit(registry, kind, a, b, n, m);
-}
-
-/// The JSON texts of `subscriptions()`'s answer, `None` when it threw or JSON cannot carry it.
-pub(crate) fn collected(subscriptions: &Function) -> Option<Vec<js_sys::JsString>> {
-    let texts = collect(subscriptions);
-    if texts.is_undefined() {
-        return None;
-    }
-    Some(texts.unchecked_into::<Array>().iter().map(JsCast::unchecked_into).collect())
 }

@@ -13,7 +13,7 @@ use std::{
     rc::{Rc, Weak},
 };
 
-use js_sys::{Function, JsString, Promise};
+use js_sys::{Array, Function, JsString, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::{
@@ -185,12 +185,13 @@ fn text(data: &JsValue) -> Result<JsText, JsValue> {
 /// array (or a single value) of JSON-serialisable messages.
 fn subscriptions(collect: Function) -> Subscriptions {
     Box::new(move || {
-        let texts = events::collected(&collect).ok_or_else(|| {
-            SdkError::new(
+        let texts = events::collect(&collect);
+        if texts.is_undefined() {
+            return Err(SdkError::new(
                 ErrorCode::InvalidMessage,
                 "subscriptions() threw or returned something JSON cannot carry",
-            )
-        })?;
-        Ok(texts.into_iter().map(JsText::new).collect())
+            ));
+        }
+        Ok(texts.unchecked_into::<Array>().iter().map(|text| JsText::new(text.unchecked_into())).collect())
     })
 }
