@@ -1,6 +1,6 @@
 //! Delivering core events and errors to JavaScript (events.js builds the objects users see).
 
-use js_sys::{Function, Promise};
+use js_sys::{Function, JsString, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::{
@@ -29,8 +29,9 @@ extern "C" {
     pub(crate) fn sdk_error(code: &str, message: &str, server_code: Option<String>) -> JsValue;
     #[wasm_bindgen(js_name = sendError)]
     fn send_error(kind: u32, bytes: f64, limit: f64) -> JsValue;
-    /// `JSON.stringify`, or `undefined` for what it cannot turn into a JSON text.
-    pub(crate) fn stringify(data: &JsValue) -> JsValue;
+    /// `JSON.stringify`, or `None` for what it cannot turn into a JSON text. (An `Option`, which
+    /// the glue answers without another call into JS, unlike a check of the value's type.)
+    pub(crate) fn stringify(data: &JsValue) -> Option<JsString>;
     /// The app's `subscriptions()` as an array of JSON texts, or `undefined` when it threw or
     /// gave what JSON cannot carry.
     pub(crate) fn collect(subscriptions: &Function) -> JsValue;

@@ -13,7 +13,7 @@ use std::{
     rc::{Rc, Weak},
 };
 
-use js_sys::{Array, Function, JsString, Promise};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::{
@@ -177,7 +177,7 @@ impl Drop for SecureWebSocket {
 
 /// `send()`'s argument as JSON text, or the `invalid_message` error to throw.
 fn text(data: &JsValue) -> Result<JsText, JsValue> {
-    let text = events::stringify(data).dyn_into::<JsString>().map_err(|_| events::invalid_message())?;
+    let text = events::stringify(data).ok_or_else(events::invalid_message)?;
     Ok(JsText::new(text))
 }
 
