@@ -112,6 +112,11 @@ www/node_modules/.bin/tsc -p tests/tabs
 node --test --test-concurrency=1 tests/tabs/
 # ---- end of cross-tab sharing --------------------------------------------------------------------
 
+# ---- size (issue 14): what an app ships, gzip -9, against the budget ----------------------------
+step "size: the package entry bundled and minified, wasm inlined, gzip -9 (scripts/size.mjs)"
+node scripts/size.mjs --check
+# ---- end of size ---------------------------------------------------------------------------------
+
 step "demo end-to-end (release build, Chromium)"
 (cd www && npx --yes vite build --logLevel warn)
 serve_and_test target/test-server-demo.log www/dist DEMO_URL tests/e2e/

@@ -54,25 +54,48 @@ function throughputLoop(send, onReply, count, window) {
   });
 }
 
-export async function throughput(kind, count = 20_000, window = 100) {
+/** The socket of the throughput scenario, opened by `openSession` and closed by `closeSession`. */
+let session;
+
+/**
+ * Opens an authenticated socket of `kind` for `runLoop`: separate steps, so the runner can read
+ * Chromium's CPU counters around the message loop alone (bench/run.mjs).
+ */
+export async function openSession(kind) {
   const message = { ...MESSAGE };
   if (kind === 'raw') {
     const ws = await rawSocket();
-    const rate = await throughputLoop(
-      (seq) => ws.send(JSON.stringify({ ...message, seq })),
-      (reply) => (ws.onmessage = (event) => (JSON.parse(event.data), reply())),
-      count,
-      window,
-    );
-    ws.close();
-    return rate;
+    session = {
+      send: (seq) => ws.send(JSON.stringify({ ...message, seq })),
+      onReply: (reply) => (ws.onmessage = (event) => (JSON.parse(event.data), reply())),
+      close: () => ws.close(),
+    };
+  } else {
+    const ws = await sdkSocket();
+    let handler;
+    ws.on('message', () => handler());
+    session = {
+      send: (seq) => ws.send({ ...message, seq }),
+      onReply: (reply) => (handler = reply),
+      close: () => (ws.close(), ws.free()),
+    };
   }
-  const ws = await sdkSocket();
-  let handler;
-  ws.on('message', () => handler());
-  const rate = await throughputLoop((seq) => ws.send({ ...message, seq }), (reply) => (handler = reply), count, window);
-  ws.close();
-  ws.free();
+}
+
+/** `count` echoes through the open session; messages per second. */
+export function runLoop(count = 20_000, window = 100) {
+  return throughputLoop(session.send, session.onReply, count, window);
+}
+
+export function closeSession() {
+  session.close();
+  session = undefined;
+}
+
+export async function throughput(kind, count = 20_000, window = 100) {
+  await openSession(kind);
+  const rate = await runLoop(count, window);
+  closeSession();
   return rate;
 }
 
@@ -191,5 +214,5 @@ export async function login() {
   await post('/api/login', { username: 'bench', password: 'bench-pass' });
 }
 
-Object.assign(globalThis, { bench: { login, throughput, latency, ready, reconnect, cycles, queued } });
+Object.assign(globalThis, { bench: { login, openSession, runLoop, closeSession, throughput, latency, ready, reconnect, cycles, queued } });
 document.getElementById('status').textContent = 'ready';

@@ -1,35 +1,103 @@
-// Listener registry for SecureWebSocket. It lives in JS so that `on()` can hand back a plain
-// unsubscribe function that the garbage collector owns: no Rust closure per subscription, so
-// nothing leaks however often a React effect subscribes and unsubscribes.
+// The JS half of SecureWebSocket's events: listeners, property handlers, `ready()` promises,
+// payload objects and error objects. It lives in JS so that `on()` hands back a plain unsubscribe
+// function the garbage collector owns (nothing leaks however often a React effect subscribes),
+// and so that the wasm carries no event names, payload keys or message text (issue 14): the wasm
+// passes a kind and plain values, and the objects users see are made here.
 
+const TYPES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
+
+/**
+ * One socket's listeners (`l`, by type), property handlers (`p`), `ready()` waiters (`w`) and
+ * `sendWithReceipt()` receipts (`r`: `[message id, resolve, reject]`, oldest first).
+ */
 export function createRegistry() {
-  return new Map();
+  return { l: new Map(), p: [], w: [], r: [] };
 }
 
+// Each type's listeners are an array replaced on every change, never changed in place: a dispatch
+// iterates the array it started with (a listener added by a handler waits for the next event, as
+// in the DOM) without copying it for every message.
 export function subscribe(registry, type, handler) {
-  let handlers = registry.get(type);
-  if (!handlers) {
-    handlers = new Set();
-    registry.set(type, handlers);
-  }
+  if (!TYPES.includes(type)) throw sdkError('invalid_argument', `unknown event type '${type}'`);
   // Wrapped so that the same function subscribed twice gets two independent subscriptions.
   const entry = { handler };
-  handlers.add(entry);
+  registry.l.set(type, [...(registry.l.get(type) ?? []), entry]);
   return () => {
-    handlers.delete(entry);
+    const entries = registry.l.get(type);
+    if (entries?.includes(entry)) registry.l.set(type, entries.filter((e) => e !== entry));
   };
 }
 
-// Calls every handler of `type`, then the property handler if any. A handler that throws is
-// reported like an exception in a DOM event listener, and the others still run.
-export function dispatch(registry, type, payload, propertyHandler) {
-  const handlers = registry.get(type);
-  if (handlers) {
-    for (const { handler } of [...handlers]) invoke(handler, payload);
-  }
-  if (typeof propertyHandler === 'function') invoke(propertyHandler, payload);
+/** `onAuthenticated` (0) and `onMessage` (1). */
+export function propertyHandler(registry, index) {
+  return registry.p[index];
 }
 
+export function setPropertyHandler(registry, index, handler) {
+  registry.p[index] = handler;
+}
+
+/** A `ready()` promise, settled by the next `authenticated` or `closed` state. */
+export function wait(registry) {
+  return new Promise((resolve, reject) => registry.w.push([resolve, reject]));
+}
+
+function settle(registry, index, value) {
+  const waiters = registry.w;
+  registry.w = [];
+  for (const waiter of waiters) waiter[index](value);
+}
+
+/**
+ * Delivers event `kind` (an index into TYPES) built from plain values: state (`a` the state,
+ * `b` for `closed` the error `ready()` rejects with), authenticated (`a` the user id, `m`
+ * resumed), message (`a` the parsed object), reconnecting (`n` attempt, `m` delay), close (`n`
+ * code, `a` reason, `m` will reconnect), error (`a` the error), resync.
+ */
+export function emit(registry, kind, a, b, n, m) {
+  const type = TYPES[kind];
+  const payload =
+    kind === 1 ? { userId: a ?? null, resumed: !!m }
+    : kind === 3 ? { attempt: n, delayMs: m }
+    : kind === 4 ? { code: n, reason: a, willReconnect: !!m }
+    : kind === 6 ? { reason: 'session_lost' }
+    : a;
+  if (kind === 0 && a === 'authenticated') settle(registry, 0);
+  const entries = registry.l.get(type);
+  if (entries) for (const entry of entries) invoke(entry.handler, payload);
+  const property = kind === 1 ? registry.p[0] : kind === 2 ? registry.p[1] : undefined;
+  if (typeof property === 'function') invoke(property, payload);
+  if (kind === 0 && a === 'closed') settle(registry, 1, b);
+}
+
+/** A `sendWithReceipt()` promise for message `id`. */
+export function receipt(registry, id) {
+  return new Promise((resolve, reject) => registry.r.push([id, resolve, reject]));
+}
+
+/**
+ * Settles receipts: `mode` 0 resolves every one up to `id` (the server acknowledged them), 1
+ * rejects `id`'s as unconfirmed (at-most-once), 2 rejects `id`'s as too large for the server,
+ * 3 rejects all with `error` (the session ended), 4 drops `id`'s (its send threw).
+ */
+export function settleReceipts(registry, mode, id, error) {
+  const settled = [];
+  registry.r = registry.r.filter((entry) => {
+    const hit = mode === 0 ? entry[0] <= id : mode === 3 || entry[0] === id;
+    if (hit) settled.push(entry);
+    return !hit;
+  });
+  if (mode === 1) error = sdkError('unconfirmed', 'sent, but this server does not acknowledge messages (at-most-once delivery)');
+  if (mode === 2) error = sdkError('message_too_large', 'the server does not accept a message this large');
+  if (mode < 4) for (const entry of settled) (mode ? entry[2] : entry[1])(error);
+}
+
+/** What io.js calls with an application message the driver left to JS to deliver. */
+export function deliverer(registry) {
+  return (message) => emit(registry, 2, message);
+}
+
+// A handler that throws is reported like an exception in a DOM event listener; the others still run.
 function invoke(handler, payload) {
   try {
     handler(payload);
@@ -39,9 +107,40 @@ function invoke(handler, payload) {
   }
 }
 
-export function sdkError(code, message) {
+/** An `Error` with a string `code`, as every error of the SDK is; `serverCode` for `server_error`. */
+export function sdkError(code, message, serverCode) {
   const error = new Error(message);
   error.name = 'SecureWebSocketError';
   error.code = code;
+  if (serverCode !== undefined) error.serverCode = serverCode;
   return error;
+}
+
+/** What `send()` throws for core::SendError (`kind` 0 queue full, 1 too large, 2 closed). */
+export function sendError(kind, bytes, limit) {
+  return kind === 0 ? sdkError('queue_full', `send queue is full (${limit} messages waiting)`)
+    : kind === 1 ? sdkError('message_too_large', `message is ${bytes} bytes, over the limit of ${limit}`)
+    : sdkError('closed', 'the connection is closed');
+}
+
+/** JSON.stringify, or undefined for what it cannot carry (undefined, functions, cycles, BigInt). */
+export function stringify(data) {
+  try {
+    const text = JSON.stringify(data);
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The app's `subscriptions()` as JSON texts, or undefined when it threw or gave what JSON cannot carry. */
+export function collect(subscriptions) {
+  let value;
+  try {
+    value = subscriptions();
+  } catch {
+    return undefined;
+  }
+  const texts = (Array.isArray(value) ? value : value == null ? [] : [value]).map(stringify);
+  return texts.includes(undefined) ? undefined : texts;
 }

@@ -1,4 +1,6 @@
-//! The JavaScript surface: `SecureWebSocket`, as the README documents it.
+//! The JavaScript surface: `SecureWebSocket`, as the README documents it. What can live in JS
+//! does (options.js, events.js): the wasm keeps the state machine and its driver, and no text
+//! that only JavaScript needs (issue 14).
 
 mod events;
 mod options;
@@ -8,110 +10,16 @@ pub use typescript::SecureWebSocketOptions;
 
 use std::{
     cell::RefCell,
-    collections::VecDeque,
     rc::{Rc, Weak},
 };
 
-use js_sys::{Function, Promise, JSON};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::{
     browser::{Driver, JsText, Subscriptions},
-    core::{ErrorCode, Event, MessageId, SdkError, State},
+    core::{ErrorCode, SdkError, State},
 };
-
-/// The listeners and pending `ready()` promises: what the user attached to one socket.
-struct Surface {
-    registry: JsValue,
-    on_authenticated: RefCell<JsValue>,
-    on_message: RefCell<JsValue>,
-    /// `ready()` promises waiting for `authenticated` (resolve) or `closed` (reject).
-    waiters: RefCell<Vec<(Function, Function)>>,
-    /// The error that ended the session, once it is closed: the only one `ready()` rejects with.
-    final_error: RefCell<Option<SdkError>>,
-    /// `sendWithReceipt()` promises, oldest message first.
-    receipts: RefCell<VecDeque<(MessageId, Function, Function)>>,
-}
-
-impl Surface {
-    fn deliver(&self, event: Event<crate::browser::JsObject>, driver: &Weak<Driver>) {
-        if let Event::State(State::Authenticated) = event {
-            self.settle(true);
-        }
-        let settle_closed = matches!(event, Event::State(State::Closed));
-        if settle_closed {
-            *self.final_error.borrow_mut() = driver.upgrade().and_then(|driver| driver.final_error());
-        }
-        match event {
-            Event::Delivered { through } => return self.settle_receipts(|id| id <= through, None),
-            Event::Unconfirmed(id) => {
-                let error = SdkError::new(
-                    ErrorCode::Unconfirmed,
-                    "sent, but this server does not acknowledge messages (at-most-once delivery)",
-                );
-                return self.settle_receipts(|receipt| receipt == id, Some(error));
-            }
-            Event::Undeliverable(id) => {
-                let error = SdkError::new(
-                    ErrorCode::MessageTooLarge,
-                    "the server does not accept a message this large",
-                );
-                return self.settle_receipts(|receipt| receipt == id, Some(error));
-            }
-            _ => {}
-        }
-        let Some((kind, payload)) = events::to_js(event) else { return };
-        // Cloned out so a handler that replaces the property handler does not meet a borrow.
-        let property = match kind {
-            "authenticated" => self.on_authenticated.borrow().clone(),
-            "message" => self.on_message.borrow().clone(),
-            _ => JsValue::UNDEFINED,
-        };
-        events::dispatch(&self.registry, kind, &payload, &property);
-        if settle_closed {
-            self.settle(false);
-            let error = self.final_error.borrow().clone().unwrap_or_else(|| {
-                SdkError::new(ErrorCode::Closed, "the connection closed before the server acknowledged it")
-            });
-            self.settle_receipts(|_| true, Some(error));
-        }
-    }
-
-    /// Resolves (no error) or rejects the receipts whose message id `matches`.
-    fn settle_receipts(&self, matches: impl Fn(MessageId) -> bool, error: Option<SdkError>) {
-        let settled: Vec<_> = {
-            let mut receipts = self.receipts.borrow_mut();
-            let (settled, kept): (Vec<_>, Vec<_>) = receipts.drain(..).partition(|(id, _, _)| matches(*id));
-            receipts.extend(kept);
-            settled
-        };
-        let error = error.map(|error| events::to_js_error(&error));
-        for (_, resolve, reject) in settled {
-            let _ = match &error {
-                None => resolve.call0(&JsValue::UNDEFINED),
-                Some(error) => reject.call1(&JsValue::UNDEFINED, error),
-            };
-        }
-    }
-
-    fn settle(&self, authenticated: bool) {
-        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
-        for (resolve, reject) in waiters {
-            let _ = if authenticated {
-                resolve.call0(&JsValue::UNDEFINED)
-            } else {
-                reject.call1(&JsValue::UNDEFINED, &self.closed_error())
-            };
-        }
-    }
-
-    fn closed_error(&self) -> JsValue {
-        match &*self.final_error.borrow() {
-            Some(error) => events::to_js_error(error),
-            None => events::js_error(ErrorCode::Closed, "the connection is closed"),
-        }
-    }
-}
 
 /// An authenticated, self-healing WebSocket.
 ///
@@ -122,7 +30,8 @@ impl Surface {
 #[wasm_bindgen]
 pub struct SecureWebSocket {
     driver: Rc<Driver>,
-    surface: Rc<Surface>,
+    /// events.js's registry: listeners, property handlers and pending `ready()` promises.
+    registry: JsValue,
 }
 
 #[wasm_bindgen]
@@ -132,19 +41,9 @@ impl SecureWebSocket {
     /// @throws {Error} with `code` `'invalid_options'` or `'insecure_url'`.
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: &SecureWebSocketOptions) -> Result<SecureWebSocket, JsValue> {
-        let options = options::read(url, options).map_err(|error| {
-            let code = if error.insecure { ErrorCode::InsecureUrl } else { ErrorCode::InvalidOptions };
-            events::js_error(code, error.to_string())
-        })?;
-        let surface = Rc::new(Surface {
-            registry: events::create_registry(),
-            on_authenticated: RefCell::new(JsValue::UNDEFINED),
-            on_message: RefCell::new(JsValue::UNDEFINED),
-            waiters: RefCell::new(Vec::new()),
-            final_error: RefCell::new(None),
-            receipts: RefCell::new(VecDeque::new()),
-        });
-        let sink = Rc::clone(&surface);
+        let options = options::read(url, options)?;
+        let registry = events::create_registry();
+        let sink_registry = registry.clone();
         let subscriptions = options.subscriptions.map(subscriptions);
         // The sink asks the driver for the error that ended the session; a weak reference, so the
         // two do not keep each other alive.
@@ -155,10 +54,15 @@ impl SecureWebSocket {
             options.token_source,
             options.config,
             subscriptions,
-            Rc::new(move |event| sink.deliver(event, &slot.borrow())),
+            Rc::new(move |event| {
+                events::deliver(&sink_registry, event, || {
+                    slot.borrow().upgrade().and_then(|driver| driver.final_error())
+                })
+            }),
+            events::deliverer(&registry),
         );
         *driver_slot.borrow_mut() = Rc::downgrade(&driver);
-        Ok(SecureWebSocket { driver, surface })
+        Ok(SecureWebSocket { driver, registry })
     }
 
     /// Sends a JSON-serialisable value; queued until authenticated.
@@ -166,10 +70,7 @@ impl SecureWebSocket {
     /// @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
     #[wasm_bindgen(skip_typescript)]
     pub fn send(&self, data: &JsValue) -> Result<(), JsValue> {
-        let text = stringify(data).ok_or_else(|| {
-            events::js_error(ErrorCode::InvalidMessage, "send() needs a JSON-serialisable value")
-        })?;
-        self.driver.send(text, false).map(drop).map_err(|error| events::to_js_error(&error.into()))
+        self.driver.send(text(data)?, false).map(drop).map_err(events::to_js_send_error)
     }
 
     /// Sends like `send()` and returns a promise that resolves when the server acknowledged the
@@ -179,21 +80,16 @@ impl SecureWebSocket {
     /// @throws {Error} synchronously, with the same codes as `send()`.
     #[wasm_bindgen(js_name = sendWithReceipt, skip_typescript)]
     pub fn send_with_receipt(&self, data: &JsValue) -> Result<Promise, JsValue> {
-        let text = stringify(data).ok_or_else(|| {
-            events::js_error(ErrorCode::InvalidMessage, "send() needs a JSON-serialisable value")
-        })?;
+        let text = text(data)?;
         // Registered before the message goes out, under the id it will get: on an at-most-once
         // connection its fate is known within this very call.
-        let mut slot = None;
-        let promise = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
-        let (resolve, reject) = slot.ok_or_else(|| events::js_error(ErrorCode::Closed, "no promise"))?;
-        let id = self.driver.next_message_id();
-        self.surface.receipts.borrow_mut().push_back((id, resolve, reject));
+        let id = self.driver.next_message_id() as f64;
+        let promise = events::receipt(&self.registry, id);
         match self.driver.send(text, true) {
             Ok(_) => Ok(promise),
             Err(error) => {
-                self.surface.receipts.borrow_mut().retain(|(receipt, _, _)| *receipt != id);
-                Err(events::to_js_error(&error.into()))
+                events::settle_receipts(&self.registry, 4, id, JsValue::UNDEFINED);
+                Err(events::to_js_send_error(error))
             }
         }
     }
@@ -214,24 +110,15 @@ impl SecureWebSocket {
     pub fn ready(&self) -> Promise {
         match self.driver.state() {
             State::Authenticated => Promise::resolve(&JsValue::UNDEFINED),
-            State::Closed => {
-                *self.surface.final_error.borrow_mut() = self.driver.final_error();
-                Promise::reject(&self.surface.closed_error())
-            }
-            _ => {
-                let waiters = &self.surface.waiters;
-                Promise::new(&mut |resolve, reject| waiters.borrow_mut().push((resolve, reject)))
-            }
+            State::Closed => Promise::reject(&events::closed_error(self.driver.final_error())),
+            _ => events::wait(&self.registry),
         }
     }
 
     /// Subscribes to an event; returns the function that unsubscribes.
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, kind: &str, handler: &Function) -> Result<Function, JsValue> {
-        if !events::EVENT_TYPES.contains(&kind) {
-            return Err(events::js_error(ErrorCode::InvalidArgument, format!("unknown event type '{kind}'")));
-        }
-        Ok(events::subscribe(&self.surface.registry, kind, handler))
+        events::subscribe(&self.registry, kind, handler)
     }
 
     /// `'connecting' | 'authenticating' | 'authenticated' | 'reconnecting' | 'closed'`.
@@ -256,25 +143,25 @@ impl SecureWebSocket {
     /// Called with `{ userId }` on every successful authentication.
     #[wasm_bindgen(getter = onAuthenticated, skip_typescript)]
     pub fn on_authenticated(&self) -> JsValue {
-        self.surface.on_authenticated.borrow().clone()
+        events::property_handler(&self.registry, 0)
     }
 
     /// Sets the `onAuthenticated` handler (`null` removes it).
     #[wasm_bindgen(setter = onAuthenticated, skip_typescript)]
     pub fn set_on_authenticated(&self, handler: JsValue) {
-        *self.surface.on_authenticated.borrow_mut() = handler;
+        events::set_property_handler(&self.registry, 0, handler);
     }
 
     /// Called with each application message.
     #[wasm_bindgen(getter = onMessage, skip_typescript)]
     pub fn on_message(&self) -> JsValue {
-        self.surface.on_message.borrow().clone()
+        events::property_handler(&self.registry, 1)
     }
 
     /// Sets the `onMessage` handler (`null` removes it).
     #[wasm_bindgen(setter = onMessage, skip_typescript)]
     pub fn set_on_message(&self, handler: JsValue) {
-        *self.surface.on_message.borrow_mut() = handler;
+        events::set_property_handler(&self.registry, 1, handler);
     }
 }
 
@@ -288,30 +175,23 @@ impl Drop for SecureWebSocket {
     }
 }
 
+/// `send()`'s argument as JSON text, or the `invalid_message` error to throw.
+fn text(data: &JsValue) -> Result<JsText, JsValue> {
+    let text = events::stringify(data).ok_or_else(events::invalid_message)?;
+    Ok(JsText::new(text))
+}
+
 /// Wraps the app's `subscriptions()` for the driver: called with no argument, it returns an
 /// array (or a single value) of JSON-serialisable messages.
 fn subscriptions(collect: Function) -> Subscriptions {
     Box::new(move || {
-        let threw = || {
-            SdkError::new(
+        let texts = events::collect(&collect);
+        if texts.is_undefined() {
+            return Err(SdkError::new(
                 ErrorCode::InvalidMessage,
                 "subscriptions() threw or returned something JSON cannot carry",
-            )
-        };
-        let value = collect.call0(&JsValue::UNDEFINED).map_err(|_| threw())?;
-        let items: Vec<JsValue> = if js_sys::Array::is_array(&value) {
-            js_sys::Array::from(&value).iter().collect()
-        } else if value.is_undefined() || value.is_null() {
-            Vec::new()
-        } else {
-            vec![value]
-        };
-        items.iter().map(|item| stringify(item).ok_or_else(threw)).collect()
+            ));
+        }
+        Ok(texts.unchecked_into::<Array>().iter().map(|text| JsText::new(text.unchecked_into())).collect())
     })
-}
-
-/// `JSON.stringify`, or `None` for what it cannot turn into a JSON text (`undefined`, functions,
-/// symbols, cycles, BigInts).
-fn stringify(data: &JsValue) -> Option<JsText> {
-    JSON::stringify(data).ok().filter(|text| text.is_string()).map(JsText::new)
 }

@@ -5,19 +5,18 @@ use std::{
     rc::{Rc, Weak},
 };
 
-use gloo_timers::callback::Timeout;
-use web_sys::AbortController;
+use wasm_bindgen::prelude::*;
 
 use super::{
     clock::now,
     frame::{self, JsObject, JsText},
     page::{self, PageListeners},
-    socket::{Socket, SocketEvent},
-    token_source::TokenSource,
+    socket::{Handler, Socket, SocketEvent},
+    token_source::{TokenRequest, TokenSource},
 };
 use crate::core::{
-    close_code, Action, Config, ConnectionId, Delivery, Event, MessageId, Millis, RequestId, SdkError,
-    SendError, SessionCore, State, TokenError,
+    close_code, Action, Config, ConnectionId, Delivery, Event, FrameError, Inbound, MessageId, Millis,
+    RequestId, SdkError, SendError, SessionCore, State,
 };
 
 /// Receives the core's events, already in order, with no borrow of the driver held: a handler may
@@ -26,6 +25,15 @@ pub(crate) type EventSink = Rc<dyn Fn(Event<JsObject>)>;
 
 /// The app's `subscriptions`: the messages that set up a new session, asked for on each one.
 pub(crate) type Subscriptions = Box<dyn Fn() -> Result<Vec<JsText>, SdkError>>;
+
+#[wasm_bindgen(module = "/src/browser/io.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimer)]
+    fn set_timer(handler: &Handler, delay: u32) -> f64;
+    #[wasm_bindgen(js_name = clearTimer)]
+    fn clear_timer(id: f64);
+    fn defer(handler: &Handler);
+}
 
 /// The longest delay `setTimeout` honours (2³¹−1 ms); a longer one fires at once in browsers.
 const MAX_TIMER_DELAY_MS: Millis = i32::MAX as Millis;
@@ -39,10 +47,14 @@ pub(crate) struct Driver {
     /// Where events go; `None` once detached (the owner was dropped): nothing fires after that.
     sink: RefCell<Option<EventSink>>,
     socket: RefCell<Option<Socket>>,
-    /// The one timer, with the deadline it was set for.
-    timer: RefCell<Option<(Millis, Timeout)>>,
-    /// The token request in flight and what aborts it.
-    fetch: RefCell<Option<(RequestId, AbortController)>>,
+    /// The one timer: the deadline it was set for and its id.
+    timer: RefCell<Option<(Millis, f64)>>,
+    /// What the timer calls: made once, for every timer the session sets.
+    on_timer: Handler,
+    /// The token request in flight (dropping it aborts it).
+    fetch: RefCell<Option<(RequestId, TokenRequest)>>,
+    /// The microtask that delivers `close()`'s events, while one is pending.
+    microtask: RefCell<Option<Handler>>,
     /// `online`/`offline`, visibility, freeze/resume and back/forward-cache listeners.
     page: RefCell<Option<PageListeners>>,
     /// Set while actions are being run: a re-entrant call then only queues its actions in the
@@ -51,6 +63,11 @@ pub(crate) struct Driver {
     /// Set during `close()`: events wait in `deferred` for a microtask (see [`Driver::close`]).
     deferring: Cell<bool>,
     deferred: RefCell<Vec<Event<JsObject>>>,
+    /// A JS function that delivers an application message to the app, or `undefined`: with one,
+    /// a frame whose only effect is that message goes back to JS in the frame's one crossing.
+    deliver: JsValue,
+    /// The last clock reading, for the frames that need none (see [`Driver::frame`]).
+    clock: Cell<Millis>,
 }
 
 impl Driver {
@@ -61,10 +78,12 @@ impl Driver {
         config: Config,
         subscriptions: Option<Subscriptions>,
         sink: EventSink,
+        deliver: JsValue,
     ) -> Rc<Self> {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        let core = SessionCore::new(config, seed, now(), page::online());
-        let driver = Rc::new(Self {
+        let started = now();
+        let core = SessionCore::new(config, seed, started, page::online());
+        let driver = Rc::new_cyclic(|weak: &Weak<Self>| Self {
             core: RefCell::new(core),
             url,
             token_source,
@@ -72,11 +91,24 @@ impl Driver {
             sink: RefCell::new(Some(sink)),
             socket: RefCell::new(None),
             timer: RefCell::new(None),
+            on_timer: {
+                let weak = weak.clone();
+                Handler::new(move |_, _, _| {
+                    if let Some(driver) = weak.upgrade() {
+                        driver.timer.borrow_mut().take();
+                        driver.input(|core, now| core.handle_timeout(now));
+                    }
+                    0
+                })
+            },
             fetch: RefCell::new(None),
+            microtask: RefCell::new(None),
             page: RefCell::new(None),
             pumping: Cell::new(false),
             deferring: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
+            deliver,
+            clock: Cell::new(started),
         });
         let weak = Rc::downgrade(&driver);
         *driver.page.borrow_mut() = Some(PageListeners::attach(move |event| {
@@ -114,7 +146,11 @@ impl Driver {
     /// Sends, or queues until authenticated. `receipt`: the caller wants to learn when the
     /// server received it (see [`Event::Delivered`]).
     pub(crate) fn send(self: &Rc<Self>, text: JsText, receipt: bool) -> Result<MessageId, SendError> {
-        let result = self.core.borrow_mut().send(now(), text, receipt);
+        let mut core = self.core.borrow_mut();
+        // The clock is read only when sending is paced (see `SessionCore::send_reads_clock`).
+        let now = if core.send_reads_clock() { self.now() } else { self.clock.get() };
+        let result = core.send(now, text, receipt);
+        drop(core);
         self.pump();
         result
     }
@@ -141,14 +177,20 @@ impl Driver {
         self.pump();
         if outermost {
             self.deferring.set(false);
-            let events = std::mem::take(&mut *self.deferred.borrow_mut());
-            if !events.is_empty() {
+            if !self.deferred.borrow().is_empty() && self.microtask.borrow().is_none() {
+                // The closure holds the driver until it runs; taking it out of its slot then ends
+                // that cycle (wasm-bindgen frees a closure dropped during its own call afterwards).
                 let driver = Rc::clone(self);
-                wasm_bindgen_futures::spawn_local(async move {
+                let microtask = Handler::new(move |_, _, _| {
+                    let _spent = driver.microtask.borrow_mut().take();
+                    let events = std::mem::take(&mut *driver.deferred.borrow_mut());
                     for event in events {
                         driver.emit(event);
                     }
+                    0
                 });
+                defer(&microtask);
+                *self.microtask.borrow_mut() = Some(microtask);
             }
         }
     }
@@ -161,13 +203,68 @@ impl Driver {
     }
 
     fn input(self: &Rc<Self>, feed: impl FnOnce(&mut SessionCore<JsObject, JsText>, Millis)) {
-        feed(&mut self.core.borrow_mut(), now());
+        feed(&mut self.core.borrow_mut(), self.now());
         self.pump();
     }
 
+    /// Reads the clock, and keeps the reading for the frames that need none.
+    fn now(&self) -> Millis {
+        let now = now();
+        self.clock.set(now);
+        now
+    }
+
+    /// A server frame on socket `conn`, in the frame's one crossing into the wasm. The core reads
+    /// no clock for an application message (the last reading stands in, unread), and when the
+    /// frame's only effect is delivering its message, the answer is true and io.js hands the
+    /// message to the app itself: no second crossing, and no borrow held while handlers run.
+    fn frame(
+        self: &Rc<Self>,
+        conn: ConnectionId,
+        frame: Result<Inbound<JsObject>, FrameError>,
+        direct: bool,
+    ) -> bool {
+        {
+            let mut core = self.core.borrow_mut();
+            match frame {
+                Ok(frame @ Inbound::App(_)) => core.handle_frame(self.clock.get(), conn, frame),
+                Ok(frame) => core.handle_frame(self.now(), conn, frame),
+                Err(error) => core.handle_invalid_frame(conn, error),
+            }
+        }
+        if self.pumping.get() {
+            // Re-entrant: the outer loop runs what the core queued.
+            return false;
+        }
+        let first = self.core.borrow_mut().poll_action();
+        let direct = direct && !self.deferring.get() && self.sink.borrow().is_some();
+        if direct && matches!(first, Some(Action::Emit(Event::Message(_)))) {
+            let second = self.core.borrow_mut().poll_action();
+            if second.is_none() {
+                // The message the core delivers is the frame's own (an `App` frame's object, a
+                // `msg` frame's `data`): io.js has it already.
+                self.settle();
+                return true;
+            }
+            self.pump_with([first, second]);
+        } else {
+            self.pump_with([first, None]);
+        }
+        false
+    }
+
     fn pump(self: &Rc<Self>) {
+        self.pump_with([None, None]);
+    }
+
+    /// Runs `taken` (actions already polled from the core, in order), then every action the core
+    /// has, then sets the timer. Called only when not already pumping when `taken` holds any.
+    fn pump_with(self: &Rc<Self>, taken: [Option<Action<JsObject, JsText>>; 2]) {
         if self.pumping.replace(true) {
             return;
+        }
+        for action in taken.into_iter().flatten() {
+            self.run(action);
         }
         loop {
             // The borrow ends with this statement, before the action runs.
@@ -178,6 +275,11 @@ impl Driver {
             }
         }
         self.pumping.set(false);
+        self.settle();
+    }
+
+    /// After the actions: release everything once closed, else (re)arm the timer.
+    fn settle(self: &Rc<Self>) {
         if self.state() == State::Closed {
             self.release();
         } else {
@@ -191,9 +293,8 @@ impl Driver {
             Action::AbortTokenRequest(request) => {
                 let mut fetch = self.fetch.borrow_mut();
                 if fetch.as_ref().is_some_and(|(current, _)| *current == request) {
-                    if let Some((_, controller)) = fetch.take() {
-                        controller.abort();
-                    }
+                    // Dropped: aborted.
+                    fetch.take();
                 }
             }
             Action::OpenSocket(conn) => self.open_socket(conn),
@@ -238,19 +339,18 @@ impl Driver {
 
     fn open_socket(self: &Rc<Self>, conn: ConnectionId) {
         let weak = Rc::downgrade(self);
-        let opened = Socket::open(&self.url, move |event| {
-            let Some(driver) = weak.upgrade() else { return };
+        let direct = !self.deliver.is_undefined();
+        let opened = Socket::open(&self.url, &self.deliver, move |event| {
+            let Some(driver) = weak.upgrade() else { return false };
             match event {
                 SocketEvent::Open => driver.input(|core, now| core.handle_open(now, conn)),
-                SocketEvent::Message(data) => driver.input(|core, now| match frame::parse(&data) {
-                    Ok(frame) => core.handle_frame(now, conn, frame),
-                    Err(error) => core.handle_invalid_frame(conn, error),
-                }),
+                SocketEvent::Frame(frame) => return driver.frame(conn, frame, direct),
                 SocketEvent::Close { code, reason } => {
                     driver.socket.borrow_mut().take();
                     driver.input(|core, now| core.handle_close(now, conn, code, reason));
                 }
             }
+            false
         });
         match opened {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
@@ -265,26 +365,22 @@ impl Driver {
     }
 
     fn fetch_token(self: &Rc<Self>, request: RequestId) {
-        let Ok(controller) = AbortController::new() else {
-            let unavailable = TokenError::Unavailable("AbortController unavailable".into());
-            return self.core.borrow_mut().handle_token(now(), request, Err(unavailable));
-        };
-        let signal = controller.signal();
-        *self.fetch.borrow_mut() = Some((request, controller));
-        let source = self.token_source.clone();
         let weak: Weak<Self> = Rc::downgrade(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = source.fetch(&signal).await;
+        let pending = self.token_source.fetch(move |result| {
             if let Some(driver) = weak.upgrade() {
                 let mut fetch = driver.fetch.borrow_mut();
-                if fetch.as_ref().is_some_and(|(current, _)| *current == request) {
-                    fetch.take();
-                }
+                let done =
+                    fetch.as_ref().is_some_and(|(current, _)| *current == request).then(|| fetch.take());
                 drop(fetch);
+                drop(done);
                 // The core ignores an answer to a request it abandoned.
                 driver.input(|core, now| core.handle_token(now, request, result));
             }
         });
+        match pending {
+            Ok(pending) => *self.fetch.borrow_mut() = Some((request, pending)),
+            Err(error) => self.core.borrow_mut().handle_token(now(), request, Err(error)),
+        }
     }
 
     fn arm_timer(self: &Rc<Self>) {
@@ -293,29 +389,26 @@ impl Driver {
         if timer.as_ref().map(|(at, _)| *at) == deadline {
             return;
         }
+        if let Some((_, id)) = timer.take() {
+            clear_timer(id);
+        }
         *timer = deadline.map(|at| {
-            let weak = Rc::downgrade(self);
             // Clamped: a longer delay would overflow `setTimeout` and fire at once. A deadline
             // further away than that is simply re-armed when the clamped timer fires.
             let delay = at.saturating_sub(now()).min(MAX_TIMER_DELAY_MS) as u32;
-            let timeout = Timeout::new(delay, move || {
-                if let Some(driver) = weak.upgrade() {
-                    driver.timer.borrow_mut().take();
-                    driver.input(|core, now| core.handle_timeout(now));
-                }
-            });
-            (at, timeout)
+            (at, set_timer(&self.on_timer, delay))
         });
     }
 
     /// Lets go of everything that could still fire: once closed, nothing runs again.
     fn release(&self) {
-        self.timer.borrow_mut().take();
+        if let Some((_, id)) = self.timer.borrow_mut().take() {
+            clear_timer(id);
+        }
         self.page.borrow_mut().take();
         self.socket.borrow_mut().take();
-        if let Some((_, controller)) = self.fetch.borrow_mut().take() {
-            controller.abort();
-        }
+        // Dropped: aborted.
+        self.fetch.borrow_mut().take();
     }
 }
 

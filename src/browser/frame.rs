@@ -1,19 +1,11 @@
-//! Frames as JS strings: server frames parsed by the engine's own `JSON.parse` and classified by
-//! the core; application messages kept as JS strings on their way out. Neither is copied into
-//! wasm memory.
+//! Frames as JS strings: server frames parsed by the engine's own `JSON.parse` and sorted by type
+//! in JS (io.js), then read by the core; application messages kept as JS strings on their way
+//! out. Neither is copied into wasm memory.
 
 use js_sys::{JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::core::{protocol, FrameError, Inbound, JsonFields, Payload};
-
-#[wasm_bindgen]
-extern "C" {
-    /// `JSON.parse` on a JS string as it is (js-sys's takes `&str`, which would copy it into wasm
-    /// memory and back).
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
-}
+use crate::core::{protocol, FrameError, FrameType, Inbound, JsonFields, Payload};
 
 #[wasm_bindgen(module = "/src/browser/text.js")]
 extern "C" {
@@ -83,15 +75,20 @@ impl JsObject {
     }
 }
 
-/// Parses a `message` event's data. Binary frames and anything that is not a JSON object with a
-/// string `type` are errors, never panics.
-pub(crate) fn parse(data: &JsValue) -> Result<Inbound<JsObject>, FrameError> {
-    if !data.is_string() {
-        return Err(FrameError::Binary);
+/// A server frame as io.js's `openSocket` sorted it (its `handler(kind, value, number)`): `kind`
+/// 2 a [`FrameError`] numbered by `number` (binary, not JSON, not an object, no string `type`), or
+/// 3 + a [`FrameType`] index with the parsed object in `value` (for `msg`, its `data`, and its
+/// `seq` in `number`). Nothing here panics, whatever the server sent.
+pub(crate) fn inbound(kind: u32, value: JsValue, number: f64) -> Result<Inbound<JsObject>, FrameError> {
+    let object = (!value.is_undefined()).then_some(JsObject(value));
+    match kind.checked_sub(3).and_then(|t| FrameType::ALL.get(t as usize)) {
+        Some(FrameType::Msg) => protocol::sequenced((!number.is_nan()).then_some(number), object),
+        Some(&kind) => protocol::classify_as(kind, object.ok_or(FrameError::NotAnObject)?),
+        None => Err(match number as u32 {
+            0 => FrameError::Binary,
+            1 => FrameError::NotJson,
+            2 => FrameError::NotAnObject,
+            _ => FrameError::MissingType,
+        }),
     }
-    let value = parse_json(data).map_err(|_| FrameError::NotJson)?;
-    if !value.is_object() || js_sys::Array::is_array(&value) {
-        return Err(FrameError::NotAnObject);
-    }
-    protocol::classify(JsObject(value))
 }

@@ -10,9 +10,11 @@ mod frame;
 mod page;
 mod socket;
 mod token_source;
+#[cfg(feature = "rust-api")]
 mod url;
 
 pub(crate) use driver::{Driver, Subscriptions};
 pub(crate) use frame::{JsObject, JsText};
 pub(crate) use token_source::TokenSource;
+#[cfg(feature = "rust-api")]
 pub(crate) use url::check_url;

@@ -1,77 +1,86 @@
-//! One `WebSocket` and the listeners attached to it, released together.
+//! One `WebSocket` and its listener, released together (io.js does the DOM work).
 
-use gloo_events::EventListener;
 use js_sys::JsString;
-use wasm_bindgen::{prelude::*, JsCast};
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen]
+use super::frame::{self, JsObject};
+use crate::core::{FrameError, Inbound};
+
+/// The one shape of closure io.js reports through: `(kind, value, number) -> answer`. One closure
+/// type means one invoke shim in the binary, whatever reports through it.
+pub(crate) type Handler = Closure<dyn Fn(u32, JsValue, f64) -> u32>;
+
+#[wasm_bindgen(module = "/src/browser/io.js")]
 extern "C" {
-    /// A `WebSocket`, seen through the one method web-sys binds only for `&str`.
-    type StringSender;
-    /// `WebSocket.send` with a JS string as it is (web-sys's takes `&str`, a copy out of wasm).
-    #[wasm_bindgen(method, catch, js_name = send)]
-    fn send(this: &StringSender, text: &JsString) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = openSocket, catch)]
+    fn open_socket(url: &str, handler: &Handler, deliver: &JsValue) -> Result<JsValue, JsValue>;
+    /// `WebSocket.send` of a JS string as it is: application messages are never copied into wasm.
+    #[wasm_bindgen(js_name = sendText)]
+    fn send_text(ws: &JsValue, text: &JsString);
+    #[wasm_bindgen(js_name = sendText)]
+    fn send_str(ws: &JsValue, text: &str);
+    #[wasm_bindgen(js_name = closeSocket)]
+    fn close_socket(ws: &JsValue, code: u16, reason: &str);
 }
 
 /// What the socket reports to its owner.
 pub(crate) enum SocketEvent {
     Open,
-    Message(JsValue),
-    Close { code: u16, reason: String },
+    /// A server frame, already sorted by type (io.js), or why it could not be.
+    Frame(Result<Inbound<JsObject>, FrameError>),
+    Close {
+        code: u16,
+        reason: String,
+    },
 }
 
-/// A `WebSocket` whose listeners live exactly as long as this value. Dropping it detaches them
-/// and closes the socket, so a replaced connection can never report into the session again.
+/// A `WebSocket` whose listener lives exactly as long as this value. Dropping it detaches the
+/// listener and closes the socket, so a replaced connection can never report into the session again.
 pub(crate) struct Socket {
-    ws: WebSocket,
-    _listeners: [EventListener; 3],
+    ws: JsValue,
+    _handler: Handler,
 }
 
 impl Socket {
-    /// Opens `url` and reports its events to `on_event`.
-    pub(crate) fn open(url: &str, on_event: impl Fn(SocketEvent) + Clone + 'static) -> Result<Self, JsValue> {
-        let ws = WebSocket::new(url)?;
-        // Binary frames are protocol errors; an ArrayBuffer is cheaper to reject than a Blob.
-        ws.set_binary_type(BinaryType::Arraybuffer);
-        let on_open = on_event.clone();
-        let on_message = on_event.clone();
-        let listeners = [
-            EventListener::new(&ws, "open", move |_| on_open(SocketEvent::Open)),
-            EventListener::new(&ws, "message", move |event| {
-                if let Some(event) = event.dyn_ref::<MessageEvent>() {
-                    on_message(SocketEvent::Message(event.data()));
+    /// Opens `url` and reports its events to `on_event`. When `on_event` answers true for a frame,
+    /// the frame's application message goes to `deliver` (a JS function) straight from JS.
+    pub(crate) fn open(
+        url: &str,
+        deliver: &JsValue,
+        on_event: impl Fn(SocketEvent) -> bool + 'static,
+    ) -> Result<Self, JsValue> {
+        let handler = Handler::new(move |kind: u32, value: JsValue, number: f64| {
+            u32::from(on_event(match kind {
+                0 => SocketEvent::Open,
+                1 => {
+                    SocketEvent::Close { code: number as u16, reason: value.as_string().unwrap_or_default() }
                 }
-            }),
-            // A failed connect fires `error` then `close`; `close` alone carries what we need.
-            EventListener::new(&ws, "close", move |event| {
-                let (code, reason) =
-                    event.dyn_ref::<CloseEvent>().map_or((1006, String::new()), |e| (e.code(), e.reason()));
-                on_event(SocketEvent::Close { code, reason });
-            }),
-        ];
-        Ok(Self { ws, _listeners: listeners })
+                _ => SocketEvent::Frame(frame::inbound(kind, value, number)),
+            }))
+        });
+        let ws = open_socket(url, &handler, deliver)?;
+        Ok(Self { ws, _handler: handler })
     }
 
     /// Sends a protocol frame. A socket that is no longer open reports its close separately.
     pub(crate) fn send(&self, text: &str) {
-        let _ = self.ws.send_with_str(text);
+        send_str(&self.ws, text);
     }
 
     /// Sends an application message, which stays a JS string all the way.
     pub(crate) fn send_js(&self, text: &JsString) {
-        let _ = self.ws.unchecked_ref::<StringSender>().send(text);
+        send_text(&self.ws, text);
     }
 
-    /// Starts the closing handshake with `code`; the listeners go when `self` is dropped.
+    /// Starts the closing handshake with `code`; the listener goes at once.
     pub(crate) fn close(self, code: u16, reason: &str) {
-        let _ = self.ws.close_with_code_and_reason(code, reason);
+        close_socket(&self.ws, code, reason);
     }
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        // Closing an already closing or closed socket is a no-op.
-        let _ = self.ws.close();
+        // Closing an already closing or closed socket is a no-op; 0 closes without a code.
+        close_socket(&self.ws, 0, "");
     }
 }

@@ -1,10 +1,10 @@
-//! Where tokens come from: a credentialed `POST tokenUrl`, or the app's own `getToken`.
+//! Where tokens come from: a credentialed `POST tokenUrl`, or the app's own `getToken` (io.js's
+//! `fetchToken` does either, and answers with a code rather than text the wasm would carry).
 
-use js_sys::{Function, Promise, Reflect};
-use wasm_bindgen::{prelude::wasm_bindgen, JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, RequestCredentials, RequestInit, Response};
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
 
+use super::socket::Handler;
 use crate::core::{Token, TokenError, TokenGrant};
 
 /// The user's choice of token source.
@@ -16,68 +16,60 @@ pub(crate) enum TokenSource {
     Callback(Function),
 }
 
+#[wasm_bindgen(module = "/src/browser/io.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = fetchToken, catch)]
+    fn fetch_token(source: &JsValue, handler: &Handler) -> Result<Function, JsValue>;
+}
+
+/// A token request. Dropping it before its answer aborts it (the `signal` that `getToken` got
+/// fires) and no answer comes after that; dropping it after its answer does nothing.
+pub(crate) struct TokenRequest {
+    abort: Function,
+    _handler: Handler,
+}
+
+impl Drop for TokenRequest {
+    fn drop(&mut self) {
+        let _ = self.abort.call0(&JsValue::UNDEFINED);
+    }
+}
+
 impl TokenSource {
-    /// Gets one fresh token. When `signal` aborts (the attempt it was for timed out, or the
-    /// session closed) the request is cancelled and this returns at once.
-    pub(crate) async fn fetch(&self, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
-        match self {
-            Self::Url(url) => fetch_token(url, signal).await,
-            Self::Callback(get_token) => call_get_token(get_token, signal).await,
-        }
+    /// Asks for one fresh token; `on_answer` gets the outcome once, unless the request is dropped
+    /// (aborted) first. It is never called before this returns.
+    pub(crate) fn fetch(
+        &self,
+        on_answer: impl Fn(Result<TokenGrant, TokenError>) + 'static,
+    ) -> Result<TokenRequest, TokenError> {
+        let source = match self {
+            Self::Url(url) => JsValue::from_str(url),
+            Self::Callback(get_token) => get_token.into(),
+        };
+        let handler = Handler::new(move |kind: u32, value: JsValue, number: f64| {
+            on_answer(answer(kind, value, number));
+            0
+        });
+        let abort = fetch_token(&source, &handler)
+            .map_err(|_| TokenError::Unavailable("could not start the request".into()))?;
+        Ok(TokenRequest { abort, _handler: handler })
     }
 }
 
-#[wasm_bindgen(module = "/src/browser/get_token.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = callGetToken)]
-    fn call_get_token_abortable(get_token: &Function, signal: &AbortSignal) -> Promise;
-}
-
-#[wasm_bindgen]
-extern "C" {
-    // The global `fetch`, the same in windows and workers.
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(url: &str, init: &RequestInit) -> Promise;
-}
-
-async fn fetch_token(url: &str, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(RequestCredentials::Include);
-    init.set_signal(Some(signal));
-    let response = JsFuture::from(global_fetch(url, &init))
-        .await
-        .map_err(|_| TokenError::Unavailable("network error".into()))?;
-    let response: Response = response.unchecked_into();
-    match response.status() {
-        401 | 403 => return Err(TokenError::Unauthorized),
-        200..=299 => {}
-        status => return Err(TokenError::Unavailable(format!("HTTP {status}"))),
+/// io.js's answer: 0 a token (`number`: `expiresIn` in seconds, NaN when absent), 1 unauthorized,
+/// 2 unavailable (`value`: why), 3 invalid (`value`: which way).
+fn answer(kind: u32, value: JsValue, number: f64) -> Result<TokenGrant, TokenError> {
+    match kind {
+        0 => Ok(TokenGrant {
+            token: Token::new(value.as_string().unwrap_or_default())?,
+            lifetime_ms: (!number.is_nan()).then_some((number * 1000.0) as u64),
+        }),
+        1 => Err(TokenError::Unauthorized),
+        3 => Err(TokenError::Invalid(match value.as_f64() {
+            Some(1.0) => "the response has no string wsToken",
+            Some(2.0) => "getToken must return a string",
+            _ => "the response is not JSON",
+        })),
+        _ => Err(TokenError::Unavailable(value.as_string().unwrap_or_default())),
     }
-    let body = response.json().map_err(|_| TokenError::Invalid("the response is not JSON"))?;
-    let body = JsFuture::from(body).await.map_err(|_| TokenError::Invalid("the response is not JSON"))?;
-    let token =
-        get(&body, "wsToken").as_string().ok_or(TokenError::Invalid("the response has no string wsToken"))?;
-    let lifetime_ms =
-        get(&body, "expiresIn").as_f64().filter(|s| s.is_finite() && *s > 0.0).map(|s| (s * 1000.0) as u64);
-    Ok(TokenGrant { token: Token::new(token)?, lifetime_ms })
-}
-
-async fn call_get_token(get_token: &Function, signal: &AbortSignal) -> Result<TokenGrant, TokenError> {
-    let outcome = JsFuture::from(call_get_token_abortable(get_token, signal)).await;
-    let value = outcome.map_err(|error| {
-        // An app can end the session the same way a 401 does by throwing { code: 'unauthorized' }.
-        if get(&error, "code").as_string().as_deref() == Some("unauthorized") {
-            TokenError::Unauthorized
-        } else {
-            // The thrown value is not echoed: it is the app's, and could hold anything.
-            TokenError::Unavailable("getToken threw or rejected".into())
-        }
-    })?;
-    let token = value.as_string().ok_or(TokenError::Invalid("getToken must return a string"))?;
-    Ok(TokenGrant { token: Token::new(token)?, lifetime_ms: None })
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::protocol::push_number;
+
 /// The `code` of an `error` event or a thrown `Error`.
 ///
 /// Codes are part of the public API: they are stable strings, documented in the README.
@@ -100,6 +102,18 @@ impl fmt::Display for SdkError {
 
 impl std::error::Error for SdkError {}
 
+/// `parts` with `numbers` between them, without `format!` (see `protocol::push_number`).
+fn text(parts: &[&str], numbers: &[usize]) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        out.push_str(part);
+        if let Some(&number) = numbers.get(i) {
+            push_number(&mut out, number as u64);
+        }
+    }
+    out
+}
+
 /// Why `send()` refused a message. Nothing is ever dropped silently: each case throws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendError {
@@ -122,12 +136,13 @@ pub enum SendError {
 impl From<SendError> for SdkError {
     fn from(error: SendError) -> Self {
         match error {
-            SendError::QueueFull { limit } => {
-                SdkError::new(ErrorCode::QueueFull, format!("send queue is full ({limit} messages waiting)"))
-            }
+            SendError::QueueFull { limit } => SdkError::new(
+                ErrorCode::QueueFull,
+                text(&["send queue is full (", " messages waiting)"], &[limit]),
+            ),
             SendError::MessageTooLarge { bytes, limit } => SdkError::new(
                 ErrorCode::MessageTooLarge,
-                format!("message is {bytes} bytes, over the limit of {limit}"),
+                text(&["message is ", " bytes, over the limit of ", ""], &[bytes, limit]),
             ),
             SendError::Closed => SdkError::new(ErrorCode::Closed, "the connection is closed"),
         }

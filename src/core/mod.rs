@@ -23,7 +23,7 @@ pub use config::{Config, ConfigError, Heartbeat, ReconnectPolicy};
 pub use error::{ErrorCode, SdkError, SendError};
 pub use outbox::MessageId;
 pub use protocol::{
-    FrameError, Inbound, JsonFields, OutboundFrame, Payload, ServerLimits, SessionGrant, Verdict,
+    FrameError, FrameType, Inbound, JsonFields, OutboundFrame, Payload, ServerLimits, SessionGrant, Verdict,
 };
 pub use session::{Action, ConnectionId, Delivery, Event, PageEvent, RequestId, SessionCore, State};
 pub use token::{Token, TokenError, TokenGrant};

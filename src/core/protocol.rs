@@ -110,14 +110,72 @@ pub enum FrameError {
     BadField(&'static str),
 }
 
+impl FrameError {
+    /// What users read in the `invalid_frame` error.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Binary => "binary frame; the protocol uses JSON text frames".into(),
+            Self::NotJson => "frame is not valid JSON".into(),
+            Self::NotAnObject => "frame is not a JSON object".into(),
+            Self::MissingType => "frame has no string \"type\"".into(),
+            Self::BadField(field) => ["control frame has a malformed \"", field, "\""].concat(),
+        }
+    }
+}
+
 impl fmt::Display for FrameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Binary => f.write_str("binary frame; the protocol uses JSON text frames"),
-            Self::NotJson => f.write_str("frame is not valid JSON"),
-            Self::NotAnObject => f.write_str("frame is not a JSON object"),
-            Self::MissingType => f.write_str("frame has no string \"type\""),
-            Self::BadField(field) => write!(f, "control frame has a malformed \"{field}\""),
+        f.write_str(&self.message())
+    }
+}
+
+/// A server frame's `type`, as far as the protocol tells types apart. The browser driver reads it
+/// in JS (io.js keeps the same list, in this order), so that a frame crosses into the wasm once,
+/// already sorted, and an application message's `type` is never copied into wasm memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameType {
+    /// `auth_response`.
+    AuthResponse,
+    /// `reauth_response`.
+    ReauthResponse,
+    /// `ping`.
+    Ping,
+    /// `pong`.
+    Pong,
+    /// `msg`.
+    Msg,
+    /// `ack`.
+    Ack,
+    /// `error`.
+    Error,
+    /// Any other `type`: an application message.
+    App,
+}
+
+impl FrameType {
+    /// Every type, in io.js's order: the driver's frame kind is an index into this.
+    pub const ALL: [FrameType; 8] = [
+        Self::AuthResponse,
+        Self::ReauthResponse,
+        Self::Ping,
+        Self::Pong,
+        Self::Msg,
+        Self::Ack,
+        Self::Error,
+        Self::App,
+    ];
+
+    /// The type of a frame whose `type` field is `name`.
+    pub fn of(name: &str) -> Self {
+        match name {
+            "auth_response" => Self::AuthResponse,
+            "reauth_response" => Self::ReauthResponse,
+            "ping" => Self::Ping,
+            "pong" => Self::Pong,
+            "msg" => Self::Msg,
+            "ack" => Self::Ack,
+            "error" => Self::Error,
+            _ => Self::App,
         }
     }
 }
@@ -127,36 +185,48 @@ pub fn classify<M: JsonFields>(object: M) -> Result<Inbound<M>, FrameError> {
     let Some(kind) = object.string("type") else {
         return Err(FrameError::MissingType);
     };
-    Ok(match kind.as_str() {
-        "auth_response" => Inbound::AuthResponse(verdict(&object)?),
-        "reauth_response" => Inbound::ReauthResponse(verdict(&object)?),
-        "ping" => Inbound::Ping,
-        "pong" => Inbound::Pong,
-        "msg" => {
-            let seq = sequence_number(&object, "seq")?;
-            let data = object.object("data").ok_or(FrameError::BadField("data"))?;
-            if data.string("type").is_none() {
-                return Err(FrameError::BadField("data"));
-            }
-            Inbound::Sequenced { seq, data }
+    match FrameType::of(&kind) {
+        FrameType::Msg => {
+            let data = object.object("data").filter(|data| data.string("type").is_some());
+            sequenced(object.number("seq"), data)
         }
-        "ack" => Inbound::Ack { seq: sequence_number(&object, "seq")? },
-        "error" => Inbound::Error {
+        kind => classify_as(kind, object),
+    }
+}
+
+/// Reads a frame whose type is known to be `kind` (not [`FrameType::Msg`]: see [`sequenced`]).
+pub fn classify_as<M: JsonFields>(kind: FrameType, object: M) -> Result<Inbound<M>, FrameError> {
+    Ok(match kind {
+        FrameType::AuthResponse => Inbound::AuthResponse(verdict(&object)?),
+        FrameType::ReauthResponse => Inbound::ReauthResponse(verdict(&object)?),
+        FrameType::Ping => Inbound::Ping,
+        FrameType::Pong => Inbound::Pong,
+        FrameType::Msg => return Err(FrameError::BadField("data")),
+        FrameType::Ack => Inbound::Ack { seq: sequence_number(&object, "seq")? },
+        FrameType::Error => Inbound::Error {
             code: object.string("code").ok_or(FrameError::BadField("code"))?,
             message: object.string("message").unwrap_or_default(),
         },
-        _ => Inbound::App(object),
+        FrameType::App => Inbound::App(object),
     })
+}
+
+/// A `msg` frame from its `seq` (when a number) and its `data` (when an object with a string
+/// `type`, the only kind of application message).
+pub fn sequenced<M>(seq: Option<f64>, data: Option<M>) -> Result<Inbound<M>, FrameError> {
+    let seq = seq.and_then(whole_sequence_number).ok_or(FrameError::BadField("seq"))?;
+    let data = data.ok_or(FrameError::BadField("data"))?;
+    Ok(Inbound::Sequenced { seq, data })
 }
 
 /// A sequence number: a whole number from 0 to 2⁵³ (what a JSON number carries exactly).
 fn sequence_number(object: &impl JsonFields, key: &'static str) -> Result<u64, FrameError> {
-    let value = object.number(key).ok_or(FrameError::BadField(key))?;
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0 {
-        Ok(value as u64)
-    } else {
-        Err(FrameError::BadField(key))
-    }
+    object.number(key).and_then(whole_sequence_number).ok_or(FrameError::BadField(key))
+}
+
+fn whole_sequence_number(value: f64) -> Option<u64> {
+    (value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0)
+        .then_some(value as u64)
 }
 
 fn session_grant(object: &impl JsonFields) -> Result<Option<SessionGrant>, FrameError> {
@@ -300,8 +370,9 @@ impl fmt::Debug for OutboundFrame {
     }
 }
 
-/// Appends a whole number in decimal, without the formatting machinery.
-fn push_number(out: &mut String, mut value: u64) {
+/// Appends a whole number in decimal, without the formatting machinery (messages and frames are
+/// built with this and `concat`: `format!` would link `core::fmt`, ~1.2 KB gzip of the npm wasm).
+pub(crate) fn push_number(out: &mut String, mut value: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {

@@ -27,7 +27,7 @@ use super::{
     error::{ErrorCode, SdkError, SendError},
     outbox::{MessageId, Outbox},
     pacer::Pacer,
-    protocol::{FrameError, Inbound, OutboundFrame, Payload, SessionGrant, Verdict},
+    protocol::{push_number, FrameError, Inbound, OutboundFrame, Payload, SessionGrant, Verdict},
     token::{TokenError, TokenGrant},
     Millis,
 };
@@ -356,6 +356,12 @@ impl<M, P: Payload> SessionCore<M, P> {
         self.outbox.len()
     }
 
+    /// Whether `send()` reads its `now`: only when the server advertised a message rate, which
+    /// paces sending. Otherwise a driver may pass its last clock reading and skip the clock.
+    pub fn send_reads_clock(&self) -> bool {
+        matches!(&self.phase, Phase::Authenticated(live) if live.pacer.is_some())
+    }
+
     /// The id the next accepted `send()` will get (ids only grow).
     pub fn next_message_id(&self) -> MessageId {
         self.outbox.next_id()
@@ -612,7 +618,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// connection kept.
     pub fn handle_invalid_frame(&mut self, conn: ConnectionId, error: FrameError) {
         if self.current_conn() == Some(conn) {
-            self.invalid_frame(&error.to_string());
+            self.invalid_frame(&error.message());
         }
     }
 
@@ -962,7 +968,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     }
 
     fn token_unavailable(&mut self, now: Millis, why: &str) {
-        let message = format!("could not get a token: {why}");
+        let message = ["could not get a token: ", why].concat();
         match &mut self.phase {
             Phase::Connecting { .. } => {
                 self.emit(Event::Error(SdkError::new(ErrorCode::TokenUnavailable, message)));
@@ -1011,10 +1017,12 @@ impl<M, P: Payload> SessionCore<M, P> {
             Next::Retry if will_reconnect => self.schedule_reconnect(now),
             Next::Retry => {
                 let attempts = self.attempts;
-                self.finish(Some(SdkError::new(
-                    ErrorCode::ReconnectFailed,
-                    format!("gave up after {attempts} reconnect attempts"),
-                )));
+                self.finish(Some(SdkError::new(ErrorCode::ReconnectFailed, {
+                    let mut message = String::from("gave up after ");
+                    push_number(&mut message, attempts.into());
+                    message.push_str(" reconnect attempts");
+                    message
+                })));
             }
             Next::Stop(error) => self.finish(error),
         }
@@ -1043,7 +1051,9 @@ impl<M, P: Payload> SessionCore<M, P> {
         };
         let error = error.map(|mut error| {
             if discarded > 0 {
-                error.message.push_str(&format!("; {discarded} queued messages were discarded"));
+                error.message.push_str("; ");
+                push_number(&mut error.message, discarded as u64);
+                error.message.push_str(" queued messages were discarded");
             }
             error
         });
@@ -1078,9 +1088,6 @@ fn refresh_time(now: Millis, lifetime_ms: Option<Millis>) -> Option<Millis> {
 }
 
 fn rejected(what: &str, error: &str) -> String {
-    if error.is_empty() {
-        format!("the server rejected the {what}")
-    } else {
-        format!("the server rejected the {what}: {error}")
-    }
+    let separator = if error.is_empty() { "" } else { ": " };
+    ["the server rejected the ", what, separator, error].concat()
 }

@@ -128,6 +128,8 @@ impl SecureWebSocket {
             config,
             subscriptions,
             Rc::new(move |event| sink.deliver(event)),
+            // Messages reach the Rust app through the sink, as every event does.
+            wasm_bindgen::JsValue::UNDEFINED,
         );
         *hub.driver.borrow_mut() = Rc::downgrade(&driver);
         (Self { driver, hub, _get_token: get_token }, events)

@@ -156,3 +156,44 @@ pub(crate) fn arbitrary_json() -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+#[test]
+fn io_js_sorts_frames_into_the_same_types_in_the_same_order() {
+    // The browser driver reads `type` in JS (src/browser/io.js) and hands over an index into
+    // FrameType::ALL: the two lists must not drift apart.
+    let io_js = include_str!("../../browser/io.js");
+    let names = ["auth_response", "reauth_response", "ping", "pong", "msg", "ack", "error"];
+    let list = names.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ");
+    assert!(io_js.contains(&format!("const TYPES = [{list}];")), "io.js's TYPES is not {list}");
+    for (i, name) in names.iter().enumerate() {
+        assert_eq!(FrameType::of(name), FrameType::ALL[i], "{name}");
+    }
+    assert_eq!(FrameType::of("chat"), FrameType::App);
+    assert_eq!(FrameType::ALL.len(), names.len() + 1, "App comes last");
+}
+
+#[test]
+fn a_frame_sorted_in_js_reads_as_classify_reads_it() {
+    let frames = [
+        json!({"type": "auth_response", "success": false, "error": "expired"}),
+        json!({"type": "error", "code": "rate_limited", "message": "slow down"}),
+        json!({"type": "ack", "seq": 4}),
+        json!({"type": "ack", "seq": -1}),
+        json!({"type": "chat", "text": "hi"}),
+    ];
+    for frame in frames {
+        let kind = FrameType::of(frame["type"].as_str().unwrap());
+        assert_eq!(classify_as(kind, frame.clone()), classify(frame));
+    }
+    // A `msg` frame: JS hands over `seq` (when a number) and `data` (when an object with a type).
+    let data = json!({"type": "chat"});
+    let msg = json!({"type": "msg", "seq": 7, "data": data});
+    assert_eq!(sequenced(Some(7.0), Some(data.clone())), classify(msg));
+    assert_eq!(sequenced(Some(1.5), Some(data.clone())), Err(FrameError::BadField("seq")));
+    assert_eq!(sequenced(None, Some(data)), Err(FrameError::BadField("seq")));
+    assert_eq!(sequenced::<Value>(Some(7.0), None), Err(FrameError::BadField("data")));
+    assert_eq!(
+        classify(json!({"type": "msg", "seq": 7, "data": {"n": 1}})),
+        Err(FrameError::BadField("data"))
+    );
+}

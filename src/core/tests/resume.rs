@@ -195,6 +195,36 @@ fn receipts_resolve_on_acknowledgement_and_reject_where_none_can_come() {
 }
 
 #[test]
+fn send_reads_the_clock_only_when_a_rate_paces_it() {
+    let mut h = Harness::new(no_jitter());
+    assert!(!h.core.send_reads_clock(), "queued until authenticated: no clock");
+    connect_resumable(&mut h, false, 0);
+    assert!(!h.core.send_reads_clock(), "no advertised rate: sent at once");
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.give_token(None);
+    h.open();
+    h.drain();
+    granted(&mut h, false, 0, json!({"messagesPerMinute": 60}));
+    assert!(h.core.send_reads_clock(), "paced: the clock decides");
+}
+
+#[test]
+fn an_application_message_does_not_read_the_clock() {
+    // The browser driver passes its last clock reading for these (Driver::frame): whatever `now`
+    // says, the core does the same.
+    let outcome = |now: Millis| {
+        let mut h = Harness::new(no_jitter());
+        h.authenticate();
+        h.drain();
+        let frame = classify(json!({"type": "chat", "n": 1})).unwrap();
+        h.core.handle_frame(now, h.conn, frame);
+        (h.drain(), h.core.poll_timeout())
+    };
+    assert_eq!(outcome(0), outcome(123_456));
+}
+
+#[test]
 fn pacing_keeps_a_flush_inside_the_advertised_rate() {
     let mut h = Harness::new(no_jitter());
     for n in 0..100 {

@@ -1,0 +1,98 @@
+// Reads and checks `new SecureWebSocket(url, options)` in JS, where type checks and messages cost
+// nothing in the wasm (issue 14: the Rust reader and its messages were ~9 KB of the binary). It
+// returns the compact form `read` in options.rs takes apart by index; how values relate
+// (`Config::validate`) and the defaults stay in the core, tested natively. The rules and messages
+// are those of the Rust API's builder (src/core/config.rs), so both faces refuse the same input.
+import { sdkError } from './events.js';
+
+const DURATION = 2147483647; // the most setTimeout can wait; core::config::MAX_DURATION_MS
+const COUNT = 4294967295;
+// The compact form's numeric slots, in order: [key, where, name, largest value or 0 for a boolean].
+const NUMBERS = [
+  ['authTimeoutMs', 0, 'authTimeoutMs', DURATION],
+  ['reauthIntervalMs', 0, 'reauthIntervalMs', DURATION],
+  ['reauthTimeoutMs', 0, 'reauthTimeoutMs', DURATION],
+  ['maxQueuedMessages', 0, 'maxQueuedMessages', COUNT],
+  ['maxMessageBytes', 0, 'maxMessageBytes', COUNT],
+  ['baseDelayMs', 1, 'reconnect.baseDelayMs', DURATION],
+  ['maxDelayMs', 1, 'reconnect.maxDelayMs', DURATION],
+  ['maxAttempts', 1, 'reconnect.maxAttempts', COUNT],
+  ['minUptimeMs', 1, 'reconnect.minUptimeMs', DURATION],
+  ['jitter', 1, 'reconnect.jitter', 0],
+  ['intervalMs', 2, 'heartbeat.intervalMs', DURATION],
+  ['timeoutMs', 2, 'heartbeat.timeoutMs', DURATION],
+];
+const KNOWN = [
+  ['tokenUrl', 'getToken', 'authTimeoutMs', 'reauthIntervalMs', 'reauthTimeoutMs', 'reconnect',
+    'maxQueuedMessages', 'maxMessageBytes', 'allowInsecure', 'heartbeat', 'subscriptions'],
+  ['baseDelayMs', 'maxDelayMs', 'maxAttempts', 'jitter', 'minUptimeMs'],
+  ['intervalMs', 'timeoutMs'],
+];
+// Query parameters that would put a credential in the URL (core::config::CREDENTIAL_PARAMS).
+const CREDENTIAL_PARAMS = ['token', 'access_token', 'auth_token', 'jwt', 'authorization', 'auth'];
+
+const refuse = (option, problem, code = 'invalid_options') => {
+  throw sdkError(code, `${option}: ${problem}`);
+};
+const insecure = (problem) => refuse('url', problem, 'insecure_url');
+
+function object(value, option, known) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse(option, 'must be an object');
+  for (const key of Object.keys(value)) if (!known.includes(key)) refuse(option, `unknown option '${key}'`);
+  return value;
+}
+
+function typed(value, option, type) {
+  if (value !== undefined && typeof value !== type) refuse(option, `must be a ${type}`);
+  return value;
+}
+
+/**
+ * `[href, tokenUrl or getToken, subscriptions, ...NUMBERS]`, an absent value as `undefined` (the
+ * core's default; no heartbeat without both of its numbers). Throws the constructor's errors.
+ */
+export function readOptions(url, options) {
+  object(options, 'options', KNOWN[0]);
+  const tokenUrl = typed(options.tokenUrl, 'tokenUrl', 'string');
+  const getToken = typed(options.getToken, 'getToken', 'function');
+  if ((tokenUrl === undefined) === (getToken === undefined)) refuse('tokenUrl', 'give exactly one of tokenUrl or getToken');
+  const href = checkUrl(url, typed(options.allowInsecure, 'allowInsecure', 'boolean'));
+  const nested = [options];
+  for (const [n, key] of [[1, 'reconnect'], [2, 'heartbeat']]) {
+    if (options[key] !== undefined) nested[n] = object(options[key], key, KNOWN[n]);
+  }
+  const numbers = NUMBERS.map(([key, where, option, max]) => {
+    const value = nested[where]?.[key];
+    if (!max) return typed(value, option, 'boolean');
+    if (value === undefined) {
+      if (where === 2 && nested[2]) refuse(option, 'is required');
+      return undefined;
+    }
+    typed(value, option, 'number');
+    if (!Number.isInteger(value) || value < 0 || value > max) refuse(option, `must be a whole number from 0 to ${max}`);
+    return value;
+  });
+  return [href, tokenUrl ?? getToken, typed(options.subscriptions, 'subscriptions', 'function'), ...numbers];
+}
+
+/** The browser's parse of `url`, refused as core::config::check_url refuses it; its `href`. */
+function checkUrl(url, allowInsecure) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    refuse('url', 'is not a valid absolute URL');
+  }
+  const { protocol, hostname, search } = parsed;
+  if (protocol !== 'ws:' && protocol !== 'wss:') insecure('the URL must start with ws:// or wss://');
+  if (parsed.username || parsed.password) insecure('the URL must not contain a user name or password');
+  for (const pair of search.slice(1).split('&')) {
+    if (pair && CREDENTIAL_PARAMS.includes(pair.split('=')[0].toLowerCase())) {
+      insecure('the URL must not carry a credential; the SDK sends the token in the first message');
+    }
+  }
+  if (protocol === 'ws:' && !['127.0.0.1', '[::1]', 'localhost'].includes(hostname) && !allowInsecure) {
+    insecure('ws:// is only allowed to 127.0.0.1, [::1] or localhost; use wss:// or set allowInsecure');
+  }
+  return parsed.href;
+}
