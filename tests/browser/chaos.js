@@ -29,11 +29,11 @@ export async function runChaos(makeSocket, control, count, deadlineMs) {
       await new Promise((r) => setTimeout(r, 150 + Math.random() * 100));
       if (done()) break;
       faults++;
-      if (faults === 5 && !rejected) {
+      if (faults === 2 && !rejected) {
         rejected = true;
         await control('/test/faults', { user: users[1], rejectAuth: 1 });
       }
-      if (faults === 10 && !restarted) {
+      if (faults === 4 && !restarted) {
         restarted = true;
         await control('/test/restart', {});
       } else {
@@ -41,11 +41,12 @@ export async function runChaos(makeSocket, control, count, deadlineMs) {
       }
     }
   })();
-  // Each side sends `count` numbered messages, a few at a time, each with a receipt.
+  // Each side sends `count` numbered messages, ten every 20 ms (so the traffic spans many faults),
+  // each with a receipt.
   const senders = sides.map(async (side) => {
     for (let n = 0; n < count; n++) {
       side.receipts.push(side.ws.sendWithReceipt({ type: 'send_message', room: 'chaos', content: `${side.user}-${n}` }));
-      if (n % 20 === 19) await new Promise((r) => setTimeout(r, 0));
+      if (n % 10 === 9) await new Promise((r) => setTimeout(r, 20));
     }
   });
   await Promise.all(senders);
