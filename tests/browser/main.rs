@@ -73,12 +73,13 @@ async fn frames_sent_before_authentication_arrive_after_auth_in_order() {
     login("queuer").await;
     let ws = connect("");
     let events = Recorder::attach(&ws);
-    for n in 0..3 {
-        ws.send(&message("echo", n)).unwrap();
-    }
+    let receipts: Vec<_> = (0..3).map(|n| ws.send_with_receipt(&message("echo", n)).unwrap()).collect();
     assert_eq!(ws.queued_count(), 3, "nothing leaves before auth_response");
     events.wait_for("message", is_n(2), WITHIN_MS).await;
-    assert_eq!(ws.queued_count(), 0);
+    for receipt in receipts {
+        JsFuture::from(receipt).await.expect("the server acknowledged it");
+    }
+    assert_eq!(ws.queued_count(), 0, "nothing owed once acknowledged");
     let connections = frames_per_connection("queuer").await;
     assert_eq!(connections.len(), 1);
     assert_eq!(
