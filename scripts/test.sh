@@ -35,7 +35,14 @@ for browser in chrome firefox; do
   RATE_LIMIT_PER_MINUTE=600000 start_server "$log" --port "$TEST_SERVER_PORT" --test-controls
   # The runner takes the first driver it finds in the environment: give it exactly one.
   if [ "$browser" = chrome ]; then
-    env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser
+    # Chromium under the wasm-bindgen test runner has hung at times with "Timed out receiving
+    # message from renderer" (not seen in Firefox, nor with chromedriver driven by hand; cause not
+    # yet found): one more run, whose result stands, instead of a false red.
+    if ! env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser; then
+      stop_server
+      RATE_LIMIT_PER_MINUTE=600000 start_server "$log.retry" --port "$TEST_SERVER_PORT" --test-controls
+      env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser
+    fi
     # Rust API (issue 13): its own suite, built as a Rust app builds the crate (no `js`).
     env -u GECKODRIVER wasm-pack test --headless --chrome -- --test browser_rust
   else

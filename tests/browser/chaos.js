@@ -3,6 +3,8 @@
 // once (1012) and rejects one authentication. `makeSocket(user)` builds a SecureWebSocket for the
 // user; `control(path, body)` calls a test control. Resolves with what each side saw.
 export async function runChaos(makeSocket, control, count, deadlineMs) {
+  // From a task of its own, not from inside the test's call into wasm.
+  await new Promise((r) => setTimeout(r, 0));
   const users = ['chaos-a', 'chaos-b'];
   const sides = users.map((user) => {
     const ws = makeSocket(user);

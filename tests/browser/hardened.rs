@@ -46,6 +46,8 @@ extern "C" {
     fn claim_token_lifetime(seconds: f64) -> Function;
     #[wasm_bindgen(js_name = hangingGetToken)]
     fn hanging_get_token(hangs: u32, fetch_token: &Function) -> JsValue;
+    #[wasm_bindgen(js_name = callLater)]
+    fn call_later(object: &JsValue, method: &str) -> Promise;
     #[wasm_bindgen(js_name = quietPeriod)]
     fn quiet_period(ms: u32) -> Promise;
 }
@@ -229,7 +231,7 @@ async fn free_inside_a_handler_fired_by_close_is_safe_and_silences_everything() 
         .unchecked_into::<Function>()
         .call2(&object, &"close".into(), on_close.as_ref())
         .unwrap();
-    call(&object, "close").expect("close() returns normally");
+    JsFuture::from(call_later(&object, "close")).await.expect("close() returns normally");
     events.wait_for("close", |_| true, WITHIN_MS).await;
     assert!(freed.get(), "the close handler ran, and its free() did not throw");
     let seen = events.summary();
@@ -247,7 +249,7 @@ async fn free_on_its_own_closes_without_calling_any_handler() {
     let ws = connect("");
     JsFuture::from(ws.ready()).await.unwrap();
     let events = Recorder::attach(&ws);
-    call(&JsValue::from(ws), "free").unwrap();
+    JsFuture::from(call_later(&JsValue::from(ws), "free")).await.unwrap();
     JsFuture::from(quiet_period(50)).await.unwrap();
     assert_eq!(events.summary(), Vec::<String>::new(), "no handler runs against a freed object");
     assert_eq!((live_listeners(), live_timers()), before, "free() released every listener and timer");

@@ -86,3 +86,9 @@ export function hangingGetToken(hangs, fetchToken) {
 export function quietPeriod(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+// Calls `object[method]()` from a task of its own (as an app's code runs), never from inside the
+// test's own call into wasm.
+export function callLater(object, method) {
+  return later(() => object[method]());
+}
