@@ -24,7 +24,9 @@ after(async () => {
 async function open(dist, scenario) {
   server?.kill();
   let origin;
-  ({ server, origin } = await startTestServer(['--test-controls', '--static', join(app, dist)]));
+  // A detached session expires at once: a reconnect starts a new session, so `subscriptions` runs
+  // again (a resumed session needs none, and these tests are about the hook's latest closures).
+  ({ server, origin } = await startTestServer(['--test-controls', '--static', join(app, dist)], { env: { RESUME_WINDOW_MS: '1' } }));
   const page = await browser.newPage();
   const problems = watchConsole(page);
   await page.goto(`${origin}/?case=${scenario}`);
