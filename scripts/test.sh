@@ -20,9 +20,7 @@ step "native tests: session core and test server"
 cargo test --workspace
 
 step "browser tests"
-# No debug info in the wasm test binaries: with it they are ~20 MB, and Chromium under chromedriver
-# (which attaches DevTools) at times stopped answering while loading them ("Timed out receiving
-# message from renderer"); at ~3 MB it does not.
+# No debug info in the wasm test binaries: ~3 MB instead of ~20 MB for the browser to load.
 export CARGO_PROFILE_DEV_DEBUG=false
 cargo build -q -p secure-ws-test-server
 # One user per browser test, so no test can consume another's faults or see its frames. The list
@@ -39,7 +37,15 @@ for browser in chrome firefox; do
   RATE_LIMIT_PER_MINUTE=600000 start_server "$log" --port "$TEST_SERVER_PORT" --test-controls
   # The runner takes the first driver it finds in the environment: give it exactly one.
   if [ "$browser" = chrome ]; then
-    env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser
+    # Chromium under chromedriver has at times stopped answering while loading the test page
+    # ("Timed out receiving message from renderer", before any test ran; cause not found, not seen
+    # in Firefox nor in Chromium driven by Playwright): one more run on a fresh server, whose result
+    # stands.
+    if ! env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser; then
+      stop_server
+      RATE_LIMIT_PER_MINUTE=600000 start_server "$log.retry" --port "$TEST_SERVER_PORT" --test-controls
+      env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser
+    fi
     # Rust API (issue 13): its own suite, built as a Rust app builds the crate (no `js`).
     env -u GECKODRIVER wasm-pack test --headless --chrome -- --test browser_rust
   else
