@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, repo, startTestServer } from '../support/browser.mjs';
+import { controlsHeaders, launchChromium, repo, startTestServer } from '../support/browser.mjs';
 
 /**
  * The users the tests log in as: one per test, so no test sees another's connections or faults.
@@ -76,7 +76,7 @@ export function stateIs(page, state) {
 
 /** The server's audit for `user` (GET /test/audit). */
 export async function audit(env, user) {
-  const response = await fetch(`${env.origin}/test/audit?user=${user}`);
+  const response = await fetch(`${env.origin}/test/audit?user=${user}`, { headers: controlsHeaders });
   return response.json();
 }
 
@@ -91,15 +91,19 @@ export async function auditUntil(env, user, check, what) {
   }
 }
 
-/** The application frames a connection's audit holds, parsed. */
+/** The application frames a connection's audit holds, parsed: unwrapped from a resumable
+ * session's `msg`, with the protocol's own frames (`auth`, `ack`, …) left out. */
 export function appFrames(connection) {
-  return connection.frames.map((frame) => JSON.parse(frame)).filter((frame) => !['auth', 'reauth', 'ping', 'pong'].includes(frame.type));
+  return connection.frames
+    .map((frame) => JSON.parse(frame))
+    .filter((frame) => !['auth', 'reauth', 'ping', 'pong', 'ack'].includes(frame.type))
+    .map((frame) => (frame.type === 'msg' ? frame.data : frame));
 }
 
 export async function post(env, path, body) {
   const response = await fetch(`${env.origin}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...controlsHeaders },
     body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
