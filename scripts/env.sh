@@ -17,6 +17,53 @@ export TEST_CONTROLS_SECRET="${TEST_CONTROLS_SECRET:-$(head -c 24 /dev/urandom |
 # the runner's default 20 s budget is too short for that.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-240}"
 
+# wasm_test chrome|firefox ARGS...: `wasm-pack test --headless` in that browser, with exactly one
+# driver in the environment (the runner takes the first it finds). The runner's page server
+# (tiny_http 0.12) can leave a request unread when the browser opens several connections at once:
+# a race in its thread pool queues the new connection behind keep-alive connections, so a module
+# of the test page waits until one of them closes (300 s in Chrome: "Timed out receiving message
+# from renderer", the page stuck at "Loading scripts..."), and the runner then waits out its whole
+# test timeout. So a page that has not started its tests 60 s after the browser was opened is
+# abandoned and the run made again, three attempts in all. Once tests started, the run stands.
+wasm_test() {
+  local browser=$1 other=GECKODRIVER attempt log pid opened status
+  shift
+  [ "$browser" = firefox ] && other=CHROMEDRIVER
+  for attempt in 1 2 3; do
+    log=$(mktemp)
+    env -u "$other" wasm-pack test --headless "--$browser" "$@" >"$log" 2>&1 &
+    pid=$!
+    opened=
+    # Reads the runner's output once a second until the page reports that it loaded.
+    while kill -0 "$pid" 2>/dev/null && ! grep -q 'Loading Wasm module' "$log"; do
+      grep -q '^Running headless tests' "$log" && opened=${opened:-$SECONDS}
+      if [ -n "$opened" ] && [ $((SECONDS - opened)) -gt 60 ]; then
+        kill_tree "$pid"
+        break
+      fi
+      sleep 1
+    done
+    if wait "$pid"; then status=0; else status=$?; fi
+    cat "$log"
+    # Passed, failed in its tests, or failed before a browser was opened (a build error): final.
+    if [ "$status" = 0 ] || grep -q 'Loading Wasm module' "$log" || ! grep -q '^Running headless tests' "$log"; then
+      rm -f "$log"
+      return "$status"
+    fi
+    rm -f "$log"
+    echo "the test page did not load in $browser (attempt $attempt of 3)" >&2
+  done
+  return 1
+}
+
+# kill_tree PID: stops a process and everything it started (wasm-pack, cargo, the runner, the
+# driver, the browser).
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+
 # start_server LOGFILE [ARGS...]: starts the test server in the background, waits for its
 # "listening on" line, and sets SERVER_PID and SERVER_ADDR. The server is stopped on exit.
 start_server() {

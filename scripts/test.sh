@@ -35,23 +35,11 @@ for browser in chrome firefox; do
   # pushes 2,000 messages through two sessions: the per-connection rate limit is lifted for it (the
   # limit and the SDK's pacing to it are tested natively, in tests/server and src/core/tests).
   RATE_LIMIT_PER_MINUTE=600000 start_server "$log" --port "$TEST_SERVER_PORT" --test-controls
-  # The runner takes the first driver it finds in the environment: give it exactly one.
-  if [ "$browser" = chrome ]; then
-    # Chromium under chromedriver has at times stopped answering while loading the test page
-    # ("Timed out receiving message from renderer", before any test ran; cause not found, not seen
-    # in Firefox nor in Chromium driven by Playwright): one more run on a fresh server, whose result
-    # stands.
-    if ! env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser; then
-      stop_server
-      RATE_LIMIT_PER_MINUTE=600000 start_server "$log.retry" --port "$TEST_SERVER_PORT" --test-controls
-      env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser
-    fi
-    # Rust API (issue 13): its own suite, built as a Rust app builds the crate (no `js`).
-    env -u GECKODRIVER wasm-pack test --headless --chrome -- --test browser_rust
-  else
-    env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --features js --test browser
-    env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --test browser_rust
-  fi
+  # The JS class's suite, then the Rust API's (issue 13), built as a Rust app builds the crate
+  # (no `js`). wasm_test (scripts/env.sh) gives the runner one driver and retries a page that did
+  # not load.
+  wasm_test "$browser" -- --features js --test browser
+  wasm_test "$browser" -- --test browser_rust
   stop_server
   # The server log is a place a token must never reach: fail if any JWT shows up in it.
   if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; exit 1; fi
@@ -64,9 +52,9 @@ export SECURE_WS_TLS_TEST_SERVER_ORIGIN="https://127.0.0.1:$TLS_TEST_SERVER_PORT
 log=target/test-server-tls.log
 start_server "$log" --port "$TLS_TEST_SERVER_PORT" --test-controls --tls
 step "browser test over wss:// in headless chrome"
-env -u GECKODRIVER wasm-pack test --headless --chrome -- --features js --test browser_tls
+wasm_test chrome -- --features js --test browser_tls
 step "browser test over wss:// in headless firefox"
-env -u CHROMEDRIVER wasm-pack test --headless --firefox -- --features js --test browser_tls
+wasm_test firefox -- --features js --test browser_tls
 stop_server
 if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; exit 1; fi
 unset USERS ALLOWED_ORIGINS

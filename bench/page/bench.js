@@ -56,6 +56,8 @@ function throughputLoop(send, onReply, count, window) {
 
 /** The socket of the throughput scenario, opened by `openSession` and closed by `closeSession`. */
 let session;
+/** What the SDK's sessions promised (`ws.delivery`): the throughput and CPU figures are at it. */
+let delivery;
 
 /**
  * Opens an authenticated socket of `kind` for `runLoop`: separate steps, so the runner can read
@@ -74,6 +76,8 @@ export async function openSession(kind) {
     const ws = await sdkSocket();
     let handler;
     ws.on('message', () => handler());
+    // With the test server, a resumable session: numbered, acknowledged, kept until acknowledged.
+    delivery = ws.delivery;
     session = {
       send: (seq) => ws.send({ ...message, seq }),
       onReply: (reply) => (handler = reply),
@@ -210,9 +214,33 @@ export async function queued(count = 10_000) {
   return { queuedCount, heapBytes: during.heap - before.heap, wasmBytes: during.wasm - before.wasm };
 }
 
+/**
+ * Memory held per message sent and not yet acknowledged, on an authenticated exactly-once
+ * session: `count` ~100-byte messages sent in one task, so no acknowledgement can have arrived
+ * when memory is read (the server acknowledges in batches, asynchronously). What it costs to keep
+ * each message until the server confirms it, so that it can be resent after a reconnect.
+ */
+export async function unacknowledged(count = 10_000) {
+  const ws = await sdkSocket({ maxQueuedMessages: count });
+  const before = memory();
+  for (let seq = 0; seq < count; seq++) ws.send({ ...MESSAGE, seq });
+  const during = memory();
+  const owed = ws.queuedCount;
+  const sessionDelivery = ws.delivery;
+  await new Promise((resolve) => {
+    const check = () => (ws.queuedCount === 0 ? resolve() : setTimeout(check, 20));
+    check();
+  });
+  ws.close();
+  ws.free();
+  return { owed, delivery: sessionDelivery, heapBytes: during.heap - before.heap, wasmBytes: during.wasm - before.wasm };
+}
+
+export const sessionDelivery = () => delivery;
+
 export async function login() {
   await post('/api/login', { username: 'bench', password: 'bench-pass' });
 }
 
-Object.assign(globalThis, { bench: { login, openSession, runLoop, closeSession, throughput, latency, ready, reconnect, cycles, queued } });
+Object.assign(globalThis, { bench: { login, openSession, runLoop, closeSession, throughput, latency, ready, reconnect, cycles, queued, unacknowledged, sessionDelivery } });
 document.getElementById('status').textContent = 'ready';

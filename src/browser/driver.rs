@@ -311,6 +311,12 @@ impl Driver {
                     }
                 }
             }
+            Action::MeasureBuffered(conn) => {
+                let buffered = self.socket.borrow().as_ref().filter(|s| s.conn == conn).map(Socket::buffered);
+                if let Some(buffered) = buffered {
+                    self.core.borrow_mut().handle_buffered(now(), conn, buffered);
+                }
+            }
             Action::CloseSocket { code, reason } => {
                 // Taken out first: its listeners are gone before the browser could report the close.
                 let socket = self.socket.borrow_mut().take();
@@ -340,7 +346,7 @@ impl Driver {
     fn open_socket(self: &Rc<Self>, conn: ConnectionId) {
         let weak = Rc::downgrade(self);
         let direct = !self.deliver.is_undefined();
-        let opened = Socket::open(&self.url, &self.deliver, move |event| {
+        let opened = Socket::open(conn, &self.url, &self.deliver, move |event| {
             let Some(driver) = weak.upgrade() else { return false };
             match event {
                 SocketEvent::Open => driver.input(|core, now| core.handle_open(now, conn)),

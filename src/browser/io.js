@@ -61,6 +61,11 @@ export function sendText(ws, text) {
   } catch {}
 }
 
+/** The bytes the browser holds unsent on the socket, by which the SDK paces its flush. */
+export function buffered(ws) {
+  return ws.bufferedAmount;
+}
+
 /** Detaches the listener, then closes (with `code` and `reason` when `code` is given). */
 export function closeSocket(ws, code, reason) {
   const listener = listeners.get(ws);

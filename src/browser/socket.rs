@@ -4,7 +4,7 @@ use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
 use super::frame::{self, JsObject};
-use crate::core::{FrameError, Inbound};
+use crate::core::{ConnectionId, FrameError, Inbound};
 
 /// The one shape of closure io.js reports through: `(kind, value, number) -> answer`. One closure
 /// type means one invoke shim in the binary, whatever reports through it.
@@ -19,6 +19,9 @@ extern "C" {
     fn send_text(ws: &JsValue, text: &JsString);
     #[wasm_bindgen(js_name = sendText)]
     fn send_str(ws: &JsValue, text: &str);
+    /// `WebSocket.bufferedAmount`.
+    #[wasm_bindgen(js_name = buffered)]
+    fn buffered_amount(ws: &JsValue) -> u32;
     #[wasm_bindgen(js_name = closeSocket)]
     fn close_socket(ws: &JsValue, code: u16, reason: &str);
 }
@@ -37,6 +40,8 @@ pub(crate) enum SocketEvent {
 /// A `WebSocket` whose listener lives exactly as long as this value. Dropping it detaches the
 /// listener and closes the socket, so a replaced connection can never report into the session again.
 pub(crate) struct Socket {
+    /// The core's name for this socket.
+    pub(crate) conn: ConnectionId,
     ws: JsValue,
     _handler: Handler,
 }
@@ -45,6 +50,7 @@ impl Socket {
     /// Opens `url` and reports its events to `on_event`. When `on_event` answers true for a frame,
     /// the frame's application message goes to `deliver` (a JS function) straight from JS.
     pub(crate) fn open(
+        conn: ConnectionId,
         url: &str,
         deliver: &JsValue,
         on_event: impl Fn(SocketEvent) -> bool + 'static,
@@ -59,7 +65,7 @@ impl Socket {
             }))
         });
         let ws = open_socket(url, &handler, deliver)?;
-        Ok(Self { ws, _handler: handler })
+        Ok(Self { conn, ws, _handler: handler })
     }
 
     /// Sends a protocol frame. A socket that is no longer open reports its close separately.
@@ -70,6 +76,11 @@ impl Socket {
     /// Sends an application message, which stays a JS string all the way.
     pub(crate) fn send_js(&self, text: &JsString) {
         send_text(&self.ws, text);
+    }
+
+    /// The bytes the browser holds unsent on this socket (`bufferedAmount`).
+    pub(crate) fn buffered(&self) -> u32 {
+        buffered_amount(&self.ws)
     }
 
     /// Starts the closing handshake with `code`; the listener goes at once.

@@ -137,6 +137,10 @@ pub enum Action<M, P = String> {
     /// that set up a session and answer with [`SessionCore::handle_subscriptions`] before polling
     /// the next action. They go out before anything that was queued.
     CollectSubscriptions(ConnectionId),
+    /// After the actions before it, read the socket's `bufferedAmount` and answer with
+    /// [`SessionCore::handle_buffered`]: the flush paused, as the browser may hold more than
+    /// [`BUFFERED_HIGH_WATER`] bytes unsent.
+    MeasureBuffered(ConnectionId),
     /// Tell the user.
     Emit(Event<M>),
 }
@@ -239,8 +243,13 @@ struct Live {
     pacer: Option<Pacer>,
     /// The largest frame the server takes, if it said.
     server_max_bytes: Option<usize>,
-    /// When the pacer allows the next message.
+    /// When the pacer allows the next message, or the paused flush reads `bufferedAmount` again.
     pace_at: Option<Millis>,
+    /// What the browser may hold unsent: its last `bufferedAmount` plus every byte written since,
+    /// an upper bound (it only drains).
+    buffered: usize,
+    /// Whether the flush may write, or waits for `bufferedAmount`.
+    drain: Drain,
     /// Received `msg` frames not yet acknowledged, and when the batched `ack` is due.
     unacked_in: u32,
     ack_at: Option<Millis>,
@@ -258,6 +267,17 @@ struct Live {
     pending_refresh: Option<Millis>,
 }
 
+/// Where the flush stands with the browser's send buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drain {
+    /// Writing: what may be unsent is under [`BUFFERED_HIGH_WATER`].
+    Flowing,
+    /// `MeasureBuffered` is out; its answer decides.
+    Measuring,
+    /// Over the mark: `bufferedAmount` is read again at `pace_at`.
+    Polling,
+}
+
 /// A resumable session, once a server granted one.
 #[derive(Debug, Default)]
 struct Resumable {
@@ -271,6 +291,16 @@ struct Resumable {
 /// them, whichever comes first: batched, never one frame per message.
 const ACK_EVERY: u32 = 32;
 const ACK_DELAY_MS: Millis = 100;
+
+/// Bytes the browser may hold unsent on a socket (its `bufferedAmount`) before the flush pauses.
+/// Beyond it, messages wait in the outbox instead: there they count against `maxQueuedMessages`
+/// and, in at-most-once mode, survive a lost connection, which bytes in the browser's buffer do
+/// not. The core counts what it writes and asks the browser only when the count passes the mark,
+/// so a flush of many messages cannot overshoot it and a fast connection costs no reads.
+pub const BUFFERED_HIGH_WATER: u32 = 256 * 1024;
+
+/// How often a paused flush reads `bufferedAmount` again (the browser has no "drained" event).
+const DRAIN_POLL_MS: Millis = 10;
 
 /// Bytes of the `{"type":"msg","seq":N,"data":…}` wrapping, at most: a message must fit the
 /// server's frame limit with it.
@@ -463,6 +493,14 @@ impl<M, P: Payload> SessionCore<M, P> {
                 continue;
             }
             let Phase::Authenticated(live) = &mut self.phase else { return };
+            if live.drain != Drain::Flowing {
+                return;
+            }
+            if live.buffered > BUFFERED_HIGH_WATER as usize {
+                live.drain = Drain::Measuring;
+                self.actions.push_back(Action::MeasureBuffered(live.conn));
+                return;
+            }
             if let Some(pacer) = &mut live.pacer {
                 if !pacer.try_take(now) {
                     live.pace_at = Some(pacer.next_at(now));
@@ -470,6 +508,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 }
             }
             live.pace_at = None;
+            live.buffered += bytes + if sequenced { WRAPPING_BYTES } else { 0 };
             let Some(out) = self.outbox.take_next(sequenced) else { return };
             self.actions.push_back(Action::SendApp { seq: out.seq, message: out.message });
             if out.receipt && !sequenced {
@@ -710,6 +749,24 @@ impl<M, P: Payload> SessionCore<M, P> {
         self.announce(now, user_id, resumed);
     }
 
+    /// Socket `conn` holds `buffered` bytes unsent (its `bufferedAmount`), the answer to
+    /// [`Action::MeasureBuffered`]. Over the mark the flush waits and asks again after a short
+    /// poll; under it, the flush goes on.
+    pub fn handle_buffered(&mut self, now: Millis, conn: ConnectionId, buffered: u32) {
+        let Phase::Authenticated(live) = &mut self.phase else { return };
+        if live.conn != conn || live.drain != Drain::Measuring {
+            return;
+        }
+        live.buffered = buffered as usize;
+        if buffered > BUFFERED_HIGH_WATER {
+            live.drain = Drain::Polling;
+            live.pace_at = Some(now.saturating_add(DRAIN_POLL_MS));
+        } else {
+            live.drain = Drain::Flowing;
+            self.flush(now);
+        }
+    }
+
     /// The time given by [`Self::poll_timeout`] (or later) has come.
     pub fn handle_timeout(&mut self, now: Millis) {
         let due = |at: Option<Millis>| at.is_some_and(|at| at <= now);
@@ -729,7 +786,12 @@ impl<M, P: Payload> SessionCore<M, P> {
                 }
                 if due(live.pace_at) {
                     live.pace_at = None;
-                    self.flush(now);
+                    if live.drain == Drain::Polling {
+                        live.drain = Drain::Measuring;
+                        self.actions.push_back(Action::MeasureBuffered(live.conn));
+                    } else {
+                        self.flush(now);
+                    }
                 }
                 let Phase::Authenticated(live) = &mut self.phase else { return };
                 if due(live.pong_deadline) {
@@ -842,6 +904,8 @@ impl<M, P: Payload> SessionCore<M, P> {
                     pacer: limits.messages_per_minute.map(|rate| Pacer::new(rate, now)),
                     server_max_bytes: limits.max_message_bytes,
                     pace_at: None,
+                    buffered: 0,
+                    drain: Drain::Flowing,
                     unacked_in: 0,
                     ack_at: None,
                     since: now,

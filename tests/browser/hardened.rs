@@ -26,7 +26,7 @@ use crate::{
 
 const WITHIN_MS: f64 = 5000.0;
 
-#[wasm_bindgen(module = "/tests/browser/page_faults.js")]
+#[wasm_bindgen(module = "/tests/browser/page.js")]
 extern "C" {
     #[wasm_bindgen(js_name = pretendOffline)]
     fn pretend_offline();

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/tests/browser/instrument.js")]
+#[wasm_bindgen(module = "/tests/browser/page.js")]
 extern "C" {
     #[wasm_bindgen(js_name = installCounters)]
     pub fn install_counters();

@@ -12,6 +12,7 @@
 //! - `send()` measures UTF-8 bytes exactly and refuses what JSON cannot carry.
 #![cfg(target_arch = "wasm32")]
 
+mod backpressure;
 mod chaos;
 mod hardened;
 mod leaks;

@@ -71,6 +71,11 @@ impl Recorder {
             .collect()
     }
 
+    /// The payloads of every event of `kind` so far, in order.
+    pub fn payloads(&self, kind: &str) -> Vec<JsValue> {
+        self.log.borrow().iter().filter(|(k, _)| k == kind).map(|(_, p)| p.clone()).collect()
+    }
+
     pub fn count(&self, kind: &str) -> usize {
         self.log.borrow().iter().filter(|(k, _)| k == kind).count()
     }

@@ -498,3 +498,49 @@ proptest! {
         prop_assert_eq!(h.core.queued_count(), 0, "everything acknowledged");
     }
 }
+
+#[test]
+fn a_flush_writes_no_more_than_the_browser_buffer_takes_and_goes_on_as_it_drains() {
+    let mut h = Harness::new(no_jitter());
+    // 100 messages of ~9 KB, queued before authentication: ~900 KB, over three times the mark.
+    let big = |n: u64| format!(r#"{{"type":"m","n":{n},"pad":"{}"}}"#, "x".repeat(9000));
+    for n in 1..=100 {
+        h.send(big(n)).unwrap();
+    }
+    let actions = connect_resumable(&mut h, false, 0);
+    let first = app_frames(&actions);
+    let written: usize = first.iter().map(|(_, m)| m.len()).sum();
+    assert!(first.len() < 100, "the flush stopped short: {} written", first.len());
+    assert!(
+        written > BUFFERED_HIGH_WATER as usize - 10_000 && written <= BUFFERED_HIGH_WATER as usize + 10_000,
+        "about the mark's worth went out: {written} bytes"
+    );
+    let last_write = actions.iter().rposition(|a| matches!(a, Action::SendApp { .. })).unwrap();
+    assert_eq!(actions[last_write + 1], Action::MeasureBuffered(h.conn), "then it asks the browser");
+    // Still full: it waits and asks again after a short poll, writing nothing meanwhile.
+    h.core.handle_buffered(h.now, h.conn, BUFFERED_HIGH_WATER + 1);
+    assert!(app_frames(&h.drain()).is_empty());
+    h.send(big(101)).unwrap();
+    assert!(app_frames(&h.drain()).is_empty(), "a new send waits behind the full buffer");
+    let waited = h.fire_next_timeout();
+    assert!(waited <= 10, "polled after {waited} ms");
+    assert_eq!(h.drain(), [Action::MeasureBuffered(h.conn)]);
+    // Half drained: the flush goes on from where it stopped, in order, with its numbers.
+    h.core.handle_buffered(h.now, h.conn, BUFFERED_HIGH_WATER / 2);
+    let second = app_frames(&h.drain());
+    assert_eq!(second.first().map(|(seq, _)| *seq), Some(Some(first.len() as u64 + 1)));
+    // Emptied, as many times as it takes: every message goes out once, in order.
+    let mut all: Vec<_> = first.into_iter().chain(second).collect();
+    while all.len() < 101 {
+        h.core.handle_buffered(h.now, h.conn, 0);
+        all.extend(app_frames(&h.drain()));
+    }
+    let numbers: Vec<_> = all.iter().map(|(seq, _)| seq.unwrap()).collect();
+    assert_eq!(numbers, (1..=101).collect::<Vec<u64>>());
+    assert_eq!(all[100].1, big(101));
+    // An answer nobody asked for, or about another socket, changes nothing.
+    h.core.handle_buffered(h.now, ConnectionId(h.conn.0 + 1), BUFFERED_HIGH_WATER + 1);
+    h.core.handle_buffered(h.now, h.conn, BUFFERED_HIGH_WATER + 1);
+    h.send(msg(102)).unwrap();
+    assert_eq!(app_frames(&h.drain()), [(Some(102), msg(102))]);
+}

@@ -162,6 +162,7 @@ fn shape(actions: &[Action<Value>]) -> Vec<&'static str> {
             Action::SendApp { .. } => "send_app",
             Action::CloseSocket { .. } => "close",
             Action::CollectSubscriptions(_) => "subscriptions",
+            Action::MeasureBuffered(_) => "measure_buffered",
             Action::Emit(Event::State(state)) => match state {
                 State::Connecting => "state:connecting",
                 State::Authenticating => "state:authenticating",

@@ -101,6 +101,7 @@ async fn set_faults(State(state): State<Arc<AppState>>, Json(request): Json<Faul
     for connection in shared.connections.values_mut() {
         if connection.user.as_deref() == Some(request.user.as_str()) {
             connection.silent = request.faults.silent;
+            let _ = connection.control.send(Control::StallReads(request.faults.stall_reads));
         }
     }
     shared.faults.insert(request.user, request.faults);

@@ -27,6 +27,8 @@ pub enum Control {
     Close(u16, String),
     /// Drop the connection without a close frame and reset the TCP connection (`/test/drop`).
     Abort,
+    /// Stop reading the socket (true) or read again (false): the `stallReads` fault.
+    StallReads(bool),
 }
 
 /// A live WebSocket connection, as the rest of the server sees it.
@@ -83,6 +85,10 @@ pub struct Faults {
     pub drop_auth: u32,
     /// Send nothing at all on this user's connections (half-open: TCP up, no answers).
     pub silent: bool,
+    /// Stop reading this user's live connections (a server too busy to read): what the client
+    /// sends piles up in the TCP buffers and then in the browser's `bufferedAmount`. Setting the
+    /// faults again without it reads on.
+    pub stall_reads: bool,
     /// Delay the next N `auth_response`s by `delay_auth_ms`.
     pub delay_auth: u32,
     /// How long a delayed `auth_response` waits.

@@ -623,6 +623,8 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut awaiting_pong = false;
     let far = || Instant::now() + Duration::from_secs(86_400);
+    // The `stallReads` fault: the stream is not polled, so the peer's frames wait in TCP buffers.
+    let mut stalled = false;
 
     // How the connection ends: closed by us with a code, or gone (dead peer, abort).
     enum End {
@@ -638,7 +640,7 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
             let token_deadline = logic.token_deadline().unwrap_or_else(far);
             let ack_due = logic.ack_due().unwrap_or_else(far);
             let actions = tokio::select! {
-                incoming = stream.next() => match incoming {
+                incoming = stream.next(), if !stalled => match incoming {
                     Some(Ok(Message::Text(text))) => logic.on_text(&state, text.as_str(), Instant::now()),
                     Some(Ok(Message::Binary(_))) => {
                         vec![Action::Close(close::UNSUPPORTED_DATA, "binary frames are not accepted".into())]
@@ -662,6 +664,10 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
                         break 'events End::Close(code);
                     }
                     Some(Control::Close(code, reason)) => vec![Action::Close(code, reason)],
+                    Some(Control::StallReads(stall)) => {
+                        stalled = stall;
+                        vec![]
+                    }
                     Some(Control::Abort) => {
                         abort.0.store(true, Ordering::SeqCst);
                         state.log(&format!("connection {id}: dropped (fault control)"));
