@@ -1,7 +1,13 @@
-// Writes the wasm as a JS module (pkg/secure_ws_wasm.js): the bytes, raw-deflated and
-// base64-encoded, and the import object they need.
-// Deflated first because gzip cannot undo base64's 4/3 blow-up on raw wasm (+8.9 KB gzip for our
-// module) but loses almost nothing on already-compressed bytes (+0.2 KB). See README.
+// Writes the wasm as a JS module (pkg/secure_ws_wasm.js): the bytes as a JS string, and the import
+// object they need.
+//
+// The encoding (README, "How the wasm is loaded"; js/instantiate.js decodes it): one character per
+// byte for the 90 bytes the module uses most, two for every other byte, drawn from 92 printable
+// ASCII characters (all but `"`, `\` and `<`, so no bundler escapes any and no `</script` can
+// appear). Each byte is always the same one or two characters, so gzip finds the module's repeats
+// as in the raw bytes: the string costs ~0.4 KB gzip over the raw wasm, where base64 of the raw
+// bytes costs ~7 KB, and deflate + base64 ~0.1 KB plus an inflater (fflate's, 2.0 KB gzip).
+// `wasmSingles` says which bytes have one character: a 256-bit map, base64.
 //
 // Before that, the wasm's import and export names are shortened, in place (issue 14): wasm-bindgen
 // names each import after its JS module path and a hash (`./snippets/secure-ws-<hash>/src/...`,
@@ -13,7 +19,6 @@
 // `__wbindgen_start` keeps its name (the loader calls it, as wasm-pack's entry does).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
 
 const [wasmPath, outPath] = process.argv.slice(2);
 const gluePath = join(dirname(wasmPath), 'secure_ws_bg.js');
@@ -41,8 +46,36 @@ for (const [path, list] of byModule) {
   lines.push(`import { ${names.join(', ')} } from ${JSON.stringify(path)};`);
 }
 lines.push(`export const imports = { a: { ${members.join(', ')} } };`);
-lines.push(`export const deflatedBase64 = ${JSON.stringify(deflateRawSync(wasm, { level: 9 }).toString('base64'))};`);
+const { text, singles } = encode(wasm);
+lines.push(`export const wasmSingles = ${JSON.stringify(singles)};`);
+lines.push(`export const encodedWasm = ${JSON.stringify(text)};`);
 writeFileSync(outPath, `${lines.join('\n')}\n`);
+
+/** The string form described above (js/instantiate.js's `wasmBytes` is its inverse). */
+function encode(bytes) {
+  const alphabet = [];
+  for (let c = 32; c < 127; c++) if (!'"\\<'.includes(String.fromCharCode(c))) alphabet.push(String.fromCharCode(c));
+  const prefixes = 2;
+  const count = new Array(256).fill(0);
+  for (const byte of bytes) count[byte]++;
+  const byUse = [...count.keys()].sort((a, b) => count[b] - count[a] || a - b);
+  const isSingle = new Set(byUse.slice(0, alphabet.length - prefixes));
+  const map = [];
+  let single = 0;
+  let pair = 0;
+  const bits = Buffer.alloc(32);
+  for (let byte = 0; byte < 256; byte++) {
+    if (isSingle.has(byte)) {
+      bits[byte >> 3] |= 1 << (byte & 7);
+      map[byte] = alphabet[prefixes + single++];
+    } else {
+      map[byte] = alphabet[Math.floor(pair / alphabet.length)] + alphabet[pair++ % alphabet.length];
+    }
+  }
+  let text = '';
+  for (const byte of bytes) text += map[byte];
+  return { text, singles: bits.toString('base64') };
+}
 
 /** `a`, `b`, …, `Z`, `aa`, `ba`, …: the nth short name. */
 function shortName(n) {
