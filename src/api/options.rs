@@ -1,6 +1,8 @@
 //! The constructor's options: options.js checks their types and ranges and builds their compact
 //! form; this fills the core's [`Config`] from it, whose `validate` checks how values relate.
 
+use alloc::string::String;
+
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 

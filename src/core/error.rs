@@ -1,6 +1,7 @@
 //! Error codes users can branch on. Each surfaces in JavaScript as an `Error` with a string `code`.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 use super::protocol::push_number;
 
@@ -100,7 +101,7 @@ impl fmt::Display for SdkError {
     }
 }
 
-impl std::error::Error for SdkError {}
+impl core::error::Error for SdkError {}
 
 /// `parts` with `numbers` between them, without `format!` (see `protocol::push_number`).
 fn text(parts: &[&str], numbers: &[usize]) -> String {

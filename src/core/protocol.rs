@@ -4,7 +4,8 @@
 //! own `JSON.parse` (no JSON library in the wasm binary), the tests use `serde_json`. Both hand
 //! over the parsed object through [`JsonFields`].
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 use zeroize::Zeroizing;
 
@@ -225,8 +226,13 @@ fn sequence_number(object: &impl JsonFields, key: &'static str) -> Result<u64, F
 }
 
 fn whole_sequence_number(value: f64) -> Option<u64> {
-    (value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0)
-        .then_some(value as u64)
+    ((0.0..=9_007_199_254_740_992.0).contains(&value) && is_whole(value)).then_some(value as u64)
+}
+
+/// Whether a finite `value` from 0 to 2⁶⁴ has no fractional part (`f64::fract` is `std`'s, and the
+/// npm build has only `core`: src/lib.rs).
+pub(crate) fn is_whole(value: f64) -> bool {
+    value as u64 as f64 == value
 }
 
 fn session_grant(object: &impl JsonFields) -> Result<Option<SessionGrant>, FrameError> {

@@ -18,7 +18,7 @@
 //! itself ignores what comes from a socket it has replaced or a request it has abandoned, so a
 //! late event can never act on the wrong connection, whatever the driver does.
 
-use std::collections::VecDeque;
+use alloc::{borrow::ToOwned, collections::VecDeque, string::String, vec::Vec};
 
 use super::{
     backoff::Backoff,
