@@ -103,8 +103,9 @@ impl fmt::Display for SdkError {
 
 impl core::error::Error for SdkError {}
 
-/// `parts` with `numbers` between them, without `format!` (see `protocol::push_number`).
-fn text(parts: &[&str], numbers: &[usize]) -> String {
+/// `parts` with `numbers` between them, without `format!` (see `protocol::push_number`), nor
+/// `[..].concat()` (its overflow check keeps a panic message in the npm wasm).
+pub(crate) fn text(parts: &[&str], numbers: &[usize]) -> String {
     let mut out = String::new();
     for (i, part) in parts.iter().enumerate() {
         out.push_str(part);

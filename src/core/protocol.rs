@@ -119,7 +119,9 @@ impl FrameError {
             Self::NotJson => "frame is not valid JSON".into(),
             Self::NotAnObject => "frame is not a JSON object".into(),
             Self::MissingType => "frame has no string \"type\"".into(),
-            Self::BadField(field) => ["control frame has a malformed \"", field, "\""].concat(),
+            Self::BadField(field) => {
+                super::error::text(&["control frame has a malformed \"", field, "\""], &[])
+            }
         }
     }
 }
