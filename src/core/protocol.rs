@@ -380,20 +380,13 @@ impl fmt::Debug for OutboundFrame {
 
 /// Appends a whole number in decimal, without the formatting machinery (messages and frames are
 /// built with this and `concat`: `format!` would link `core::fmt`, ~1.2 KB gzip of the npm wasm).
-pub(crate) fn push_number(out: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
+pub(crate) fn push_number(out: &mut String, value: u64) {
+    // Recursive (at most 20 deep) rather than through a digit buffer, whose indexing kept a
+    // bounds-check panic in the npm wasm.
+    if value >= 10 {
+        push_number(out, value / 10);
     }
-    for &digit in &digits[at..] {
-        out.push(digit as char);
-    }
+    out.push(char::from(b'0' + (value % 10) as u8));
 }
 
 /// Appends `value` as a JSON string literal (RFC 8259 §7). Written by hand so the wasm binary
