@@ -379,7 +379,7 @@ impl fmt::Debug for OutboundFrame {
 }
 
 /// Appends a whole number in decimal, without the formatting machinery (messages and frames are
-/// built with this and `concat`: `format!` would link `core::fmt`, ~1.2 KB gzip of the npm wasm).
+/// built with this and `error::text`: `format!` would link `core::fmt` into the npm wasm).
 pub(crate) fn push_number(out: &mut String, value: u64) {
     // Recursive (at most 20 deep) rather than through a digit buffer, whose indexing kept a
     // bounds-check panic in the npm wasm.
