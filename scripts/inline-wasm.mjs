@@ -90,7 +90,8 @@ function shortName(n) {
 
 /**
  * Rewrites the import section (every import from module `a`, short field names) and the export
- * section (short names but `__wbindgen_start`) of a wasm binary; everything else is copied.
+ * section (short names but `__wbindgen_start`) of a wasm binary, and drops its custom sections;
+ * everything else is copied.
  * Returns the new bytes, the imports ({ module, name, short }) and the exports (old → new name).
  */
 function shortenNames(bytes) {
@@ -158,7 +159,9 @@ function shortenNames(bytes) {
         parts.push(encodeName(short), bytes.subarray(descStart, at));
       }
       out.push(section(7, [encodeLeb(count), ...parts]));
-    } else {
+    } else if (id !== 0) {
+      // Custom sections (id 0) are dropped: only `target_features` is left by then, which tools
+      // read (wasm-opt needs it) but the engine never does.
       out.push(bytes.subarray(start, end));
     }
     if (at !== end && (id === 2 || id === 7)) throw new Error(`${wasmPath}: section ${id} was not read to its end`);
