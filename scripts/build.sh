@@ -3,10 +3,9 @@
 # - wasm-pack's bundler build, of which the package ships the glue (secure_ws_bg.js, snippets/) and
 #   the typings, never its entry: that entry imports the .wasm file, which webpack refuses without
 #   `experiments.asyncWebAssembly` and which makes Turbopack trace thousands of files server-side;
-# - secure_ws_wasm.js: the same wasm, deflated and base64-encoded into a JS string, so that no
-#   bundler has a wasm file or an asset URL to handle (README, "How the wasm is loaded");
-# - inflate.js: fflate's inflateSync alone, minified, so the package has no bare import and a page
-#   without a bundler can load it.
+# - secure_ws_wasm.js: the same wasm (its import and export names shortened, the glue's references
+#   to them too) as a JS string that gzip compresses about as well as the raw bytes, so that no
+#   bundler has a wasm file or an asset URL to handle (README, "How the wasm is loaded").
 # The hand-written package.json at the root is the manifest (--no-pack). `npm pack` runs this first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +20,3 @@ wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --
 # pkg/ from the tarball. The root .gitignore already keeps pkg/ out of git.
 rm -f pkg/.gitignore pkg/web/.gitignore
 node scripts/inline-wasm.mjs pkg/secure_ws_bg.wasm pkg/secure_ws_wasm.js
-echo "export { inflateSync } from 'fflate';" |
-  esbuild --bundle --minify --format=esm --log-level=warning --legal-comments=none --outfile=pkg/inflate.js

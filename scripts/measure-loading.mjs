@@ -32,7 +32,7 @@ const variants = {
       for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
       ${start} }`,
-  'inlined deflate + base64, fflate inflateSync, sync (chosen)': `
+  'inlined, one or two characters per byte, sync (chosen)': `
     import { instantiate } from './js/instantiate.js';
     export async function load() { instantiate(); }`,
 };

@@ -13,6 +13,12 @@
 //! The wire protocol is in `PROTOCOL.md`; the contract in the README.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// The npm build (`js` without `rust-api`) links no `std`: with it, every possible panic kept Rust's
+// panic hook and `core::fmt` machinery in the wasm (~4 KB, issue 14), although on this target the
+// hook prints nowhere. Its panic handler below traps, as `panic = "abort"` does after the hook.
+#![cfg_attr(all(target_arch = "wasm32", feature = "js", not(feature = "rust-api")), no_std)]
+
+extern crate alloc;
 
 pub mod core;
 
@@ -21,6 +27,14 @@ pub mod core;
 #[cfg(all(target_arch = "wasm32", feature = "js", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// A panic (a bug: nothing the network or the app sends may cause one) traps, which throws a
+/// `RuntimeError` to the JavaScript caller, as it did with `std` and `panic = "abort"`.
+#[cfg(all(target_arch = "wasm32", feature = "js", not(feature = "rust-api")))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
+    ::core::arch::wasm32::unreachable()
+}
 
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod api;

@@ -1,5 +1,7 @@
 //! Delivering core events and errors to JavaScript (events.js builds the objects users see).
 
+use alloc::string::String;
+
 use js_sys::{Function, JsString, Promise};
 use wasm_bindgen::prelude::*;
 

@@ -8,10 +8,12 @@ mod typescript;
 
 pub use typescript::SecureWebSocketOptions;
 
-use std::{
-    cell::RefCell,
+use alloc::{
+    boxed::Box,
     rc::{Rc, Weak},
+    string::String,
 };
+use core::cell::RefCell;
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;

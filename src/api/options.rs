@@ -1,13 +1,15 @@
 //! The constructor's options: options.js checks their types and ranges and builds their compact
 //! form; this fills the core's [`Config`] from it, whose `validate` checks how values relate.
 
+use alloc::string::String;
+
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 use super::events::sdk_error;
 use crate::{
     browser::TokenSource,
-    core::{Config, Heartbeat},
+    core::{error::text, Config, Heartbeat},
 };
 
 #[wasm_bindgen(module = "/src/api/options.js")]
@@ -63,7 +65,7 @@ pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, JsValue> {
     let subscriptions = at(2).dyn_into::<Function>().ok();
     config.subscriptions = subscriptions.is_some();
     let config = config.validate().map_err(|error| {
-        let message = [error.option, ": ", &error.problem].concat();
+        let message = text(&[error.option, ": ", &error.problem], &[]);
         sdk_error("invalid_options", &message, None)
     })?;
     let source = at(1);

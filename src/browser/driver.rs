@@ -1,9 +1,12 @@
 //! Runs a [`SessionCore`] in the browser.
 
-use std::{
-    cell::{Cell, RefCell},
+use alloc::{
+    boxed::Box,
     rc::{Rc, Weak},
+    string::String,
+    vec::Vec,
 };
+use core::cell::{Cell, RefCell};
 
 use wasm_bindgen::prelude::*;
 
@@ -183,7 +186,7 @@ impl Driver {
                 let driver = Rc::clone(self);
                 let microtask = Handler::new(move |_, _, _| {
                     let _spent = driver.microtask.borrow_mut().take();
-                    let events = std::mem::take(&mut *driver.deferred.borrow_mut());
+                    let events = core::mem::take(&mut *driver.deferred.borrow_mut());
                     for event in events {
                         driver.emit(event);
                     }

@@ -2,6 +2,8 @@
 //! in JS (io.js), then read by the core; application messages kept as JS strings on their way
 //! out. Neither is copied into wasm memory.
 
+use alloc::string::String;
+
 use js_sys::{JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -41,8 +43,8 @@ impl Payload for JsText {
     }
 }
 
-impl std::fmt::Debug for JsText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for JsText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "JsText({} bytes)", self.bytes)
     }
 }

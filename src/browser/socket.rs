@@ -1,5 +1,7 @@
 //! One `WebSocket` and its listener, released together (io.js does the DOM work).
 
+use alloc::string::String;
+
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 

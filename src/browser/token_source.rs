@@ -1,6 +1,8 @@
 //! Where tokens come from: a credentialed `POST tokenUrl`, or the app's own `getToken` (io.js's
 //! `fetchToken` does either, and answers with a code rather than text the wasm would carry).
 
+use alloc::string::String;
+
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 

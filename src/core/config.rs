@@ -1,7 +1,8 @@
 //! Validated options. The JavaScript layer reads the user's object; every check of a value's
 //! range or of how values relate lives here, so it is tested natively.
 
-use std::fmt;
+use alloc::{format, string::String};
+use core::fmt;
 
 use super::Millis;
 
@@ -120,7 +121,8 @@ pub fn count(option: &'static str, value: f64) -> Result<u32, ConfigError> {
 /// `max` is an integer, and the message formats it as one: formatting an `f64` would link the
 /// float printer, 17 KB of the wasm binary for one error message (measured with twiggy).
 fn whole_number(option: &'static str, value: f64, max: u64) -> Result<u64, ConfigError> {
-    if !value.is_finite() || value.fract() != 0.0 || value < 0.0 || value > max as f64 {
+    // Neither NaN nor an infinity is in the range.
+    if !((0.0..=max as f64).contains(&value) && super::protocol::is_whole(value)) {
         return Err(ConfigError::new(option, format!("must be a whole number from 0 to {max}")));
     }
     Ok(value as u64)

@@ -1,6 +1,7 @@
 //! Error codes users can branch on. Each surfaces in JavaScript as an `Error` with a string `code`.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 use super::protocol::push_number;
 
@@ -100,10 +101,11 @@ impl fmt::Display for SdkError {
     }
 }
 
-impl std::error::Error for SdkError {}
+impl core::error::Error for SdkError {}
 
-/// `parts` with `numbers` between them, without `format!` (see `protocol::push_number`).
-fn text(parts: &[&str], numbers: &[usize]) -> String {
+/// `parts` with `numbers` between them, without `format!` (see `protocol::push_number`), nor
+/// `[..].concat()` (its overflow check keeps a panic message in the npm wasm).
+pub(crate) fn text(parts: &[&str], numbers: &[usize]) -> String {
     let mut out = String::new();
     for (i, part) in parts.iter().enumerate() {
         out.push_str(part);

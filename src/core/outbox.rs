@@ -8,7 +8,7 @@
 //!
 //! Both parts count against `maxQueuedMessages`: a full outbox makes `send()` throw, never drop.
 
-use std::collections::VecDeque;
+use alloc::{collections::VecDeque, vec::Vec};
 
 use super::error::SendError;
 

@@ -4,7 +4,8 @@
 //! own `JSON.parse` (no JSON library in the wasm binary), the tests use `serde_json`. Both hand
 //! over the parsed object through [`JsonFields`].
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 use zeroize::Zeroizing;
 
@@ -118,7 +119,9 @@ impl FrameError {
             Self::NotJson => "frame is not valid JSON".into(),
             Self::NotAnObject => "frame is not a JSON object".into(),
             Self::MissingType => "frame has no string \"type\"".into(),
-            Self::BadField(field) => ["control frame has a malformed \"", field, "\""].concat(),
+            Self::BadField(field) => {
+                super::error::text(&["control frame has a malformed \"", field, "\""], &[])
+            }
         }
     }
 }
@@ -225,8 +228,13 @@ fn sequence_number(object: &impl JsonFields, key: &'static str) -> Result<u64, F
 }
 
 fn whole_sequence_number(value: f64) -> Option<u64> {
-    (value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0)
-        .then_some(value as u64)
+    ((0.0..=9_007_199_254_740_992.0).contains(&value) && is_whole(value)).then_some(value as u64)
+}
+
+/// Whether a finite `value` from 0 to 2⁶⁴ has no fractional part (`f64::fract` is `std`'s, and the
+/// npm build has only `core`: src/lib.rs).
+pub(crate) fn is_whole(value: f64) -> bool {
+    value as u64 as f64 == value
 }
 
 fn session_grant(object: &impl JsonFields) -> Result<Option<SessionGrant>, FrameError> {
@@ -371,21 +379,14 @@ impl fmt::Debug for OutboundFrame {
 }
 
 /// Appends a whole number in decimal, without the formatting machinery (messages and frames are
-/// built with this and `concat`: `format!` would link `core::fmt`, ~1.2 KB gzip of the npm wasm).
-pub(crate) fn push_number(out: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
+/// built with this and `error::text`: `format!` would link `core::fmt` into the npm wasm).
+pub(crate) fn push_number(out: &mut String, value: u64) {
+    // Recursive (at most 20 deep) rather than through a digit buffer, whose indexing kept a
+    // bounds-check panic in the npm wasm.
+    if value >= 10 {
+        push_number(out, value / 10);
     }
-    for &digit in &digits[at..] {
-        out.push(digit as char);
-    }
+    out.push(char::from(b'0' + (value % 10) as u8));
 }
 
 /// Appends `value` as a JSON string literal (RFC 8259 §7). Written by hand so the wasm binary

@@ -18,13 +18,13 @@
 //! itself ignores what comes from a socket it has replaced or a request it has abandoned, so a
 //! late event can never act on the wrong connection, whatever the driver does.
 
-use std::collections::VecDeque;
+use alloc::{borrow::ToOwned, collections::VecDeque, string::String, vec::Vec};
 
 use super::{
     backoff::Backoff,
     close_code::{self, CloseAction},
     config::{Config, MAX_DURATION_MS},
-    error::{ErrorCode, SdkError, SendError},
+    error::{text, ErrorCode, SdkError, SendError},
     outbox::{MessageId, Outbox},
     pacer::Pacer,
     protocol::{push_number, FrameError, Inbound, OutboundFrame, Payload, SessionGrant, Verdict},
@@ -1032,7 +1032,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     }
 
     fn token_unavailable(&mut self, now: Millis, why: &str) {
-        let message = ["could not get a token: ", why].concat();
+        let message = text(&["could not get a token: ", why], &[]);
         match &mut self.phase {
             Phase::Connecting { .. } => {
                 self.emit(Event::Error(SdkError::new(ErrorCode::TokenUnavailable, message)));
@@ -1153,5 +1153,5 @@ fn refresh_time(now: Millis, lifetime_ms: Option<Millis>) -> Option<Millis> {
 
 fn rejected(what: &str, error: &str) -> String {
     let separator = if error.is_empty() { "" } else { ": " };
-    ["the server rejected the ", what, separator, error].concat()
+    text(&["the server rejected the ", what, separator, error], &[])
 }

@@ -1,6 +1,7 @@
 //! The WebSocket token: held in memory only, zeroed when dropped, never printed.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 use zeroize::Zeroizing;
 
