@@ -25,7 +25,9 @@ pub use outbox::MessageId;
 pub use protocol::{
     FrameError, FrameType, Inbound, JsonFields, OutboundFrame, Payload, ServerLimits, SessionGrant, Verdict,
 };
-pub use session::{Action, ConnectionId, Delivery, Event, PageEvent, RequestId, SessionCore, State};
+pub use session::{
+    Action, ConnectionId, Delivery, Event, Handover, PageEvent, Replication, RequestId, SessionCore, State,
+};
 pub use token::{Token, TokenError, TokenGrant};
 
 /// Milliseconds on a monotonic clock chosen by the driver (the browser's `performance.now()`).

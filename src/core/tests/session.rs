@@ -170,6 +170,7 @@ fn shape(actions: &[Action<Value>]) -> Vec<&'static str> {
                 State::Closed => "state:closed",
             },
             Action::Emit(_) => "event",
+            Action::Replicate(_) => "replicate",
         })
         .collect()
 }
