@@ -62,6 +62,9 @@ impl SecureWebSocket {
             events::deliverer(&registry),
         );
         *driver_slot.borrow_mut() = Rc::downgrade(&driver);
+        if let Some((hook, handover)) = options.share {
+            driver.share(hook, handover);
+        }
         Ok(SecureWebSocket { driver, registry })
     }
 
@@ -103,6 +106,13 @@ impl SecureWebSocket {
     /// Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards.
     pub fn close(&self) {
         self.driver.close();
+    }
+
+    /// Internal to `shareAcrossTabs`: closes for good like `close()`, but keeps the server's
+    /// session (close 4015) for the tab that takes the connection over.
+    #[wasm_bindgen(js_name = _handOver, skip_typescript)]
+    pub fn hand_over(&self) {
+        self.driver.hand_over();
     }
 
     /// Resolves when authenticated; rejects if the session ends `closed` first.
