@@ -108,6 +108,13 @@ impl SecureWebSocket {
         self.driver.close();
     }
 
+    /// Internal to `shareAcrossTabs`: the id the next accepted send gets, as the replication hook
+    /// names it.
+    #[wasm_bindgen(getter, js_name = _nextId, skip_typescript)]
+    pub fn next_id(&self) -> f64 {
+        self.driver.next_message_id() as f64
+    }
+
     /// Internal to `shareAcrossTabs`: closes for good like `close()`, but keeps the server's
     /// session (close 4015) for the tab that takes the connection over.
     #[wasm_bindgen(js_name = _handOver, skip_typescript)]
