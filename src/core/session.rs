@@ -402,6 +402,8 @@ impl<M, P: Payload> SessionCore<M, P> {
         }
     }
 
+    // Out of line: most sessions share nothing, and its callers are inlined in several places.
+    #[inline(never)]
     fn replicate_out(&mut self, record: Replication<P>) {
         if self.replicating {
             self.actions.push_back(Action::Replicate(record));
@@ -695,19 +697,14 @@ impl<M, P: Payload> SessionCore<M, P> {
             // A hole in the stream: resuming makes the server replay from what was delivered.
             return self.abort_socket(now, close_code::SEQUENCE_GAP, "sequence gap", Next::Retry);
         }
-        let new = seq == last + 1;
-        if new && self.replicating {
-            // The other tabs have it before the server can forget it (an `ack` below).
+        // Delivered (and, sharing, announced to the other tabs) before it is acknowledged: the
+        // server forgets what was acknowledged.
+        if seq == last + 1 {
             self.resumable.last_in = seq;
-            self.actions.push_back(Action::Replicate(Replication::Received { seq }));
+            self.replicate_out(Replication::Received { seq });
             self.emit(Event::Message(data));
-            return self.count_unacked(now, seq);
         }
         self.count_unacked(now, seq);
-        if new {
-            self.resumable.last_in = seq;
-            self.emit(Event::Message(data));
-        }
     }
 
     /// A `msg` frame arrived (new or a duplicate, which is acknowledged again but not delivered
