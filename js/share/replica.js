@@ -81,12 +81,10 @@ export class Replica {
    * nothing yet starts where the leader is (what came before it joined is not its to receive).
    */
   restore(snapshot) {
-    const { id, log, acked, delivered } = snapshot ?? {};
-    if (!Array.isArray(log) || !(acked === 0 || isSeq(acked))) return;
-    const entries = log.filter((e) => isSeq(e?.seq) && typeof e.text === 'string' && isOrigin(e.origin));
-    if (!this.session(id ?? null, true)) return;
+    const { id = null, log, acked, delivered } = snapshot ?? {};
+    if (!Array.isArray(log) || !(acked === 0 || isSeq(acked)) || !this.session(id, true)) return;
     this.log = [];
-    for (const { seq, text, origin } of entries) append(this.log, { seq, text, origin });
+    for (const entry of log) this.logged(entry?.seq, entry?.text, entry?.origin ?? null);
     this.acked = acked;
     if (this.delivered === 0 && isSeq(delivered)) this.delivered = delivered;
   }
