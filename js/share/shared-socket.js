@@ -296,10 +296,11 @@ export class SharedSecureWebSocket {
     if (entry) entry.seq = seq;
   }
 
-  /** The server acknowledged up to `seq`: this tab's sends numbered so far are confirmed. */
+  /** The server acknowledged up to `seq`: this tab's sends numbered up to there are confirmed. */
   #acked(seq) {
-    if (!this.#replica.ack(seq)) return;
-    this.#confirmed(this.#outbox.filter((e) => e.seq !== undefined && e.seq <= seq).map((e) => e.id));
+    this.#replica.ack(seq);
+    const acked = this.#replica.acked;
+    if (this.#outbox.some((e) => e.seq <= acked)) this.#confirmed(this.#outbox.filter((e) => e.seq <= acked).map((e) => e.id));
   }
 
   /** Whether `message` is an announcement of the session by the tab that leads it (or led it last). */
@@ -331,6 +332,7 @@ export class SharedSecureWebSocket {
         if (this.#relay) break;
         // The leader's view of the session is the one to resume (this tab may have missed some).
         this.#replica.restore(message.replica);
+        this.#acked(0);
         if (this.#leader !== message.from) {
           this.#newLeader(message.from);
           this.#post({ t: 'follow', to: message.from });
