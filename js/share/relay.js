@@ -1,32 +1,51 @@
 // The leader's side: the one wasm SecureWebSocket of a shared session, fed with every tab's sends
-// and reporting each event and each send's fate back through `sink`. The token stays inside the
-// wasm object: nothing here reads it, and what goes to the sink is events, states and send ids.
+// and reporting each event, each send's fate and the resumable session's state back through
+// `sink`. The token stays inside the wasm object: nothing here reads it, and what goes to the sink
+// is events, states, send ids, sequence numbers, the session id (no credential: a resume needs a
+// valid token of the same user) and the app's own messages.
+import { sdkError } from './errors.js';
+import { append, prune } from './replica.js';
 
-// How often a send that waits in the wasm queue (not yet authenticated, or paced) is checked.
-const FLUSH_POLL_MS = 50;
+// The wasm class's internal option for a tab that leads (src/api/options.js).
+const SHARE = Symbol.for('secure-ws.share');
 
 export class Relay {
   #ws;
   #sink;
   #offs = [];
-  /** Sends handed to `ws.send()`, oldest first, not yet known to have left the wasm queue. */
-  #handed = [];
+  /** wasm send id → the tab's send `{ tab, id }` (null: the app's subscriptions, no tab's). */
+  #origins = new Map();
+  /** `{ seq, wasmId }` while unacknowledged, in order: to forget origins once acknowledged. */
+  #numbered = [];
   /** Sends waiting for room in the wasm queue (it is bounded too), oldest first. */
   #backlog = [];
   /** tab id → the highest send id taken from it: a send offered twice is taken once. */
   #taken = new Map();
-  #poll = null;
+  /** The number of the server message being delivered (announced just before it). */
+  #received = null;
   #stopped = false;
   /** The last `authenticated` payload (`{ userId }`), for tabs that join later. */
   authenticated = null;
 
   /**
-   * `sink`: `{ event(type, payload), confirm(tab, ids), refuse(tab, id, error), ended(error) }`.
-   * Throws what the wasm constructor throws.
+   * `adopt`: the last leader's session as this tab holds it, `{ sessionId, lastSeq, nextSeq,
+   * log: [{ seq, text, origin }] }`, or null. `sink`: `{ event(type, payload, seq), confirm(tab,
+   * ids), refuse(tab, id, error), ended(error), session(id, resumed), logged(seq, text, origin),
+   * acked(seq) }`. Throws what the wasm constructor throws.
    */
-  constructor(WasmSocket, url, options, eventTypes, sink) {
+  constructor(WasmSocket, url, options, eventTypes, adopt, sink) {
     this.#sink = sink;
-    this.#ws = new WasmSocket(url, options);
+    const share = { replicate: (kind, number, id, text) => this.#replicate(kind, number, id, text) };
+    if (adopt) {
+      const { sessionId, lastSeq, nextSeq, log } = adopt;
+      share.adopt = { sessionId, lastSeq, nextSeq, log: log.map(({ seq, text }) => [seq, text]) };
+      // The wasm gives the adopted messages ids 1, 2, … in order; what they are is taken already.
+      log.forEach(({ origin }, index) => {
+        this.#origins.set(index + 1, origin);
+        if (origin) this.#taken.set(origin.tab, Math.max(this.#taken.get(origin.tab) ?? 0, origin.id));
+      });
+    }
+    this.#ws = new WasmSocket(url, { ...options, [SHARE]: share });
     for (const type of eventTypes) {
       this.#offs.push(this.#ws.on(type, (payload) => this.#onEvent(type, payload)));
     }
@@ -52,13 +71,15 @@ export class Relay {
     this.#drain();
   }
 
-  /** Closes the socket (code 1000) without telling anyone: the tab hands leadership over. */
+  /**
+   * Closes the socket without telling the app, keeping the server's session (close 4015) for the
+   * next leader. What the socket still writes is announced first.
+   */
   stop() {
     if (this.#stopped) return;
-    this.#stopped = true;
-    clearTimeout(this.#poll);
     for (const off of this.#offs) off();
-    this.#ws.close();
+    this.#ws._handOver();
+    this.#stopped = true;
     this.#ws.free();
   }
 
@@ -71,67 +92,85 @@ export class Relay {
       this.#ws.ready().then(
         () => {},
         (error) => {
-          this.stop();
+          this.#stop();
           this.#sink.ended(error);
         },
       );
       return;
     }
     if (type === 'authenticated') this.authenticated = payload;
-    this.#sink.event(type, payload);
+    const seq = type === 'message' ? this.#received : null;
+    if (type === 'message') this.#received = null;
+    this.#sink.event(type, payload, seq);
     // The queue is flushed on authentication, after the event's handlers ran.
     queueMicrotask(() => this.#drain());
+  }
+
+  /** The session ended by itself: the socket is closed already. */
+  #stop() {
+    this.#stopped = true;
+    for (const off of this.#offs) off();
+    this.#ws.free();
+  }
+
+  /** The wasm core's announcements (src/browser/driver.rs, `Driver::replicate`), in its order. */
+  #replicate(kind, number, id, text) {
+    if (this.#stopped) return;
+    switch (kind) {
+      case 0:
+        // A new session numbers from 1 again; the ids (and so the origins) stay.
+        if (number !== 1) this.#numbered = [];
+        this.#sink.session(text ?? null, number === 1);
+        break;
+      case 1: {
+        const origin = this.#origins.get(id) ?? null;
+        if (number === 0) {
+          // At most once: gone to the socket, nothing more will be known of it.
+          this.#origins.delete(id);
+          if (origin) this.#sink.confirm(origin.tab, [origin.id]);
+        } else {
+          append(this.#numbered, { seq: number, wasmId: id });
+          this.#sink.logged(number, text, origin);
+        }
+        break;
+      }
+      case 2:
+        for (const { wasmId } of prune(this.#numbered, number)) this.#origins.delete(wasmId);
+        this.#sink.acked(number);
+        // Room in the wasm queue: what waited for it goes now (after this call returns).
+        if (this.#backlog.length > 0) queueMicrotask(() => this.#drain());
+        break;
+      case 3:
+        this.#received = number;
+        break;
+      case 4: {
+        const origin = this.#origins.get(id);
+        this.#origins.delete(id);
+        if (origin) this.#sink.refuse(origin.tab, origin.id, sdkError('message_too_large', 'the server takes no message this large'));
+        break;
+      }
+      default:
+        break;
+    }
   }
 
   #drain() {
     if (this.#stopped) return;
     while (this.#backlog.length > 0) {
       const entry = this.#backlog[0];
+      // Named before send(): an authenticated socket numbers (and announces) it within the call.
+      const wasmId = this.#ws._nextId;
+      this.#origins.set(wasmId, { tab: entry.tab, id: entry.id });
       try {
-        this.#hand(entry);
+        this.#ws.send(JSON.parse(entry.text));
       } catch (error) {
+        this.#origins.delete(wasmId);
         if (error?.code === 'queue_full') break;
         this.#backlog.shift();
         this.#sink.refuse(entry.tab, entry.id, error);
         continue;
       }
       this.#backlog.shift();
-    }
-    this.#confirmFlushed();
-  }
-
-  #hand(entry) {
-    const data = JSON.parse(entry.text);
-    // Resumable sessions (PROTOCOL.md): the server's acknowledgement confirms a send. A promise
-    // that rejects leaves the send unconfirmed, so its tab offers it to the next leader.
-    if (typeof this.#ws.sendWithReceipt === 'function' && this.#ws.delivery === 'exactly-once') {
-      this.#ws.sendWithReceipt(data).then(
-        () => this.#stopped || this.#sink.confirm(entry.tab, [entry.id]),
-        () => {},
-      );
-      return;
-    }
-    this.#ws.send(data);
-    this.#handed.push(entry);
-  }
-
-  // At most once: a send is confirmed when it has left the wasm queue for an authenticated
-  // socket. The queue is first in, first out and holds only what this relay handed it, so all
-  // but the last `queuedCount` handed sends are out.
-  #confirmFlushed() {
-    const out = this.#handed.length - this.#ws.queuedCount;
-    if (out > 0) {
-      const byTab = new Map();
-      for (const { tab, id } of this.#handed.splice(0, out)) {
-        if (!byTab.has(tab)) byTab.set(tab, []);
-        byTab.get(tab).push(id);
-      }
-      for (const [tab, ids] of byTab) this.#sink.confirm(tab, ids);
-    }
-    clearTimeout(this.#poll);
-    this.#poll = null;
-    if (this.#handed.length > 0 || this.#backlog.length > 0) {
-      this.#poll = setTimeout(() => this.#drain(), FLUSH_POLL_MS);
     }
   }
 }

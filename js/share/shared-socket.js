@@ -2,19 +2,23 @@
 // origin (PROTOCOL.md, "Sharing one socket across tabs"). Each tab gets one of these; the tab
 // that holds the Web Lock is the leader and runs the one wasm socket (a Relay), the others are
 // followers and talk to it over a BroadcastChannel. Every tab keeps its own sends until the
-// leader confirms them, so a leader that goes away loses none of them.
+// leader confirms them, so a leader that goes away loses none of them; and every tab holds the
+// resumable session as the leader announces it (a Replica), so the next leader resumes it and
+// nothing is lost or repeated across the hand-over.
 import { closedError, errorFromWire, errorToWire, sdkError } from './errors.js';
 import { sessionName } from './names.js';
 import { limitsOf, outgoingText } from './outgoing.js';
 import { probe } from './probe.js';
 import { Relay } from './relay.js';
+import { Replica } from './replica.js';
 
 // How long a leader whose session ended keeps the lock for its followers to acknowledge the end:
 // a follower granted the lock before it heard of the end would start the session again.
 const END_ACK_MS = 1000;
 
-// How long a tab waits for the last word (confirmations, then `bye`) of a leader that was replaced
-// before it offers its unconfirmed sends to the new one: a crashed leader says nothing.
+// How long a tab waits for the last word (confirmations, announcements, then `bye`) of a leader
+// that was replaced, before it offers its unconfirmed sends to the new one or, taking the lock,
+// resumes the session: a crashed leader says nothing.
 const LAST_WORD_MS = 250;
 
 /** Whether this context can share at all: without either API every tab keeps its own socket. */
@@ -51,16 +55,19 @@ export class SharedSecureWebSocket {
   #releaseLock = null;
   #relay = null;
   #leader = null;
-  /** Whether a leader ran the session before: a new one then opens a new server session. */
-  #hadLeader = false;
-  /** A replaced leader whose `bye` has not come yet: this tab's sends wait for its confirmations. */
+  /** A replaced leader whose `bye` has not come yet: this tab waits for its last word. */
   #awaiting = null;
   #lastWordTimer = null;
+  /** What runs once the replaced leader's last word came (or its time ran out). */
+  #afterLastWord = null;
+  /** The resumable session as the leader announces it (PROTOCOL.md, "Sends and their confirmation"). */
+  #replica = new Replica();
   #state = 'connecting';
   #delivery = 'at-most-once';
   #ended = false;
   #finalError = null;
-  /** This tab's sends that no leader has confirmed yet: `{ id, text, receipt? }`, oldest first. */
+  /** This tab's sends that no leader has confirmed yet: `{ id, text, receipt?, seq? }`, oldest
+   * first; `seq` once the leader announced the number it went out under. */
   #outbox = [];
   #lastId = 0;
   #handlers = new Map();
@@ -179,7 +186,10 @@ export class SharedSecureWebSocket {
         // Held until released: for the tab's life, or until it closes, freezes or the session ends.
         return new Promise((release) => {
           this.#releaseLock = release;
-          this.#lead('leader');
+          // The last leader's final announcements travel on the channel, the lock separately:
+          // they are part of the session this tab resumes.
+          if (this.#leader && this.#leader !== this.#tab) this.#waitForLastWord(this.#leader, () => this.#lead('leader'));
+          else this.#lead('leader');
         });
       })
       .catch((error) => {
@@ -192,18 +202,40 @@ export class SharedSecureWebSocket {
   }
 
   #lead(sharing) {
-    if (this.#ended) return;
+    // (A tab that stepped down while it waited for the last leader's word holds no lock.)
+    if (this.#ended || (sharing === 'leader' && !this.#releaseLock)) return;
+    const sink = {
+      event: (type, payload, seq) => {
+        this.#post({ t: 'event', type, payload: type === 'error' ? errorToWire(payload) : payload, seq, ...this.#snapshot() });
+        this.#apply(type, payload, this.#snapshot(), seq);
+      },
+      confirm: (tab, ids) => (tab === this.#tab ? this.#confirmed(ids) : this.#post({ t: 'confirm', to: tab, ids })),
+      refuse: (tab, id, error) =>
+        tab === this.#tab ? this.#refused(id, error) : this.#post({ t: 'refuse', to: tab, id, error: errorToWire(error) }),
+      ended: (error) => this.#endForAll(error),
+      session: (id, resumed) => {
+        this.#post({ t: 'session', id, resumed });
+        this.#session(id, resumed);
+      },
+      logged: (seq, text, origin) => {
+        this.#post({ t: 'log', seq, text, origin });
+        this.#logged(seq, text, origin);
+      },
+      acked: (seq) => {
+        this.#post({ t: 'acked', seq });
+        this.#acked(seq);
+      },
+    };
+    const adopt = sharing === 'leader' ? this.#replica.handover() : null;
+    const relay = (adopt) => new Relay(this.#WasmSocket, this.#url, this.#options, this.#eventTypes, adopt, sink);
     try {
-      this.#relay = new Relay(this.#WasmSocket, this.#url, this.#options, this.#eventTypes, {
-        event: (type, payload) => {
-          this.#post({ t: 'event', type, payload: type === 'error' ? errorToWire(payload) : payload, ...this.#snapshot() });
-          this.#apply(type, payload, this.#snapshot());
-        },
-        confirm: (tab, ids) => (tab === this.#tab ? this.#confirmed(ids) : this.#post({ t: 'confirm', to: tab, ids })),
-        refuse: (tab, id, error) =>
-          tab === this.#tab ? this.#refused(id, error) : this.#post({ t: 'refuse', to: tab, id, error: errorToWire(error) }),
-        ended: (error) => this.#endForAll(error),
-      });
+      try {
+        this.#relay = relay(adopt);
+      } catch (error) {
+        // A session the wasm refuses to adopt (it checks it again) must not end the tab: a new one.
+        if (!adopt) throw error;
+        this.#relay = relay(null);
+      }
     } catch (error) {
       this.#end(error);
       return;
@@ -215,41 +247,74 @@ export class SharedSecureWebSocket {
   }
 
   /**
-   * A new leader opens a new server session (the old one's id stayed in the old leader's memory),
-   * so what the server sent in between is lost to every tab: a wasm socket that knows `resync`
-   * says so for a lost session, and so does every tab here.
+   * A new leader resumes the session (with the log every tab holds), so nothing the server sent in
+   * between is lost; where it cannot (the server lost the session), its wasm socket says `resync`,
+   * which reaches every tab as its other events do.
    */
   #newLeader(tab) {
     const replaced = this.#leader;
     this.#leader = tab;
-    if (this.#hadLeader && this.#eventTypes.includes('resync')) this.#emit('resync', { reason: 'session_lost' });
-    this.#hadLeader = true;
     // Everything the last leader did not confirm goes to the new one, in order. If the last one's
     // `bye` has not come (its messages and the lock travel separately), its confirmations may still
     // be on the way: wait for them, so that no send goes out twice.
-    if (replaced && replaced !== tab) {
-      this.#awaiting = replaced;
-      clearTimeout(this.#lastWordTimer);
-      this.#lastWordTimer = setTimeout(() => this.#offerAll(), LAST_WORD_MS);
-    } else {
-      this.#offerAll();
-    }
+    if (replaced && replaced !== tab) this.#waitForLastWord(replaced, () => this.#offerAll());
+    else this.#offerAll();
+  }
+
+  /** Runs `then` once `tab`, a replaced leader, said `bye`, or after LAST_WORD_MS. */
+  #waitForLastWord(tab, then) {
+    clearTimeout(this.#lastWordTimer);
+    this.#awaiting = tab;
+    this.#afterLastWord = then;
+    this.#lastWordTimer = setTimeout(() => this.#lastWord(), LAST_WORD_MS);
+  }
+
+  #lastWord() {
+    clearTimeout(this.#lastWordTimer);
+    this.#lastWordTimer = null;
+    if (this.#leader === this.#awaiting) this.#leader = null;
+    this.#awaiting = null;
+    const then = this.#afterLastWord;
+    this.#afterLastWord = null;
+    then?.();
   }
 
   #offerAll() {
-    clearTimeout(this.#lastWordTimer);
-    this.#lastWordTimer = null;
-    this.#awaiting = null;
     for (const entry of this.#outbox) this.#offer(entry);
+  }
+
+  /** The leader's announcements (also applied in the leader's own tab). */
+  #session(id, resumed) {
+    if (!this.#replica.session(id, resumed) || resumed) return;
+    // A new session numbers everything afresh: this tab's sends get their numbers again.
+    for (const entry of this.#outbox) delete entry.seq;
+  }
+
+  #logged(seq, text, origin) {
+    if (!this.#replica.logged(seq, text, origin) || origin?.tab !== this.#tab) return;
+    const entry = this.#outbox.find((e) => e.id === origin.id);
+    if (entry) entry.seq = seq;
+  }
+
+  /** The server acknowledged up to `seq`: this tab's sends numbered up to there are confirmed. */
+  #acked(seq) {
+    this.#replica.ack(seq);
+    const acked = this.#replica.acked;
+    if (this.#outbox.some((e) => e.seq <= acked)) this.#confirmed(this.#outbox.filter((e) => e.seq <= acked).map((e) => e.id));
+  }
+
+  /** Whether `message` is an announcement of the session by the tab that leads it (or led it last). */
+  #fromLeader(message) {
+    return !this.#relay && (message.from === this.#leader || message.from === this.#awaiting);
   }
 
   #snapshot() {
     return { state: this.#relay.state, delivery: this.#relay.delivery };
   }
 
-  /** What a joining tab needs: the snapshot and the last `authenticated` payload ({ userId }). */
+  /** What a joining tab needs: the snapshot, the last `authenticated` payload ({ userId }) and the session. */
   #announcement() {
-    return { t: 'leader', ...this.#snapshot(), authenticated: this.#relay.authenticated };
+    return { t: 'leader', ...this.#snapshot(), authenticated: this.#relay.authenticated, replica: this.#replica.snapshot() };
   }
 
   #receive(message) {
@@ -265,16 +330,32 @@ export class SharedSecureWebSocket {
         break;
       case 'leader':
         if (this.#relay) break;
+        // The leader's view of the session is the one to resume (this tab may have missed some).
+        this.#replica.restore(message.replica);
+        this.#acked(0);
         if (this.#leader !== message.from) {
           this.#newLeader(message.from);
           this.#post({ t: 'follow', to: message.from });
         }
         this.#apply('state', message.state, message);
         break;
-      case 'event':
-        // Only the announced leader speaks for the session (a late word from an old one does not).
-        if (this.#relay || message.from !== this.#leader) break;
-        this.#apply(message.type, message.type === 'error' ? errorFromWire(message.payload) : message.payload, message);
+      case 'event': {
+        // Only the announced leader speaks for the session (a late word from an old one does not,
+        // but for the server's messages it delivered before it went).
+        const late = message.from === this.#awaiting && message.type === 'message';
+        if (this.#relay || (message.from !== this.#leader && !late)) break;
+        const payload = message.type === 'error' ? errorFromWire(message.payload) : message.payload;
+        this.#apply(message.type, payload, late ? {} : message, message.seq);
+        break;
+      }
+      case 'session':
+        if (this.#fromLeader(message)) this.#session(message.id, message.resumed);
+        break;
+      case 'log':
+        if (this.#fromLeader(message)) this.#logged(message.seq, message.text, message.origin ?? null);
+        break;
+      case 'acked':
+        if (this.#fromLeader(message)) this.#acked(message.seq);
         break;
       case 'send':
         this.#followers.add(message.from);
@@ -282,7 +363,7 @@ export class SharedSecureWebSocket {
         break;
       case 'bye':
         this.#followers.delete(message.from);
-        if (message.from === this.#awaiting) this.#offerAll();
+        if (message.from === this.#awaiting) this.#lastWord();
         // The leader left: sends wait in the outbox for the next one. (A follower's bye needs
         // nothing: the relay keeps what it took from it, to take nothing twice.)
         if (message.from === this.#leader) this.#leader = null;
@@ -305,8 +386,12 @@ export class SharedSecureWebSocket {
     this.#channel?.postMessage({ ...message, from: this.#tab });
   }
 
-  /** Mirrors the leader's socket: its state and delivery, then the event to this tab's handlers. */
-  #apply(type, payload, { state, delivery, authenticated }) {
+  /**
+   * Mirrors the leader's socket: its state and delivery, then the event to this tab's handlers;
+   * a server message numbered `seq` once only (a new leader's resume may replay it).
+   */
+  #apply(type, payload, { state, delivery, authenticated }, seq) {
+    if (type === 'message' && !this.#replica.fresh(seq)) return;
     this.#delivery = delivery ?? this.#delivery;
     const changed = state !== undefined && state !== this.#state;
     if (state !== undefined) this.#state = state;

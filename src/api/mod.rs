@@ -64,6 +64,9 @@ impl SecureWebSocket {
             events::deliverer(&registry),
         );
         *driver_slot.borrow_mut() = Rc::downgrade(&driver);
+        if let Some((hook, handover)) = options.share {
+            driver.share(hook, handover);
+        }
         Ok(SecureWebSocket { driver, registry })
     }
 
@@ -105,6 +108,20 @@ impl SecureWebSocket {
     /// Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards.
     pub fn close(&self) {
         self.driver.close();
+    }
+
+    /// Internal to `shareAcrossTabs`: the id the next accepted send gets, as the replication hook
+    /// names it.
+    #[wasm_bindgen(getter, js_name = _nextId, skip_typescript)]
+    pub fn next_id(&self) -> f64 {
+        self.driver.next_message_id() as f64
+    }
+
+    /// Internal to `shareAcrossTabs`: closes for good like `close()`, but keeps the server's
+    /// session (close 4015) for the tab that takes the connection over.
+    #[wasm_bindgen(js_name = _handOver, skip_typescript)]
+    pub fn hand_over(&self) {
+        self.driver.hand_over();
     }
 
     /// Resolves when authenticated; rejects if the session ends `closed` first.

@@ -31,6 +31,13 @@ const KNOWN = [
 // Query parameters that would put a credential in the URL (core::config::CREDENTIAL_PARAMS).
 const CREDENTIAL_PARAMS = ['token', 'access_token', 'auth_token', 'jwt', 'authorization', 'auth'];
 
+// The internal option of a tab that leads a shared connection (js/share/): a symbol key, so no
+// JSON options object and no spread of the app's own can carry it by accident, and it is not in
+// the typings. Its session id is the server's, never a token: a JWT (with its dots) is refused.
+const SHARE = Symbol.for('secure-ws.share');
+const SESSION_ID = /^[\w+/=:-]{1,256}$/;
+const SEQ = (value) => Number.isSafeInteger(value) && value >= 0;
+
 const refuse = (option, problem, code = 'invalid_options') => {
   throw sdkError(code, `${option}: ${problem}`);
 };
@@ -72,7 +79,28 @@ export function readOptions(url, options) {
     if (!Number.isInteger(value) || value < 0 || value > max) refuse(option, `must be a whole number from 0 to ${max}`);
     return value;
   });
-  return [href, tokenUrl ?? getToken, typed(options.subscriptions, 'subscriptions', 'function'), ...numbers];
+  const share = options[SHARE] === undefined ? undefined : readShare(options[SHARE]);
+  return [href, tokenUrl ?? getToken, typed(options.subscriptions, 'subscriptions', 'function'), ...numbers, share];
+}
+
+/**
+ * `{ replicate, adopt? }` → `[replicate, sessionId, lastSeq, nextSeq, seqs, texts]` (no adopt:
+ * just `[replicate]`). `adopt` is `{ sessionId, lastSeq, nextSeq, log: [[seq, text], …] }`, seqs
+ * increasing and below nextSeq; nothing else is accepted.
+ */
+function readShare(share) {
+  const bad = () => refuse('share', 'is internal to shareAcrossTabs');
+  object(share, 'share', ['replicate', 'adopt']);
+  if (typeof share.replicate !== 'function') bad();
+  if (share.adopt === undefined) return [share.replicate];
+  const { sessionId, lastSeq, nextSeq, log } = object(share.adopt, 'share', ['sessionId', 'lastSeq', 'nextSeq', 'log']);
+  if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId) || !SEQ(lastSeq) || !SEQ(nextSeq) || !Array.isArray(log)) bad();
+  let previous = 0;
+  for (const entry of log) {
+    if (!Array.isArray(entry) || !SEQ(entry[0]) || entry[0] <= previous || entry[0] >= nextSeq || typeof entry[1] !== 'string') bad();
+    previous = entry[0];
+  }
+  return [share.replicate, sessionId, lastSeq, nextSeq, log.map((entry) => entry[0]), log.map((entry) => entry[1])];
 }
 
 /** The browser's parse of `url`, refused as core::config::check_url refuses it; its `href`. */

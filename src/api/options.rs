@@ -8,8 +8,8 @@ use wasm_bindgen::prelude::*;
 
 use super::events::sdk_error;
 use crate::{
-    browser::TokenSource,
-    core::{error::text, Config, Heartbeat},
+    browser::{JsText, TokenSource},
+    core::{error::text, Config, Handover, Heartbeat},
 };
 
 #[wasm_bindgen(module = "/src/api/options.js")]
@@ -26,6 +26,8 @@ pub(crate) struct Options {
     pub config: Config,
     /// The app's `subscriptions()`, called on each new session.
     pub subscriptions: Option<Function>,
+    /// A tab leading a shared connection: its announcement hook and the last leader's state.
+    pub share: Option<(Function, Option<Handover<JsText>>)>,
 }
 
 /// Reads and checks `new SecureWebSocket(url, options)`; the error is the one to throw.
@@ -73,5 +75,22 @@ pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, JsValue> {
         Some(url) => TokenSource::Url(url),
         None => TokenSource::Callback(source.unchecked_into()),
     };
-    Ok(Options { url: at(0).as_string().unwrap_or_default(), token_source, config, subscriptions })
+    let share = at(15).dyn_into::<Array>().ok().map(read_share);
+    Ok(Options { url: at(0).as_string().unwrap_or_default(), token_source, config, subscriptions, share })
+}
+
+/// options.js's checked `[replicate, sessionId?, lastSeq, nextSeq, seqs, texts]`.
+fn read_share(share: Array) -> (Function, Option<Handover<JsText>>) {
+    let hook = share.get(0).unchecked_into::<Function>();
+    let handover = share.get(1).as_string().map(|session_id| {
+        let number = |value: JsValue| value.as_f64().unwrap_or_default() as u64;
+        let (seqs, texts) = (share.get(4).unchecked_into::<Array>(), share.get(5).unchecked_into::<Array>());
+        let log = seqs
+            .iter()
+            .zip(texts.iter())
+            .map(|(seq, text)| (number(seq), JsText::new(text.unchecked_into())))
+            .collect();
+        Handover { session_id, last_in: number(share.get(2)), next_seq: number(share.get(3)), log }
+    });
+    (hook, handover)
 }

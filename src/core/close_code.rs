@@ -30,6 +30,9 @@ pub const SEQUENCE_GAP: u16 = 4012;
 /// Client-side: the page was frozen or put in the back/forward cache; the SDK reconnects when it
 /// is shown again. (Scripts may only send 1000 or 3000–4999, so not 1001.)
 pub const PAGE_SUSPENDED: u16 = 4014;
+/// Client-side: the tab that led a shared connection handed it to another tab, which resumes
+/// the session (1000 would end the session on the server).
+pub const HANDED_OVER: u16 = 4015;
 
 /// What to do after a close the user did not ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

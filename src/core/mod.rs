@@ -26,7 +26,8 @@ pub use protocol::{
     FrameError, FrameType, Inbound, JsonFields, OutboundFrame, Payload, ServerLimits, SessionGrant, Verdict,
 };
 pub use session::{
-    Action, ConnectionId, Delivery, Event, PageEvent, RequestId, SessionCore, State, BUFFERED_HIGH_WATER,
+    Action, ConnectionId, Delivery, Event, Handover, PageEvent, Replication, RequestId, SessionCore, State,
+    BUFFERED_HIGH_WATER,
 };
 pub use token::{Token, TokenError, TokenGrant};
 

@@ -38,6 +38,8 @@ pub struct Outgoing<P> {
     pub seq: Option<u64>,
     /// Whether the app waits for its receipt.
     pub receipt: bool,
+    /// Whether it goes out for the first time under this number (not a resend that keeps it).
+    pub fresh: bool,
     /// The message.
     pub message: P,
 }
@@ -105,11 +107,13 @@ impl<P: Clone> Outbox<P> {
                 id: entry.id,
                 seq: None,
                 receipt: entry.receipt,
+                fresh: true,
                 message: entry.message,
             });
         }
         let next_seq = &mut self.next_seq;
         let entry = self.entries.get_mut(self.in_flight)?;
+        let fresh = entry.seq.is_none();
         let seq = *entry.seq.get_or_insert_with(|| {
             let seq = *next_seq;
             *next_seq += 1;
@@ -120,6 +124,7 @@ impl<P: Clone> Outbox<P> {
             id: entry.id,
             seq: Some(seq),
             receipt: entry.receipt,
+            fresh,
             message: entry.message.clone(),
         })
     }
@@ -149,7 +154,35 @@ impl<P: Clone> Outbox<P> {
     /// to `seq`, so those are done. Returns the id of the last one with a receipt waiting.
     pub fn acknowledge_rewound(&mut self, seq: u64) -> Option<MessageId> {
         self.in_flight = self.entries.iter().take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
-        self.acknowledge(seq)
+        let receipt = self.acknowledge(seq);
+        // What is left must follow `seq` without a hole, or the server would see a gap (4012) on
+        // every resume. A log adopted from another tab can have one (an announcement that never
+        // arrived), or the server can have more than the log knows of: the rest is numbered
+        // afresh after `seq`. Nothing is lost that the log holds; at worst a message the server
+        // had under an unknown number arrives twice.
+        let numbered = self.entries.iter().map_while(|e| e.seq);
+        let contiguous = numbered.zip(seq.saturating_add(1)..).all(|(s, expected)| s == expected);
+        if !contiguous {
+            for entry in &mut self.entries {
+                entry.seq = None;
+            }
+            self.next_seq = seq.saturating_add(1);
+        }
+        self.next_seq = self.next_seq.max(seq.saturating_add(1));
+        receipt
+    }
+
+    /// Takes over another outbox's unacknowledged messages (a tab that leads a shared
+    /// connection after another), keeping their numbers: `log` in increasing `seq` order, and
+    /// `next_seq` the number after the last one ever given. They get ids 1, 2, … in `log` order,
+    /// and wait to be sent again as after [`Self::rewind`].
+    pub fn adopt(&mut self, log: Vec<(u64, P)>, next_seq: u64) {
+        for (seq, message) in log {
+            let id = self.take_id();
+            self.entries.push_back(Entry { id, seq: Some(seq), receipt: false, setup: false, message });
+        }
+        self.in_flight = 0;
+        self.next_seq = next_seq.max(1);
     }
 
     /// The connection is gone: what was in flight waits to be sent again (keeping its numbers, for

@@ -143,6 +143,63 @@ pub enum Action<M, P = String> {
     MeasureBuffered(ConnectionId),
     /// Tell the user.
     Emit(Event<M>),
+    /// Tell the other tabs of a shared connection (only after [`SessionCore::replicate`]).
+    Replicate(Replication<P>),
+}
+
+/// What the tabs that share a connection must know to take it over without losing or repeating
+/// a message (PROTOCOL.md, "Sharing one socket across tabs"). Never a token: the session id is
+/// no credential (a resume needs a valid token of the same user).
+#[derive(Debug, PartialEq)]
+pub enum Replication<P> {
+    /// The server answered `auth`: the resumable session now in use (`None`: the server has
+    /// none), and whether it is the one offered. When not, numbering restarted in both directions.
+    Session {
+        /// The session id, offered back by whichever tab connects next.
+        id: Option<String>,
+        /// Whether the offered session was resumed.
+        resumed: bool,
+    },
+    /// Send `id` goes on the wire for the first time under `seq` (`None`: at-most-once, it is
+    /// done). Announced before it is written, so no tab can miss a number the server has.
+    Sent {
+        /// Its number in the session.
+        seq: Option<u64>,
+        /// The send it came from.
+        id: MessageId,
+        /// The message, for a tab that has to send it again.
+        message: P,
+    },
+    /// The server has every message numbered up to `seq`.
+    Acked {
+        /// The cumulative acknowledgement.
+        seq: u64,
+    },
+    /// The next [`Event::Message`] is the server's message number `seq`. Announced (and
+    /// delivered) before it is acknowledged: the server forgets what was acknowledged.
+    Received {
+        /// Its number in the session.
+        seq: u64,
+    },
+    /// Send `id` could never go out (too large for this server) and was dropped.
+    Dropped {
+        /// The send.
+        id: MessageId,
+    },
+}
+
+/// The state a tab hands to the next one that leads a shared connection: the resumable session,
+/// how far the server's messages were delivered, and the messages the server may not have.
+#[derive(Debug)]
+pub struct Handover<P> {
+    /// The session to resume.
+    pub session_id: String,
+    /// The highest server sequence number delivered to this tab.
+    pub last_in: u64,
+    /// The number after the last one given to an outgoing message.
+    pub next_seq: u64,
+    /// Unacknowledged messages with their numbers, in increasing order.
+    pub log: Vec<(u64, P)>,
 }
 
 /// Something the user is told, as an event of the same name.
@@ -334,6 +391,8 @@ pub struct SessionCore<M, P = String> {
     online: bool,
     /// The state the user was last told about, to emit `state` only on a change.
     reported: State,
+    /// Whether [`Action::Replicate`] is emitted (a tab leading a shared connection).
+    replicating: bool,
     actions: VecDeque<Action<M, P>>,
 }
 
@@ -353,10 +412,32 @@ impl<M, P: Payload> SessionCore<M, P> {
             next_id: 0,
             online,
             reported: State::Connecting,
+            replicating: false,
             actions: VecDeque::new(),
         };
         core.connect(now, true);
         core
+    }
+
+    /// Leads a shared connection: from now on emits [`Action::Replicate`] for the other tabs,
+    /// and, given the last leader's `handover`, resumes its session with its unacknowledged
+    /// messages (they keep their numbers, and go out before anything sent from now on). Called
+    /// before the first `auth` goes out (right after [`Self::new`]); later, the handover is ignored.
+    pub fn replicate(&mut self, handover: Option<Handover<P>>) {
+        self.replicating = true;
+        let fresh = self.outbox.is_empty() && self.resumable.id.is_none();
+        if let (Some(handover), true) = (handover, fresh) {
+            self.resumable = Resumable { id: Some(handover.session_id), last_in: handover.last_in };
+            self.outbox.adopt(handover.log, handover.next_seq);
+        }
+    }
+
+    // Out of line: most sessions share nothing, and its callers are inlined in several places.
+    #[inline(never)]
+    fn replicate_out(&mut self, record: Replication<P>) {
+        if self.replicating {
+            self.actions.push_back(Action::Replicate(record));
+        }
     }
 
     /// The public state.
@@ -485,6 +566,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 // connection closed (4009), again and again. Dropped, and said so.
                 if let Some((id, receipt)) = self.outbox.drop_next() {
                     let limit = limit.unwrap_or_default();
+                    self.replicate_out(Replication::Dropped { id });
                     self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
                     if receipt {
                         self.emit(Event::Undeliverable(id));
@@ -510,6 +592,10 @@ impl<M, P: Payload> SessionCore<M, P> {
             live.pace_at = None;
             live.buffered += bytes + if sequenced { WRAPPING_BYTES } else { 0 };
             let Some(out) = self.outbox.take_next(sequenced) else { return };
+            if self.replicating && out.fresh {
+                let message = out.message.clone();
+                self.replicate_out(Replication::Sent { seq: out.seq, id: out.id, message });
+            }
             self.actions.push_back(Action::SendApp { seq: out.seq, message: out.message });
             if out.receipt && !sequenced {
                 self.emit(Event::Unconfirmed(out.id));
@@ -519,6 +605,16 @@ impl<M, P: Payload> SessionCore<M, P> {
 
     /// The user's `close()`: close 1000, no reconnect, nothing fires afterwards.
     pub fn close(&mut self, now: Millis) {
+        self.close_with(now, close_code::NORMAL, "closed by client");
+    }
+
+    /// Like [`Self::close`], but the server keeps the session for the tab that takes the shared
+    /// connection over (close 4015 instead of 1000, which would end it).
+    pub fn hand_over(&mut self, now: Millis) {
+        self.close_with(now, close_code::HANDED_OVER, "handed over to another tab");
+    }
+
+    fn close_with(&mut self, now: Millis, code: u16, reason: &'static str) {
         if let Phase::Closed { .. } = self.phase {
             return;
         }
@@ -530,13 +626,14 @@ impl<M, P: Payload> SessionCore<M, P> {
                 action,
                 Action::Send(_)
                     | Action::SendApp { .. }
+                    | Action::Replicate(_)
                     | Action::CloseSocket { .. }
                     | Action::AbortTokenRequest(_)
             )
         });
         self.outbox.clear();
         if self.current_conn().is_some() {
-            self.abort_socket(now, close_code::NORMAL, "closed by client", Next::Stop(None));
+            self.abort_socket(now, code, reason, Next::Stop(None));
         } else {
             self.cancel_token_request();
             self.finish(None);
@@ -618,6 +715,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 if !authenticated || self.delivery != Delivery::ExactlyOnce {
                     return self.invalid_frame("ack outside a resumable session");
                 }
+                self.replicate_out(Replication::Acked { seq });
                 if let Some(through) = self.outbox.acknowledge(seq) {
                     self.emit(Event::Delivered { through });
                 }
@@ -627,7 +725,7 @@ impl<M, P: Payload> SessionCore<M, P> {
 
     /// A numbered message of the resumable session: delivered once, in order.
     fn sequenced(&mut self, now: Millis, seq: u64, data: M) {
-        let Phase::Authenticated(live) = &mut self.phase else {
+        let Phase::Authenticated(_) = &self.phase else {
             return self.invalid_frame("application message before authentication");
         };
         if self.delivery != Delivery::ExactlyOnce {
@@ -638,7 +736,21 @@ impl<M, P: Payload> SessionCore<M, P> {
             // A hole in the stream: resuming makes the server replay from what was delivered.
             return self.abort_socket(now, close_code::SEQUENCE_GAP, "sequence gap", Next::Retry);
         }
-        // A duplicate (replayed after a resume) is acknowledged again but not delivered again.
+        // Delivered (and, sharing, announced to the other tabs) before it is acknowledged: the
+        // server forgets what was acknowledged.
+        if seq == last + 1 {
+            self.resumable.last_in = seq;
+            self.replicate_out(Replication::Received { seq });
+            self.emit(Event::Message(data));
+        }
+        self.count_unacked(now, seq);
+    }
+
+    /// A `msg` frame arrived (new or a duplicate, which is acknowledged again but not delivered
+    /// again): the batched `ack` is due after [`ACK_EVERY`] of them or [`ACK_DELAY_MS`].
+    fn count_unacked(&mut self, now: Millis, seq: u64) {
+        let Phase::Authenticated(live) = &mut self.phase else { return };
+        let last = self.resumable.last_in;
         live.unacked_in += 1;
         if live.unacked_in >= ACK_EVERY {
             live.unacked_in = 0;
@@ -646,10 +758,6 @@ impl<M, P: Payload> SessionCore<M, P> {
             self.actions.push_back(Action::Send(OutboundFrame::ack(seq.max(last))));
         } else if live.ack_at.is_none() {
             live.ack_at = Some(now.saturating_add(ACK_DELAY_MS));
-        }
-        if seq == last + 1 {
-            self.resumable.last_in = seq;
-            self.emit(Event::Message(data));
         }
     }
 
@@ -938,8 +1046,10 @@ impl<M, P: Payload> SessionCore<M, P> {
             Some(grant) => {
                 self.delivery = Delivery::ExactlyOnce;
                 let resumed = grant.resumed && self.resumable.id.as_deref() == Some(grant.id.as_str());
+                self.replicate_out(Replication::Session { id: Some(grant.id.clone()), resumed });
                 if resumed {
                     // The server has everything up to `lastSeq`: those are done.
+                    self.replicate_out(Replication::Acked { seq: grant.last_seq });
                     if let Some(through) = self.outbox.acknowledge_rewound(grant.last_seq) {
                         self.emit(Event::Delivered { through });
                     }
@@ -952,6 +1062,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             }
             None => {
                 self.delivery = Delivery::AtMostOnce;
+                self.replicate_out(Replication::Session { id: None, resumed: false });
                 self.outbox.renumber();
                 self.resumable = Resumable::default();
                 false

@@ -1,9 +1,10 @@
 // Failover: the leader tab closes, crashes or is frozen while the other tabs stream sends; another
-// tab takes the lock and is authenticated within the bound, and no send of a surviving tab is lost
-// or sent twice (each tab re-offers what the old leader had not confirmed).
+// tab takes the lock and is authenticated within the bound, resuming the server's session (the
+// test server supports resumable sessions): no send of a surviving tab is lost or sent twice, and
+// every tab gets every reply of the server once, those of the gap included.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { WAIT, appFrames, audit, auditUntil, openTab, openTabs, setUp, stateIs } from './support.mjs';
+import { WAIT, audit, auditUntil, openTab, openTabs, setUp, stateIs } from './support.mjs';
 
 // PROTOCOL.md, "Failover": the lock passes at once when the leader's page goes away; the new
 // leader's socket then authenticates within authTimeoutMs. The 1 s allows for the browser and a
@@ -59,21 +60,48 @@ async function handover(survivors, cause) {
 }
 
 /**
- * Every tab's sends reached the server, in order, over all its connections: exactly once, or, for
- * a leader that crashed, at least once for the sends in flight at the crash (those `inFlight[i]`
- * allows: a crash can cut the leader's confirmation after its socket sent the frame).
+ * Every tab's sends reached the server's application once each, in order, over all its
+ * connections. (The audit records frames as they arrive: a resent `msg` whose number the server
+ * had already is a duplicate it drops, so frames are counted by their session number.) For a
+ * leader that crashed, `inFlight[i]` may arrive twice: the crash can take the announcement of a
+ * number with it after the socket wrote the frame (PROTOCOL.md, "Sends and their confirmation").
  */
 async function assertNothingLost(user, names, count, inFlight = names.map(() => new Set())) {
   const seen = await audit(env, user);
-  const echoes = seen.connections.flatMap((connection) => appFrames(connection)).filter((frame) => frame.type === 'echo');
+  const frames = seen.connections.flatMap((connection) => connection.frames.map((frame) => JSON.parse(frame)));
+  const bySeq = new Map();
+  for (const { type, seq, data } of frames) {
+    if (type !== 'msg') continue;
+    // A resend keeps its number: one session throughout, never a message under two numbers.
+    if (bySeq.has(seq)) assert.deepEqual(data, bySeq.get(seq), `message ${seq} resent as it was`);
+    bySeq.set(seq, data);
+  }
+  const delivered = [...bySeq.keys()].sort((a, b) => a - b).map((seq) => bySeq.get(seq));
+  assert.ok(delivered.length > 0 && frames.every((frame) => frame.type !== 'echo'), 'a resumable session throughout');
   names.forEach((name, i) => {
-    const order = echoes.filter((frame) => frame.tab === name).map((frame) => frame.n);
+    const order = delivered.filter((data) => data.type === 'echo' && data.tab === name).map((data) => data.n);
     const once = order.filter((n, index) => order.indexOf(n) === index);
     assert.deepEqual(once, Array.from({ length: count }, (_, i) => i + 1), `${name}'s sends, all, in order`);
     const twice = order.filter((n, index) => order.indexOf(n) !== index);
-    assert.deepEqual(twice.filter((n) => !inFlight[i].has(n)), [], `${name}'s sends that arrived twice were in flight`);
+    assert.deepEqual(twice.filter((n) => !inFlight[i].has(n)), [], `${name}'s sends, once each (but in flight at a crash)`);
   });
   return seen;
+}
+
+/**
+ * The server's replies (it echoes each send to the session): every tab of `tabs` received each
+ * of them once, in order, across the hand-over (the new leader resumed the session).
+ */
+async function assertEveryReplyOnce(tabs, names, count) {
+  const expected = names.length * count;
+  for (const tab of tabs) {
+    await tab.waitForFunction((expected) => window.seen.messages.filter((m) => m.type === 'echo').length >= expected, expected, WAIT);
+    const echoes = await tab.evaluate(() => window.seen.messages.filter((m) => m.type === 'echo'));
+    for (const name of names) {
+      const order = echoes.filter((m) => m.tab === name).map((m) => m.n);
+      assert.deepEqual(order, Array.from({ length: count }, (_, i) => i + 1), `${name}'s replies, once each, in order`);
+    }
+  }
 }
 
 async function finishStreams(tabs, count) {
@@ -93,26 +121,27 @@ async function midStream(user) {
   return { context, leader, survivors, names };
 }
 
-test('closing the leader tab mid-stream hands over within the bound and loses no send', { todo: 'issue 15: written against at-most-once; with resumable sessions (issue 10) a tab waits for the server ack and a new leader re-sends unacknowledged messages, so these expectations fail until the two are reconciled' }, async (t) => {
+test('closing the leader tab mid-stream hands over within the bound, and nothing is lost or repeated', async (t) => {
   const { context, leader, survivors, names } = await midStream('tabs-failover');
   const took = await handover(survivors, () => leader.close());
   t.diagnostic(`handover after the leader tab closed: ${took} ms (bound ${BOUND_MS} ms)`);
   assert.ok(took <= BOUND_MS, `handover took ${took} ms`);
   await finishStreams(survivors, PER_TAB);
   await assertNothingLost('tabs-failover', names, PER_TAB);
+  await assertEveryReplyOnce(survivors, names, PER_TAB);
   const after = await auditUntil(env, 'tabs-failover', (audit) => audit.live === 1, 'one live connection');
   assert.equal(after.connections.length, 2, 'the old leader\'s connection and the new one');
   for (const tab of survivors) assert.deepEqual(tab.problems, []);
   await context.close();
 });
 
-test('a crashed leader tab is replaced within the bound and loses no send', { todo: 'issue 15: written against at-most-once; with resumable sessions (issue 10) a tab waits for the server ack and a new leader re-sends unacknowledged messages, so these expectations fail until the two are reconciled' }, async (t) => {
+test('a crashed leader tab is replaced within the bound: nothing lost, nothing repeated but what it was writing', async (t) => {
   const { context, leader, survivors, names } = await midStream('tabs-crash');
   const cdp = await context.newCDPSession(leader);
   let inFlight;
   const took = await handover(survivors, async () => {
     const crashed = new Promise((done) => leader.once('crash', done));
-    // What each survivor had sent and the leader had not confirmed when it crashed.
+    // What each survivor sent around the crash: the sends the leader may have been writing.
     const before = await Promise.all(survivors.map((tab) => tab.evaluate(() => window.sent)));
     cdp.send('Page.crash').catch(() => {}); // never answers: the page is gone
     await crashed;
@@ -123,13 +152,14 @@ test('a crashed leader tab is replaced within the bound and loses no send', { to
   assert.ok(took <= BOUND_MS, `handover took ${took} ms`);
   await finishStreams(survivors, PER_TAB);
   await assertNothingLost('tabs-crash', names, PER_TAB, inFlight);
+  await assertEveryReplyOnce(survivors, names, PER_TAB);
   await context.close();
 });
 
 // Chromium freezes only hidden pages and headless pages are never hidden, so CDP's
 // Page.setWebLifecycleState does nothing here: the test fires the Page Lifecycle events the
 // browser fires around a freeze (on the document, like Chromium), and checks what the SDK does.
-test('a leader tab that is being frozen hands over within the bound, and rejoins as a follower on resume', { todo: 'issue 15: written against at-most-once; with resumable sessions (issue 10) a tab waits for the server ack and a new leader re-sends unacknowledged messages, so these expectations fail until the two are reconciled' }, async (t) => {
+test('a leader tab that is being frozen hands over within the bound, and rejoins as a follower on resume', async (t) => {
   const { context, tabs } = await openTabs(env, 'tabs-freeze', 2);
   await startLedBy(tabs);
   const [leader, follower] = tabs;
@@ -140,6 +170,7 @@ test('a leader tab that is being frozen hands over within the bound, and rejoins
   assert.ok(took <= BOUND_MS, `handover took ${took} ms`);
   await finishStreams([follower], PER_TAB);
   await assertNothingLost('tabs-freeze', ['b'], PER_TAB);
+  await assertEveryReplyOnce([follower], ['b'], PER_TAB);
 
   assert.equal(await leader.evaluate(() => window.ws.sharing), 'follower', 'a frozen page waits for no lock');
   await leader.evaluate(() => document.dispatchEvent(new Event('resume')));

@@ -4,6 +4,7 @@
 mod backoff;
 mod close_code;
 mod config;
+mod handover;
 mod props;
 mod protocol;
 mod resume;

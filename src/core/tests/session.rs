@@ -171,6 +171,7 @@ fn shape(actions: &[Action<Value>]) -> Vec<&'static str> {
                 State::Closed => "state:closed",
             },
             Action::Emit(_) => "event",
+            Action::Replicate(_) => "replicate",
         })
         .collect()
 }

@@ -13,6 +13,7 @@ function Tab() {
     { message: (message) => setReceived((all) => [...all, message]) },
   );
   window.hookSend = send;
+  window.hookSocket = socket;
   return (
     <dl>
       <dt>state</dt>
