@@ -17,6 +17,18 @@ function closedError() {
   return error;
 }
 
+/**
+ * Sends with a receipt, so that `queuedCount` also follows the server's acknowledgements (on an
+ * exactly-once session a message counts until acknowledged, and no event marks that). The
+ * receipt's rejection needs no handling here: an undeliverable message is an `error` event, and
+ * at-most-once receipts reject by design.
+ */
+function sendCounted(ws, data, setQueuedCount) {
+  const recount = () => setQueuedCount(ws.queuedCount);
+  ws.sendWithReceipt(data).then(recount, recount);
+  recount();
+}
+
 export function useSecureWebSocket(url, options, handlers) {
   // The latest committed render's options and handlers: read when the socket calls them, so new
   // object literals on every render neither reconnect nor call a stale closure.
@@ -84,7 +96,7 @@ export function useSecureWebSocket(url, options, handlers) {
       setState(ws.state);
       setError(null);
       try {
-        for (const text of queued) ws.send(JSON.parse(text));
+        for (const text of queued) sendCounted(ws, JSON.parse(text), setQueuedCount);
       } catch (e) {
         setError(e);
       }
@@ -119,8 +131,7 @@ export function useSecureWebSocket(url, options, handlers) {
   const send = useCallback((data) => {
     const current = link.current;
     if (current.socket) {
-      current.socket.send(data);
-      setQueuedCount(current.socket.queuedCount);
+      sendCounted(current.socket, data, setQueuedCount);
       return;
     }
     if (current.ended) throw closedError();

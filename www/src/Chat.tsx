@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { useSecureWebSocket } from 'secure-ws/react';
 import { LivePanel, type Timeline } from './LivePanel';
 import type { ChatLine, ClientMessage, ServerMessage } from './messages';
@@ -29,25 +29,21 @@ export function Chat({ user, onLogout }: { user: string; onLogout: () => void })
 
   const { state, send, queuedCount, socket } = useSecureWebSocket<ServerMessage, ClientMessage>(
     wsUrl,
-    { tokenUrl: '/api/ws-token', reconnect: { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 10 } },
+    {
+      tokenUrl: '/api/ws-token',
+      reconnect: { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 10 },
+      // The room to (re)join whenever a new server session starts: sent before anything queued.
+      // A resumed session keeps its room, and gets nothing again.
+      subscriptions: () => [{ type: 'join_room', room: roomRef.current }],
+    },
     {
       message: onMessage,
       state: (next) => setTimeline((t) => ({ ...t, states: [...t.states.slice(-11), { state: next, at: Date.now() }] })),
       reconnecting: ({ delayMs }) => setTimeline((t) => ({ ...t, reconnectAt: Date.now() + delayMs })),
       authenticated: () => setTimeline((t) => ({ ...t, reconnectAt: null })),
       error: (e) => setTimeline((t) => ({ ...t, errors: [...t.errors.slice(-4), `${e.code}: ${e.message}`] })),
-      // A new connection starts with no room. Queuing the join as soon as the old one drops puts
-      // it ahead of anything typed during the outage: the queue is first in, first out.
-      close: ({ willReconnect }) => {
-        if (willReconnect) socket?.send({ type: 'join_room', room: roomRef.current });
-      },
     },
   );
-
-  // The first join of each socket, queued until it authenticates.
-  useEffect(() => {
-    socket?.send({ type: 'join_room', room: roomRef.current });
-  }, [socket]);
 
   const switchRoom = (next: string) => {
     send({ type: 'leave_room', room: roomRef.current });
