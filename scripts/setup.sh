@@ -26,7 +26,9 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || {
 command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack --locked; }
 
 # wasm-pack uses the wasm-bindgen on PATH only when it matches Cargo.toml's pinned version exactly.
-wbg=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+# The pin reads `wasm-bindgen = "=X"` or `wasm-bindgen = { version = "=X", ... }`.
+wbg=$(sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
+[ -n "$wbg" ] || { echo "setup: no exact wasm-bindgen pin found in Cargo.toml" >&2; exit 1; }
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wbg" ]; then
   say "installing wasm-bindgen-cli $wbg"
   # Not --locked: its lock file names a webpki-roots version the registry lacks.
