@@ -23,8 +23,9 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-240}"
 # a race in its thread pool queues the new connection behind keep-alive connections, so a module
 # of the test page waits until one of them closes (300 s in Chrome: "Timed out receiving message
 # from renderer", the page stuck at "Loading scripts..."), and the runner then waits out its whole
-# test timeout. So a page that has not started its tests 60 s after the browser was opened is
-# abandoned and the run made again, three attempts in all. Once tests started, the run stands.
+# test timeout. So a page that has not started its tests 60 s (WASM_TEST_LOAD_SECONDS) after the
+# browser was opened is abandoned and the run made again, three attempts in all. Once tests
+# started, the run stands.
 wasm_test() {
   local browser=$1 other=GECKODRIVER attempt log pid opened status
   shift
@@ -33,17 +34,20 @@ wasm_test() {
     log=$(mktemp)
     env -u "$other" wasm-pack test --headless "--$browser" "$@" >"$log" 2>&1 &
     pid=$!
+    # A background job ignores Ctrl-C: stop it (and its browser) with the script.
+    trap 'kill_tree "$pid"; rm -f "$log"; exit 130' INT TERM
     opened=
     # Reads the runner's output once a second until the page reports that it loaded.
     while kill -0 "$pid" 2>/dev/null && ! grep -q 'Loading Wasm module' "$log"; do
       grep -q '^Running headless tests' "$log" && opened=${opened:-$SECONDS}
-      if [ -n "$opened" ] && [ $((SECONDS - opened)) -gt 60 ]; then
+      if [ -n "$opened" ] && [ $((SECONDS - opened)) -gt "${WASM_TEST_LOAD_SECONDS:-60}" ]; then
         kill_tree "$pid"
         break
       fi
       sleep 1
     done
     if wait "$pid"; then status=0; else status=$?; fi
+    trap - INT TERM
     cat "$log"
     # Passed, failed in its tests, or failed before a browser was opened (a build error): final.
     if [ "$status" = 0 ] || grep -q 'Loading Wasm module' "$log" || ! grep -q '^Running headless tests' "$log"; then

@@ -128,6 +128,8 @@ export class Relay {
           // At most once: gone to the socket, nothing more will be known of it.
           this.#origins.delete(id);
           if (origin) this.#sink.confirm(origin.tab, [origin.id]);
+          // Room in the wasm queue (no acknowledgement will say so): what waited goes now.
+          if (this.#backlog.length > 0) queueMicrotask(() => this.#drain());
         } else {
           append(this.#numbered, { seq: number, wasmId: id });
           this.#sink.logged(number, text, origin);

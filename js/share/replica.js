@@ -77,16 +77,26 @@ export class Replica {
   }
 
   /**
-   * Takes the session, log and acknowledgement of a leader's snapshot; a tab that delivered
-   * nothing yet starts where the leader is (what came before it joined is not its to receive).
+   * Takes the session, log and acknowledgement of a leader's snapshot, and its place in the
+   * server's messages: a tab never resumes from behind what the leader delivered (the server may
+   * have let those go). Returns `{ renumbered, missed }`: `renumbered` when the session is not the
+   * one this tab knew (its sends' numbers are void), `missed` when this tab had a session and
+   * did not get every server message up to the leader's (it was frozen, or the session was
+   * replaced meanwhile): that tab must resynchronise. A tab that delivered nothing yet starts
+   * where the leader is (what came before it joined is not its to receive). Null: malformed.
    */
   restore(snapshot) {
-    const { id = null, log, acked, delivered } = snapshot ?? {};
-    if (!Array.isArray(log) || !(acked === 0 || isSeq(acked)) || !this.session(id, true)) return;
+    const { id = null, log, acked, delivered = 0 } = snapshot ?? {};
+    if (!Array.isArray(log) || !(acked === 0 || isSeq(acked)) || !(delivered === 0 || isSeq(delivered))) return null;
+    const known = this.id;
+    const same = id !== null && id === known;
+    if (!this.session(id, same)) return null;
+    const missed = known !== null && (!same || this.delivered < delivered);
     this.log = [];
     for (const entry of log) this.logged(entry?.seq, entry?.text, entry?.origin ?? null);
     this.acked = acked;
-    if (this.delivered === 0 && isSeq(delivered)) this.delivered = delivered;
+    this.delivered = Math.max(this.delivered, delivered);
+    return { renumbered: !same, missed };
   }
 
   /** What the next leader's wasm socket adopts (src/api/options.js), or null: no session. */

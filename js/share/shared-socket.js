@@ -296,6 +296,23 @@ export class SharedSecureWebSocket {
     if (entry) entry.seq = seq;
   }
 
+  /**
+   * Takes the leader's snapshot of the session: this tab's sends get the numbers the leader's log
+   * gave them (their announcements may have passed this tab by), and a tab that missed server
+   * messages, or a whole new session, is told to resynchronise as after a lost session.
+   */
+  #restore(snapshot) {
+    const restored = this.#replica.restore(snapshot);
+    if (!restored) return;
+    if (restored.renumbered) for (const entry of this.#outbox) delete entry.seq;
+    for (const { seq, origin } of this.#replica.log) {
+      const entry = origin?.tab === this.#tab && this.#outbox.find((e) => e.id === origin.id);
+      if (entry) entry.seq = seq;
+    }
+    this.#acked(0);
+    if (restored.missed) this.#emit('resync', { reason: 'session_lost' });
+  }
+
   /** The server acknowledged up to `seq`: this tab's sends numbered up to there are confirmed. */
   #acked(seq) {
     this.#replica.ack(seq);
@@ -318,7 +335,8 @@ export class SharedSecureWebSocket {
   }
 
   #receive(message) {
-    if (this.#ended || message?.from === this.#tab) return;
+    // Same-origin code only can post here, but a malformed message must not throw in this tab.
+    if (this.#ended || typeof message !== 'object' || message === null || message.from === this.#tab) return;
     if (message.to !== undefined && message.to !== this.#tab) return;
     switch (message.t) {
       case 'hello':
@@ -331,8 +349,7 @@ export class SharedSecureWebSocket {
       case 'leader':
         if (this.#relay) break;
         // The leader's view of the session is the one to resume (this tab may have missed some).
-        this.#replica.restore(message.replica);
-        this.#acked(0);
+        this.#restore(message.replica);
         if (this.#leader !== message.from) {
           this.#newLeader(message.from);
           this.#post({ t: 'follow', to: message.from });
@@ -369,10 +386,10 @@ export class SharedSecureWebSocket {
         if (message.from === this.#leader) this.#leader = null;
         break;
       case 'confirm':
-        this.#confirmed(message.ids);
+        if (Array.isArray(message.ids) && this.#fromLeader(message)) this.#confirmed(message.ids);
         break;
       case 'refuse':
-        this.#refused(message.id, errorFromWire(message.error));
+        if (this.#fromLeader(message)) this.#refused(message.id, errorFromWire(message.error));
         break;
       case 'ended':
         this.#end(errorFromWire(message.error));

@@ -353,7 +353,8 @@ const ACK_DELAY_MS: Millis = 100;
 /// Beyond it, messages wait in the outbox instead: there they count against `maxQueuedMessages`
 /// and, in at-most-once mode, survive a lost connection, which bytes in the browser's buffer do
 /// not. The core counts what it writes and asks the browser only when the count passes the mark,
-/// so a flush of many messages cannot overshoot it and a fast connection costs no reads.
+/// so a flush of many messages overshoots it by one message at most (protocol frames, a few
+/// bytes each, are not counted) and a fast connection costs no reads.
 pub const BUFFERED_HIGH_WATER: u32 = 256 * 1024;
 
 /// How often a paused flush reads `bufferedAmount` again (the browser has no "drained" event).
@@ -610,7 +611,14 @@ impl<M, P: Payload> SessionCore<M, P> {
 
     /// Like [`Self::close`], but the server keeps the session for the tab that takes the shared
     /// connection over (close 4015 instead of 1000, which would end it).
+    ///
+    /// Application messages decided but not yet written are not written: the tab that takes over
+    /// sends them (each stays in its tab's outbox), so none can reach the server unannounced, as
+    /// it could if the hand-over came from a handler in the middle of a flush.
     pub fn hand_over(&mut self, now: Millis) {
+        self.actions.retain(|action| {
+            !matches!(action, Action::SendApp { .. } | Action::Replicate(Replication::Sent { .. }))
+        });
         self.close_with(now, close_code::HANDED_OVER, "handed over to another tab");
     }
 

@@ -124,6 +124,26 @@ fn handing_over_closes_4015_so_the_server_keeps_the_session() {
 }
 
 #[test]
+fn a_hand_over_in_the_middle_of_a_flush_writes_nothing_unannounced() {
+    let mut h = leader();
+    h.drain();
+    h.core.send(h.now, msg(1), false).unwrap();
+    // The flush decided: announce 1, write 1. The app's handler hands over before the driver ran
+    // them (a handler of an event emitted mid-flush).
+    h.core.hand_over(h.now);
+    let actions = h.drain();
+    assert!(app_frames(&actions).is_empty(), "nothing written after the hand-over: {actions:?}");
+    assert!(
+        !records(&actions).iter().any(|r| matches!(r, Replication::Sent { .. })),
+        "nor announced: the message stays its tab's to offer to the next leader"
+    );
+    assert!(actions.contains(&Action::CloseSocket {
+        code: close_code::HANDED_OVER,
+        reason: "handed over to another tab"
+    }));
+}
+
+#[test]
 fn the_next_leader_resumes_and_resends_only_what_the_server_missed_keeping_numbers() {
     let mut h = follower_core(Handover {
         session_id: "s1".into(),
@@ -264,21 +284,35 @@ struct World {
 }
 
 impl World {
-    fn run(&mut self) {
+    fn run(&mut self) -> Result<(), TestCaseError> {
         loop {
             let actions = self.h.drain();
             if actions.is_empty() {
-                return;
+                return Ok(());
             }
             for action in actions {
                 match action {
                     Action::FetchToken(_) => self.h.give_token(None).truncate(0),
                     Action::OpenSocket(_) => {
+                        // A new socket: what the old one had in flight either way is gone with
+                        // it (an `auth_response` for the old socket must not answer the new one).
                         self.server.to_client.clear();
+                        self.server.to_server.clear();
                         self.server.live = false;
                         self.h.open();
                     }
-                    Action::CloseSocket { .. } => self.server.live = false,
+                    Action::CloseSocket { .. } => {
+                        // What the socket wrote reaches the server before the close does; an
+                        // answer to it (an `auth_response`) goes nowhere, and so does an `auth`
+                        // (the server would close a connection it cannot answer on).
+                        while let Some(text) = self.server.to_server.pop_front() {
+                            if !text.contains(r#""type":"auth""#) {
+                                self.server.receive(&text)?;
+                            }
+                        }
+                        self.server.to_client.clear();
+                        self.server.live = false;
+                    }
                     Action::Send(frame) => self.server.to_server.push_back(frame.text().to_owned()),
                     Action::SendApp { seq, message } => {
                         let seq = seq.expect("a session");
@@ -328,10 +362,10 @@ impl World {
 
     /// The leader tab goes away; another leads with what the replica holds, then re-offers every
     /// unconfirmed send the log does not hold.
-    fn hand_over(&mut self, orderly: bool) {
+    fn hand_over(&mut self, orderly: bool) -> Result<(), TestCaseError> {
         if orderly {
             self.h.core.hand_over(self.h.now);
-            self.run();
+            self.run()?;
         }
         let mut config = no_jitter();
         config.reconnect.max_attempts = u32::MAX;
@@ -359,6 +393,7 @@ impl World {
         self.h = h;
         self.server.live = false;
         self.server.to_client.clear();
+        Ok(())
     }
 }
 
@@ -409,7 +444,7 @@ proptest! {
             delivered: Vec::new(),
         };
         let mut sent = 0u64;
-        w.run();
+        w.run()?;
         for step in steps {
             match step {
                 Step::TabSends => {
@@ -451,7 +486,7 @@ proptest! {
                     if lose_in_flight && !orderly {
                         w.server.to_server.clear();
                     }
-                    w.hand_over(orderly);
+                    w.hand_over(orderly)?;
                     while let Some(text) = w.server.to_server.pop_front() {
                         if !text.contains(r#""type":"auth""#) {
                             w.server.receive(&text)?;
@@ -460,7 +495,7 @@ proptest! {
                 }
                 Step::Advance(ms) => w.h.advance(u64::from(ms)),
             }
-            w.run();
+            w.run()?;
         }
         for _ in 0..200 {
             while let Some(text) = w.server.to_server.pop_front() {
@@ -469,7 +504,7 @@ proptest! {
             while let Some(frame) = w.server.to_client.pop_front() {
                 w.h.frame(frame);
             }
-            w.run();
+            w.run()?;
             if w.server.to_server.is_empty() && w.server.to_client.is_empty() {
                 if w.server.received.len() as u64 == sent && w.delivered.len() == w.server.log.len() && w.h.core.queued_count() == 0 {
                     break;
@@ -480,7 +515,7 @@ proptest! {
                     w.h.now = w.h.now.max(at);
                     w.h.core.handle_timeout(w.h.now);
                 }
-                w.run();
+                w.run()?;
             }
         }
         prop_assert_eq!(&w.server.received, &(1..=sent).collect::<Vec<_>>(), "tabs → server");

@@ -24,9 +24,6 @@ pub struct ResumeSession {
     detached_at: Option<Instant>,
     /// The last server sequence number assigned.
     sent: u64,
-    /// Every seq ≤ this one is gone from the replay buffer without an acknowledgement: a resume
-    /// from below it cannot be filled.
-    evicted_through: u64,
     /// Sent and not yet acknowledged: (seq, when, the wrapped frame).
     replay: VecDeque<(u64, Instant, String)>,
     /// The highest client sequence number received in order.
@@ -58,14 +55,15 @@ impl ResumeSession {
             if !(too_many || too_old) {
                 break;
             }
-            self.evicted_through = *seq;
             self.replay.pop_front();
         }
     }
 
-    /// Whether the buffer still holds every message after `last_seq`.
+    /// Whether the buffer still holds every message after `last_seq`: none of them evicted, nor
+    /// acknowledged (a client may offer less than it, or another tab of it, acknowledged).
     fn can_fill_from(&self, last_seq: u64) -> bool {
-        last_seq <= self.sent && last_seq >= self.evicted_through
+        let first_held = self.replay.front().map_or(self.sent + 1, |(seq, _, _)| *seq);
+        last_seq <= self.sent && last_seq.saturating_add(1) >= first_held
     }
 
     /// How many messages wait for an acknowledgement.
@@ -103,7 +101,6 @@ impl ResumeStore {
             attached: Some(connection),
             detached_at: None,
             sent: 0,
-            evicted_through: 0,
             replay: VecDeque::new(),
             received: 0,
         };
@@ -244,6 +241,29 @@ mod tests {
         // Only 3, 4 and 5 are kept: a client that has only 1 cannot be filled.
         assert_eq!(store.resume(&id, "alice", 1, 2, now, &config()), (Resumed::No, Some(100)));
         assert!(store.is_empty(), "the unfillable session was discarded");
+    }
+
+    #[test]
+    fn a_resume_from_below_what_was_acknowledged_is_refused_not_filled_with_a_gap() {
+        let (mut store, now) = (ResumeStore::default(), Instant::now());
+        let id = store.open("alice", 100, 1);
+        for n in 1..=3 {
+            store.deliver(100, &format!("{n}"), now, &config());
+        }
+        // One tab of alice's acknowledged 2; another, behind it, offers 1: the server no longer
+        // has 2, so it cannot fill the gap and must say so rather than replay from 3.
+        store.get_mut(&id).unwrap().ack(2);
+        store.detach(&id, 1, now);
+        assert_eq!(store.resume(&id, "alice", 1, 1, now, &config()), (Resumed::No, Some(100)));
+        // From what was acknowledged, it is filled.
+        let id = store.open("alice", 101, 2);
+        for n in 1..=3 {
+            store.deliver(101, &format!("{n}"), now, &config());
+        }
+        store.get_mut(&id).unwrap().ack(2);
+        store.detach(&id, 2, now);
+        let (resumed, _) = store.resume(&id, "alice", 2, 2, now, &config());
+        assert!(matches!(resumed, Resumed::Yes { ref replay, .. } if replay.len() == 1), "{resumed:?}");
     }
 
     #[test]
