@@ -15,7 +15,11 @@ extern "C" {
     #[wasm_bindgen(js_name = createRegistry)]
     pub(crate) fn create_registry() -> JsValue;
     #[wasm_bindgen(catch)]
-    pub(crate) fn subscribe(registry: &JsValue, kind: &str, handler: &Function) -> Result<Function, JsValue>;
+    pub(crate) fn subscribe(
+        registry: &JsValue,
+        kind: &JsValue,
+        handler: &Function,
+    ) -> Result<Function, JsValue>;
     #[wasm_bindgen(js_name = propertyHandler)]
     pub(crate) fn property_handler(registry: &JsValue, index: u32) -> JsValue;
     #[wasm_bindgen(js_name = setPropertyHandler)]

@@ -11,7 +11,6 @@ pub use typescript::SecureWebSocketOptions;
 use alloc::{
     boxed::Box,
     rc::{Rc, Weak},
-    string::String,
 };
 use core::cell::RefCell;
 
@@ -100,9 +99,11 @@ impl SecureWebSocket {
     }
 
     /// `'at-most-once'` until a server grants a resumable session, then `'exactly-once'`.
+    // A `JsValue` rather than a `String`, here and in `state`: no string copied back out of wasm
+    // memory, nor the shim and glue that would do it (issue 14).
     #[wasm_bindgen(getter, skip_typescript)]
-    pub fn delivery(&self) -> String {
-        self.driver.delivery().as_str().into()
+    pub fn delivery(&self) -> JsValue {
+        JsValue::from_str(self.driver.delivery().as_str())
     }
 
     /// Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards.
@@ -135,15 +136,17 @@ impl SecureWebSocket {
     }
 
     /// Subscribes to an event; returns the function that unsubscribes.
+    // `kind` goes to events.js as it came (a `&str` would be copied in and out of wasm memory);
+    // events.js refuses what is not one of its event types.
     #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, kind: &str, handler: &Function) -> Result<Function, JsValue> {
+    pub fn on(&self, kind: &JsValue, handler: &Function) -> Result<Function, JsValue> {
         events::subscribe(&self.registry, kind, handler)
     }
 
     /// `'connecting' | 'authenticating' | 'authenticated' | 'reconnecting' | 'closed'`.
     #[wasm_bindgen(getter, skip_typescript)]
-    pub fn state(&self) -> String {
-        self.driver.state().as_str().into()
+    pub fn state(&self) -> JsValue {
+        JsValue::from_str(self.driver.state().as_str())
     }
 
     /// How many sends wait for an authenticated connection.

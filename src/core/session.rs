@@ -18,7 +18,7 @@
 //! itself ignores what comes from a socket it has replaced or a request it has abandoned, so a
 //! late event can never act on the wrong connection, whatever the driver does.
 
-use alloc::{borrow::ToOwned, collections::VecDeque, string::String, vec::Vec};
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 use super::{
     backoff::Backoff,
@@ -394,7 +394,11 @@ pub struct SessionCore<M, P = String> {
     reported: State,
     /// Whether [`Action::Replicate`] is emitted (a tab leading a shared connection).
     replicating: bool,
-    actions: VecDeque<Action<M, P>>,
+    /// The actions not yet polled: a FIFO as a `Vec` whose polled slots before `polled` are
+    /// empty, emptied whenever it is drained. (One `VecDeque` type fewer in the wasm: the outbox
+    /// keeps the only one, issue 14.)
+    actions: Vec<Option<Action<M, P>>>,
+    polled: usize,
 }
 
 impl<M, P: Payload> SessionCore<M, P> {
@@ -414,7 +418,8 @@ impl<M, P: Payload> SessionCore<M, P> {
             online,
             reported: State::Connecting,
             replicating: false,
-            actions: VecDeque::new(),
+            actions: Vec::new(),
+            polled: 0,
         };
         core.connect(now, true);
         core
@@ -437,7 +442,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     #[inline(never)]
     fn replicate_out(&mut self, record: Replication<P>) {
         if self.replicating {
-            self.actions.push_back(Action::Replicate(record));
+            self.actions.push(Some(Action::Replicate(record)));
         }
     }
 
@@ -495,7 +500,14 @@ impl<M, P: Payload> SessionCore<M, P> {
 
     /// The next thing the driver must do, oldest first.
     pub fn poll_action(&mut self) -> Option<Action<M, P>> {
-        self.actions.pop_front()
+        let action = self.actions.get_mut(self.polled).and_then(Option::take);
+        if action.is_some() {
+            self.polled += 1;
+        } else {
+            self.actions.clear();
+            self.polled = 0;
+        }
+        action
     }
 
     /// When the driver must call [`Self::handle_timeout`] next, if ever.
@@ -581,7 +593,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             }
             if live.buffered > BUFFERED_HIGH_WATER as usize {
                 live.drain = Drain::Measuring;
-                self.actions.push_back(Action::MeasureBuffered(live.conn));
+                self.actions.push(Some(Action::MeasureBuffered(live.conn)));
                 return;
             }
             if let Some(pacer) = &mut live.pacer {
@@ -597,7 +609,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 let message = out.message.clone();
                 self.replicate_out(Replication::Sent { seq: out.seq, id: out.id, message });
             }
-            self.actions.push_back(Action::SendApp { seq: out.seq, message: out.message });
+            self.actions.push(Some(Action::SendApp { seq: out.seq, message: out.message }));
             if out.receipt && !sequenced {
                 self.emit(Event::Unconfirmed(out.id));
             }
@@ -632,13 +644,16 @@ impl<M, P: Payload> SessionCore<M, P> {
         self.actions.retain(|action| {
             matches!(
                 action,
-                Action::Send(_)
-                    | Action::SendApp { .. }
-                    | Action::Replicate(_)
-                    | Action::CloseSocket { .. }
-                    | Action::AbortTokenRequest(_)
+                Some(
+                    Action::Send(_)
+                        | Action::SendApp { .. }
+                        | Action::Replicate(_)
+                        | Action::CloseSocket { .. }
+                        | Action::AbortTokenRequest(_)
+                )
             )
         });
+        self.polled = 0;
         self.outbox.clear();
         if self.current_conn().is_some() {
             self.abort_socket(now, code, reason, Next::Stop(None));
@@ -673,7 +688,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
                 live.pending_refresh = refresh_at;
-                self.actions.push_back(Action::Send(OutboundFrame::reauth(&grant.token)));
+                self.actions.push(Some(Action::Send(OutboundFrame::reauth(&grant.token))));
             }
             // Unreachable while requests are tracked; dropped (and zeroed) if it ever happens.
             _ => {}
@@ -701,7 +716,7 @@ impl<M, P: Payload> SessionCore<M, P> {
         let authenticated = matches!(self.phase, Phase::Authenticated(_));
         match frame {
             // Answered only once authenticated: `auth` is the first frame on every connection.
-            Inbound::Ping if authenticated => self.actions.push_back(Action::Send(OutboundFrame::pong())),
+            Inbound::Ping if authenticated => self.actions.push(Some(Action::Send(OutboundFrame::pong()))),
             Inbound::Ping => {}
             Inbound::Pong => {
                 if let (Phase::Authenticated(live), Some(heartbeat)) =
@@ -763,7 +778,7 @@ impl<M, P: Payload> SessionCore<M, P> {
         if live.unacked_in >= ACK_EVERY {
             live.unacked_in = 0;
             live.ack_at = None;
-            self.actions.push_back(Action::Send(OutboundFrame::ack(seq.max(last))));
+            self.actions.push(Some(Action::Send(OutboundFrame::ack(seq.max(last)))));
         } else if live.ack_at.is_none() {
             live.ack_at = Some(now.saturating_add(ACK_DELAY_MS));
         }
@@ -817,10 +832,10 @@ impl<M, P: Payload> SessionCore<M, P> {
                 _ => {
                     if self.current_conn().is_some() {
                         self.forgive_if_long_lived(now);
-                        self.actions.push_back(Action::CloseSocket {
+                        self.actions.push(Some(Action::CloseSocket {
                             code: close_code::PAGE_SUSPENDED,
                             reason: "page suspended",
-                        });
+                        }));
                         self.emit(Event::Close {
                             code: close_code::PAGE_SUSPENDED,
                             reason: "page suspended".into(),
@@ -898,13 +913,13 @@ impl<M, P: Payload> SessionCore<M, P> {
                 if due(live.ack_at) {
                     live.ack_at = None;
                     live.unacked_in = 0;
-                    self.actions.push_back(Action::Send(OutboundFrame::ack(self.resumable.last_in)));
+                    self.actions.push(Some(Action::Send(OutboundFrame::ack(self.resumable.last_in))));
                 }
                 if due(live.pace_at) {
                     live.pace_at = None;
                     if live.drain == Drain::Polling {
                         live.drain = Drain::Measuring;
-                        self.actions.push_back(Action::MeasureBuffered(live.conn));
+                        self.actions.push(Some(Action::MeasureBuffered(live.conn)));
                     } else {
                         self.flush(now);
                     }
@@ -923,7 +938,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                     if due(live.ping_at) {
                         live.ping_at = None;
                         live.pong_deadline = self.config.heartbeat.map(|h| now.saturating_add(h.timeout_ms));
-                        self.actions.push_back(Action::Send(OutboundFrame::ping()));
+                        self.actions.push(Some(Action::Send(OutboundFrame::ping())));
                     }
                     if due(live.reauth_at) {
                         live.reauth_at = None;
@@ -966,7 +981,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             open: false,
         };
         self.request_token();
-        self.actions.push_back(Action::OpenSocket(conn));
+        self.actions.push(Some(Action::OpenSocket(conn)));
         self.report_state();
     }
 
@@ -976,12 +991,12 @@ impl<M, P: Payload> SessionCore<M, P> {
         self.cancel_token_request();
         let request = RequestId(self.next_id());
         self.token_request = Some(request);
-        self.actions.push_back(Action::FetchToken(request));
+        self.actions.push(Some(Action::FetchToken(request)));
     }
 
     fn cancel_token_request(&mut self) {
         if let Some(request) = self.token_request.take() {
-            self.actions.push_back(Action::AbortTokenRequest(request));
+            self.actions.push(Some(Action::AbortTokenRequest(request)));
         }
     }
 
@@ -991,11 +1006,11 @@ impl<M, P: Payload> SessionCore<M, P> {
             return;
         };
         let offer = self.resumable.id.as_deref();
-        self.actions.push_back(Action::Send(OutboundFrame::auth(
+        self.actions.push(Some(Action::Send(OutboundFrame::auth(
             &grant.token,
             offer,
             self.resumable.last_in,
-        )));
+        ))));
         let (conn, refresh_at) = (*conn, *refresh_at);
         // Replacing the phase drops the grant: the token is zeroed as soon as it is sent.
         self.phase = Phase::Authenticating {
@@ -1033,7 +1048,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 });
                 if subscribe {
                     // The announcement and the flush wait for the answer (`handle_subscriptions`).
-                    self.actions.push_back(Action::CollectSubscriptions(conn));
+                    self.actions.push(Some(Action::CollectSubscriptions(conn)));
                 } else {
                     self.announce(now, user_id, resumed);
                 }
@@ -1134,7 +1149,7 @@ impl<M, P: Payload> SessionCore<M, P> {
         if live.pong_deadline.is_none() {
             live.ping_at = None;
             live.pong_deadline = Some(now.saturating_add(heartbeat.timeout_ms));
-            self.actions.push_back(Action::Send(OutboundFrame::ping()));
+            self.actions.push(Some(Action::Send(OutboundFrame::ping())));
         }
     }
 
@@ -1174,7 +1189,7 @@ impl<M, P: Payload> SessionCore<M, P> {
 
     /// Closes the current socket from our side, then continues as if it had closed.
     fn abort_socket(&mut self, now: Millis, code: u16, reason: &'static str, next: Next) {
-        self.actions.push_back(Action::CloseSocket { code, reason });
+        self.actions.push(Some(Action::CloseSocket { code, reason }));
         self.socket_gone(now, code, reason.to_owned(), next);
     }
 
@@ -1257,7 +1272,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     }
 
     fn emit(&mut self, event: Event<M>) {
-        self.actions.push_back(Action::Emit(event));
+        self.actions.push(Some(Action::Emit(event)));
     }
 }
 

@@ -140,17 +140,17 @@ async fn handlers_may_throw_send_and_close_reentrantly() {
     let events = Recorder::attach(&ws);
     let thrower =
         Closure::<dyn FnMut(JsValue) -> Result<(), JsValue>>::new(|_| Err(JsValue::from_str("handler bug")));
-    ws.on("authenticated", thrower.as_ref().unchecked_ref()).unwrap();
+    ws.on(&"authenticated".into(), thrower.as_ref().unchecked_ref()).unwrap();
     let sender = {
         let ws = ws.clone();
         Closure::<dyn FnMut(JsValue)>::new(move |_| ws.send(&message(1)).unwrap())
     };
-    ws.on("authenticated", sender.as_ref().unchecked_ref()).unwrap();
+    ws.on(&"authenticated".into(), sender.as_ref().unchecked_ref()).unwrap();
     let closer = {
         let ws = ws.clone();
         Closure::<dyn FnMut(JsValue)>::new(move |_| ws.close())
     };
-    ws.on("message", closer.as_ref().unchecked_ref()).unwrap();
+    ws.on(&"message".into(), closer.as_ref().unchecked_ref()).unwrap();
     events.wait_for("message", |m| get(m, "n").as_f64() == Some(1.0), WITHIN_MS).await;
     assert_eq!(ws.state(), "closed", "close() from inside a message handler");
     events.wait_for("state", |s| s.as_string().as_deref() == Some("closed"), WITHIN_MS).await;

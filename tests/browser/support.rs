@@ -46,7 +46,7 @@ impl Recorder {
                         let _ = wake.call0(&JsValue::UNDEFINED);
                     }
                 });
-                ws.on(kind, handler.as_ref().unchecked_ref()).unwrap();
+                ws.on(&JsValue::from_str(kind), handler.as_ref().unchecked_ref()).unwrap();
                 handler
             })
             .collect();
