@@ -628,8 +628,9 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// sends them (each stays in its tab's outbox), so none can reach the server unannounced, as
     /// it could if the hand-over came from a handler in the middle of a flush.
     pub fn hand_over(&mut self, now: Millis) {
+        // Only undelivered (`Some`) actions go, all of them after `polled`: the index stays right.
         self.actions.retain(|action| {
-            !matches!(action, Action::SendApp { .. } | Action::Replicate(Replication::Sent { .. }))
+            !matches!(action, Some(Action::SendApp { .. } | Action::Replicate(Replication::Sent { .. })))
         });
         self.close_with(now, close_code::HANDED_OVER, "handed over to another tab");
     }

@@ -49,7 +49,7 @@ impl ResumeSession {
     }
 
     fn evict(&mut self, now: Instant, config: &ResumeConfig) {
-        while let Some((seq, at, _)) = self.replay.front() {
+        while let Some((_, at, _)) = self.replay.front() {
             let too_many = self.replay.len() > config.buffer;
             let too_old = now.saturating_duration_since(*at) > config.window;
             if !(too_many || too_old) {
