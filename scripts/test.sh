@@ -43,8 +43,9 @@ for browser in chrome firefox; do
   else
     # Firefox's chaos run needs a profile with Firefox's own delay before reconnecting after
     # failures turned off (it grows to a minute, and at a fault every 200 ms the run would test
-    # that delay): tests/browser/firefox-chaos.json. Any pref set through webdriver.json costs
-    # Firefox about two minutes before its first page (measured), so only that run pays it.
+    # that delay): tests/browser/firefox-chaos.json. A Firefox given prefs that way has been seen
+    # to take two minutes to open its first page while another Firefox ran beside it (cause not
+    # pinned down; 8 s alone), so only that run takes them, with a longer load allowance.
     wasm_test firefox -- --features js --test browser -- --skip chaos::
     WASM_BINDGEN_TEST_WEBDRIVER_JSON=tests/browser/firefox-chaos.json WASM_TEST_LOAD_SECONDS=240 \
       wasm_test firefox -- --features js --test browser -- chaos::
