@@ -310,6 +310,14 @@ struct Live {
     /// Received `msg` frames not yet acknowledged, and when the batched `ack` is due.
     unacked_in: u32,
     ack_at: Option<Millis>,
+    /// Leading a shared connection: the last server number delivered at the previous ack tick,
+    /// the next to acknowledge. An acknowledgement trails delivery by a tick, so that the other
+    /// tabs have heard of every message it covers (announcements and the socket are separate
+    /// pipes: a leader that crashed right after an ack could otherwise take announcements with
+    /// it that the server, having the ack, no longer replays).
+    ack_ready: u64,
+    /// The last acknowledgement sent.
+    acked_out: u64,
     /// When it authenticated: a close before `min_uptime_ms` is a failed attempt.
     since: Millis,
     /// When to start the next re-authentication.
@@ -776,7 +784,12 @@ impl<M, P: Payload> SessionCore<M, P> {
         let Phase::Authenticated(live) = &mut self.phase else { return };
         let last = self.resumable.last_in;
         live.unacked_in += 1;
-        if live.unacked_in >= ACK_EVERY {
+        if self.replicating {
+            // Acknowledged on the timer only, a tick behind (see `Live::ack_ready`).
+            if live.ack_at.is_none() {
+                live.ack_at = Some(now.saturating_add(ACK_DELAY_MS));
+            }
+        } else if live.unacked_in >= ACK_EVERY {
             live.unacked_in = 0;
             live.ack_at = None;
             self.actions.push(Some(Action::Send(OutboundFrame::ack(seq.max(last)))));
@@ -914,7 +927,19 @@ impl<M, P: Payload> SessionCore<M, P> {
                 if due(live.ack_at) {
                     live.ack_at = None;
                     live.unacked_in = 0;
-                    self.actions.push(Some(Action::Send(OutboundFrame::ack(self.resumable.last_in))));
+                    if !self.replicating {
+                        self.actions.push(Some(Action::Send(OutboundFrame::ack(self.resumable.last_in))));
+                    } else {
+                        if live.ack_ready > live.acked_out {
+                            live.acked_out = live.ack_ready;
+                            self.actions.push(Some(Action::Send(OutboundFrame::ack(live.ack_ready))));
+                        }
+                        let last = self.resumable.last_in;
+                        if last > live.ack_ready {
+                            live.ack_ready = last;
+                            live.ack_at = Some(now.saturating_add(ACK_DELAY_MS));
+                        }
+                    }
                 }
                 if due(live.pace_at) {
                     live.pace_at = None;
@@ -1040,6 +1065,8 @@ impl<M, P: Payload> SessionCore<M, P> {
                     drain: Drain::Flowing,
                     unacked_in: 0,
                     ack_at: None,
+                    ack_ready: self.resumable.last_in,
+                    acked_out: self.resumable.last_in,
                     since: now,
                     reauth_at: self.next_reauth(now, refresh_at),
                     reauth_deadline: None,

@@ -75,7 +75,12 @@ async fn audit(State(state): State<Arc<AppState>>, Query(query): Query<UserQuery
         "tokenInUri": token_in_uri,
         "tokensIssued": shared.issued_tokens.len(),
         "connections": connections,
-        "live": shared.connections.len(),
+        // With `?user=`, that user's live connections only (tests that share a server see theirs).
+        "live": shared
+            .connections
+            .values()
+            .filter(|c| query.user.is_none() || c.user == query.user)
+            .count(),
         "hangingTokenRequests": shared.hanging_token_requests,
         "resumableSessions": shared.resume.len(),
     }))
