@@ -54,8 +54,12 @@ export function openSocket(url, handler, deliver) {
   return ws;
 }
 
-/** Sends a string; a socket that is no longer open reports its close separately. */
+/**
+ * Sends a string on an open socket. A closing or closed one would drop it anyway (and Chrome logs
+ * an error for each such send); its close is reported separately.
+ */
 export function sendText(ws, text) {
+  if (ws.readyState !== 1) return;
   try {
     ws.send(text);
   } catch {}
