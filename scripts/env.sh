@@ -22,8 +22,9 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-240}"
 # (tiny_http 0.12) can leave a request unread when the browser opens several connections at once:
 # a race in its thread pool queues the new connection behind keep-alive connections, so a module
 # of the test page waits until one of them closes (300 s in Chrome: "Timed out receiving message
-# from renderer", the page stuck at "Loading scripts..."), and the runner then waits out its whole
-# test timeout. So a page that has not started its tests 60 s (WASM_TEST_LOAD_SECONDS) after the
+# from renderer", the page stuck at "Loading scripts..."; 115 s in Firefox, its keep-alive
+# timeout), and the runner then waits out its whole test timeout. Firefox is held to two
+# connections per server (webdriver.json); Chromium has no such setting. So a page that has not started its tests 60 s (WASM_TEST_LOAD_SECONDS) after the
 # browser was opened is abandoned and the run made again, three attempts in all. Once tests
 # started, the run stands.
 wasm_test() {

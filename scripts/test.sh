@@ -38,18 +38,10 @@ for browser in chrome firefox; do
   # The JS class's suite, then the Rust API's (issue 13), built as a Rust app builds the crate
   # (no `js`). wasm_test (scripts/env.sh) gives the runner one driver and retries a page that did
   # not load.
-  if [ "$browser" = chrome ]; then
-    wasm_test chrome -- --features js --test browser
-  else
-    # Firefox's chaos run needs a profile with Firefox's own delay before reconnecting after
-    # failures turned off (it grows to a minute, and at a fault every 200 ms the run would test
-    # that delay): tests/browser/firefox-chaos.json. A Firefox given prefs that way has been seen
-    # to take two minutes to open its first page while another Firefox ran beside it (cause not
-    # pinned down; 8 s alone), so only that run takes them, with a longer load allowance.
-    wasm_test firefox -- --features js --test browser -- --skip chaos::
-    WASM_BINDGEN_TEST_WEBDRIVER_JSON=tests/browser/firefox-chaos.json WASM_TEST_LOAD_SECONDS=240 \
-      wasm_test firefox -- --features js --test browser -- chaos::
-  fi
+  # webdriver.json gives Firefox two prefs: its own delay before reconnecting after failures off
+  # (it grows to a minute, and at a fault every 200 ms the chaos test would test that delay), and
+  # at most two connections to a server (see wasm_test in scripts/env.sh).
+  wasm_test "$browser" -- --features js --test browser
   wasm_test "$browser" -- --test browser_rust
   stop_server
   # The server log is a place a token must never reach: fail if any JWT shows up in it.

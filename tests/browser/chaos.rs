@@ -20,8 +20,7 @@ const COUNT: u32 = 1000;
 
 #[wasm_bindgen_test]
 async fn two_users_lose_nothing_through_drops_a_restart_and_a_rejected_auth() {
-    // In Firefox this runs with `network.websocket.delay-failed-reconnects` off
-    // (tests/browser/firefox-chaos.json, scripts/test.sh):
+    // In Firefox this runs with `network.websocket.delay-failed-reconnects` off (webdriver.json):
     // Firefox's own delay before reconnecting to a host after failures (200 ms, growing to a
     // minute) would otherwise outgrow a fault every ~200 ms, and the run would test Firefox's
     // throttle instead of the session's resumption.
