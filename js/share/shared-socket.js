@@ -285,14 +285,21 @@ export class SharedSecureWebSocket {
 
   /** The leader's announcements (also applied in the leader's own tab). */
   #session(id, resumed) {
-    if (!this.#replica.session(id, resumed) || resumed) return;
-    // A new session numbers everything afresh: this tab's sends get their numbers again.
-    for (const entry of this.#outbox) delete entry.seq;
+    if (this.#replica.session(id, resumed) && !resumed) this.#unnumber();
   }
 
   #logged(seq, text, origin) {
-    if (!this.#replica.logged(seq, text, origin) || origin?.tab !== this.#tab) return;
-    const entry = this.#outbox.find((e) => e.id === origin.id);
+    if (this.#replica.logged(seq, text, origin)) this.#number(seq, origin);
+  }
+
+  /** A new session numbers everything afresh: this tab's sends get their numbers again. */
+  #unnumber() {
+    for (const entry of this.#outbox) delete entry.seq;
+  }
+
+  /** Message `origin` went out as number `seq`: if it is this tab's send, it waits for that ack. */
+  #number(seq, origin) {
+    const entry = origin?.tab === this.#tab && this.#outbox.find((e) => e.id === origin.id);
     if (entry) entry.seq = seq;
   }
 
@@ -304,11 +311,8 @@ export class SharedSecureWebSocket {
   #restore(snapshot) {
     const restored = this.#replica.restore(snapshot);
     if (!restored) return;
-    if (restored.renumbered) for (const entry of this.#outbox) delete entry.seq;
-    for (const { seq, origin } of this.#replica.log) {
-      const entry = origin?.tab === this.#tab && this.#outbox.find((e) => e.id === origin.id);
-      if (entry) entry.seq = seq;
-    }
+    if (restored.renumbered) this.#unnumber();
+    for (const { seq, origin } of this.#replica.log) this.#number(seq, origin);
     this.#acked(0);
     if (restored.missed) this.#emit('resync', { reason: 'session_lost' });
   }
