@@ -1,13 +1,9 @@
-// SecureWebSocket errors, as the wasm class makes them (an Error with a string `code`), and their
-// form on the channel: structured clone keeps an Error's message but drops `code`.
+// SecureWebSocket errors, made by the class's own sdkError (src/api/events.js, re-exported by
+// scripts/build.sh), and their form on the channel: structured clone keeps an Error's message but
+// drops `code`.
+import { sdkError } from '../../pkg/sdk-error.js';
 
-export function sdkError(code, message, serverCode) {
-  const error = new Error(message);
-  error.name = 'SecureWebSocketError';
-  error.code = code;
-  if (serverCode !== undefined) error.serverCode = serverCode;
-  return error;
-}
+export { sdkError };
 
 /** A plain object that crosses the channel. */
 export function errorToWire(error) {
