@@ -237,8 +237,9 @@ impl Driver {
         now
     }
 
-    /// A server frame on socket `conn`, in the frame's one crossing into the wasm. The core reads
-    /// no clock for an application message (the last reading stands in, unread), and when the
+    /// A server frame on socket `conn`, in the frame's one crossing into the wasm. The clock is
+    /// read only for a frame the core needs it for (`SessionCore::frame_reads_clock`: not for an
+    /// application message, nor for most `msg` frames; the last reading stands in), and when the
     /// frame's only effect is delivering its message, the answer is true and io.js hands the
     /// message to the app itself: no second crossing, and no borrow held while handlers run.
     fn frame(
@@ -250,8 +251,10 @@ impl Driver {
         {
             let mut core = self.core.borrow_mut();
             match frame {
-                Ok(frame @ Inbound::App(_)) => core.handle_frame(self.clock.get(), conn, frame),
-                Ok(frame) => core.handle_frame(self.now(), conn, frame),
+                Ok(frame) => {
+                    let now = if core.frame_reads_clock(&frame) { self.now() } else { self.clock.get() };
+                    core.handle_frame(now, conn, frame);
+                }
                 Err(error) => core.handle_invalid_frame(conn, error),
             }
         }

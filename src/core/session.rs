@@ -487,6 +487,21 @@ impl<M, P: Payload> SessionCore<M, P> {
         matches!(&self.phase, Phase::Authenticated(live) if live.pacer.is_some())
     }
 
+    /// Whether [`Self::handle_frame`] reads its `now` for `frame`. When it does not, a driver may
+    /// pass its last clock reading instead of reading the clock again: an application message
+    /// never needs one, nor a `msg` frame that neither skips ahead (a gap closes the socket and
+    /// schedules the reconnect) nor starts the acknowledgement timer (issue 14: no clock read
+    /// for frames that need none).
+    pub fn frame_reads_clock(&self, frame: &Inbound<M>) -> bool {
+        match (frame, &self.phase) {
+            (Inbound::App(_), _) => false,
+            (Inbound::Sequenced { seq, .. }, Phase::Authenticated(live)) => {
+                live.ack_at.is_none() || *seq > self.resumable.last_in.saturating_add(1)
+            }
+            _ => true,
+        }
+    }
+
     /// The id the next accepted `send()` will get (ids only grow).
     pub fn next_message_id(&self) -> MessageId {
         self.outbox.next_id()

@@ -210,18 +210,64 @@ fn send_reads_the_clock_only_when_a_rate_paces_it() {
 }
 
 #[test]
-fn an_application_message_does_not_read_the_clock() {
-    // The browser driver passes its last clock reading for these (Driver::frame): whatever `now`
-    // says, the core does the same.
-    let outcome = |now: Millis| {
-        let mut h = Harness::new(no_jitter());
-        h.authenticate();
-        h.drain();
-        let frame = classify(json!({"type": "chat", "n": 1})).unwrap();
-        h.core.handle_frame(now, h.conn, frame);
-        (h.drain(), h.core.poll_timeout())
-    };
-    assert_eq!(outcome(0), outcome(123_456));
+fn a_frame_the_core_needs_no_clock_for_behaves_the_same_with_the_last_reading() {
+    // The browser driver passes its last clock reading, not a fresh one, for every frame
+    // `frame_reads_clock` answers false for (Driver::frame). Two sessions in lockstep, one told
+    // the true time for every frame and one told the last reading whenever the core allows it,
+    // must do exactly the same: same actions, same deadlines. Unshared and leading a shared
+    // connection (acknowledged on the timer), through application messages, in-order `msg`
+    // frames, duplicates, acks, ack timers and finally a gap.
+    for replicating in [false, true] {
+        let mut fresh = Harness::new(no_jitter());
+        let mut lazy = Harness::new(no_jitter());
+        for h in [&mut fresh, &mut lazy] {
+            if replicating {
+                h.core.replicate(None);
+            }
+            connect_resumable(h, false, 0);
+        }
+        let mut last_reading = lazy.now;
+        let (mut stale, mut read) = (0, 0);
+        let mut seq = 0;
+        for step in 0..300_u64 {
+            let frame = match step % 10 {
+                9 => json!({"type": "chat", "n": step}),
+                7 => json!({"type": "msg", "seq": seq, "data": {"type": "again"}}),
+                5 => json!({"type": "ack", "seq": 0}),
+                _ => {
+                    seq += 1;
+                    json!({"type": "msg", "seq": seq, "data": {"type": "m", "n": seq}})
+                }
+            };
+            let frame = if step == 299 {
+                json!({"type": "msg", "seq": seq + 2, "data": {"type": "m"}})
+            } else {
+                frame
+            };
+            // 0 to 34 ms between frames: the 100 ms acknowledgement timer fires now and then.
+            let gap = (step * 7) % 35;
+            fresh.advance(gap);
+            let end = lazy.now + gap;
+            while let Some(at) = lazy.core.poll_timeout().filter(|at| *at <= end) {
+                // A timer fires: the driver reads the clock for it.
+                (lazy.now, last_reading) = (at, at);
+                lazy.core.handle_timeout(at);
+            }
+            lazy.now = end;
+            if lazy.core.frame_reads_clock(&classify(frame.clone()).unwrap()) {
+                last_reading = lazy.now;
+                read += 1;
+            } else {
+                stale += 1;
+            }
+            fresh.frame(frame.clone());
+            lazy.core.handle_frame(last_reading, lazy.conn, classify(frame).unwrap());
+            assert_eq!(fresh.drain(), lazy.drain(), "step {step}, replicating {replicating}");
+            assert_eq!(fresh.core.poll_timeout(), lazy.core.poll_timeout(), "step {step}");
+        }
+        assert!(stale > 200, "most frames need no clock ({stale} did not, {read} did)");
+        assert!(read > 5, "a frame that starts the ack timer or skips ahead does ({read})");
+    }
 }
 
 #[test]
