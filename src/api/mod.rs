@@ -157,9 +157,10 @@ impl SecureWebSocket {
 
     /// Milliseconds until the next re-authentication on the live connection, or `null` when none
     /// is scheduled. For diagnostics: the timing, never the token.
-    #[wasm_bindgen(getter, js_name = nextReauthInMs)]
-    pub fn next_reauth_in_ms(&self) -> Option<f64> {
-        self.driver.next_reauth_in_ms().map(|ms| ms as f64)
+    // A `JsValue` rather than an `Option<f64>`: no optional-number shim in the wasm (issue 14).
+    #[wasm_bindgen(getter, js_name = nextReauthInMs, unchecked_return_type = "number | null")]
+    pub fn next_reauth_in_ms(&self) -> JsValue {
+        self.driver.next_reauth_in_ms().map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64))
     }
 
     /// Called with `{ userId }` on every successful authentication.
