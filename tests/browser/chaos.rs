@@ -56,7 +56,7 @@ async fn two_users_lose_nothing_through_drops_a_restart_and_a_rejected_auth() {
         make_socket.as_ref().unchecked_ref(),
         control.as_ref().unchecked_ref(),
         COUNT,
-        180_000,
+        60_000,
     ))
     .await
     .unwrap_or_else(|e| panic!("{e:?}"));

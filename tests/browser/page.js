@@ -161,8 +161,11 @@ export async function runChaos(makeSocket, control, count, deadlineMs) {
   const sides = users.map((user) => {
     const ws = makeSocket(user);
     const side = { user, ws, received: [], receipts: [], resyncs: 0, authentications: 0, resumed: 0, errors: [] };
-    ws.on('message', (m) => {
-      if (m.type === 'message' && m.room === 'chaos' && m.sender !== user) side.received.push(m.content);
+    side.joined = new Promise((joined) => {
+      ws.on('message', (m) => {
+        if (m.type === 'joined' && m.room === 'chaos') joined();
+        if (m.type === 'message' && m.room === 'chaos' && m.sender !== user) side.received.push(m.content);
+      });
     });
     ws.on('resync', () => side.resyncs++);
     ws.on('authenticated', ({ resumed }) => {
@@ -172,8 +175,12 @@ export async function runChaos(makeSocket, control, count, deadlineMs) {
     ws.on('error', (e) => side.errors.push(e.code));
     return side;
   });
-  await Promise.all(sides.map((s) => s.ws.ready()));
-  const done = () => sides.every((s) => s.received.length >= count);
+  // In the room, both, before either sends: a message sent to the room before the other side's
+  // join (its `subscriptions`, sent right after authenticating) reached the server is not for it.
+  await Promise.all(sides.map((s) => s.joined));
+  // Set when the deadline passes: the faults stop with the run, not with the page.
+  let over = false;
+  const done = () => over || sides.every((s) => s.received.length >= count);
   // The faults run beside the traffic until both sides have everything.
   let faults = 0;
   let restarted = false;
@@ -204,7 +211,19 @@ export async function runChaos(makeSocket, control, count, deadlineMs) {
     }
   });
   await Promise.all(senders);
-  const deadline = new Promise((_, reject) => setTimeout(() => reject(new Error(`not done within ${deadlineMs} ms: ${sides.map((s) => `${s.user} got ${s.received.length}`).join(', ')}`)), deadlineMs));
+  const describe = (s, i) => {
+    const other = users[1 - i];
+    const missing = [];
+    for (let n = 0; n < count && missing.length < 5; n++) if (!s.received.includes(`${other}-${n}`)) missing.push(n);
+    return `${s.user} got ${s.received.length} (missing ${missing.join(' ')}; last ${s.received.at(-1)}; state ${s.ws.state}, queued ${s.ws.queuedCount}, resyncs ${s.resyncs}, authentications ${s.authentications}, resumed ${s.resumed}, errors ${s.errors.join(' ')})`;
+  };
+  const deadline = new Promise((_, reject) =>
+    setTimeout(() => {
+      reject(new Error(`not done within ${deadlineMs} ms: ${sides.map(describe).join(', ')}`));
+      over = true;
+      sides.forEach((s) => s.ws.close());
+    }, deadlineMs),
+  );
   const settled = Promise.all(sides.map((s) => Promise.allSettled(s.receipts)));
   const results = await Promise.race([
     (async () => {
