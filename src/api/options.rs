@@ -1,38 +1,17 @@
 //! The constructor's options: options.js checks their types and ranges and builds their compact
 //! form; this fills the core's [`Config`] from it, whose `validate` checks how values relate.
 
-use alloc::string::String;
-
-use js_sys::{Array, Function};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use super::events::sdk_error;
 use crate::{
-    browser::{JsText, TokenSource},
+    browser::JsText,
     core::{error::text, Config, Handover, Heartbeat},
 };
 
-#[wasm_bindgen(module = "/src/api/options.js")]
-extern "C" {
-    /// Throws the constructor's `invalid_options` / `insecure_url` errors itself.
-    #[wasm_bindgen(js_name = readOptions, catch)]
-    fn read_options(url: &str, options: &JsValue) -> Result<Array, JsValue>;
-}
-
-/// The constructor's arguments, checked.
-pub(crate) struct Options {
-    pub url: String,
-    pub token_source: TokenSource,
-    pub config: Config,
-    /// The app's `subscriptions()`, called on each new session.
-    pub subscriptions: Option<Function>,
-    /// A tab leading a shared connection: its announcement hook and the last leader's state.
-    pub share: Option<(Function, Option<Handover<JsText>>)>,
-}
-
-/// Reads and checks `new SecureWebSocket(url, options)`; the error is the one to throw.
-pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, JsValue> {
-    let parsed = read_options(url, options)?;
+/// The core's configuration from options.js's `readOptions` answer; the error is the message of
+/// the `invalid_options` error to throw.
+pub(crate) fn config(parsed: &Array) -> Result<Config, JsValue> {
     let at = |i: u32| parsed.get(i);
     let mut config = Config::default();
     // Slots as options.js's NUMBERS lists them; `undefined` keeps the default.
@@ -64,33 +43,20 @@ pub(crate) fn read(url: &str, options: &JsValue) -> Result<Options, JsValue> {
     if let (Some(interval), Some(timeout)) = (at(13).as_f64(), at(14).as_f64()) {
         config.heartbeat = Some(Heartbeat { interval_ms: interval as u64, timeout_ms: timeout as u64 });
     }
-    let subscriptions = at(2).dyn_into::<Function>().ok();
-    config.subscriptions = subscriptions.is_some();
-    let config = config.validate().map_err(|error| {
-        let message = text(&[error.option, ": ", &error.problem], &[]);
-        sdk_error("invalid_options", &message, None)
-    })?;
-    let source = at(1);
-    let token_source = match source.as_string() {
-        Some(url) => TokenSource::Url(url),
-        None => TokenSource::Callback(source.unchecked_into()),
-    };
-    let share = at(15).dyn_into::<Array>().ok().map(read_share);
-    Ok(Options { url: at(0).as_string().unwrap_or_default(), token_source, config, subscriptions, share })
+    config.subscriptions = at(2).is_function();
+    config.validate().map_err(|error| JsValue::from_str(&text(&[error.option, ": ", &error.problem], &[])))
 }
 
-/// options.js's checked `[replicate, sessionId?, lastSeq, nextSeq, seqs, texts]`.
-fn read_share(share: Array) -> (Function, Option<Handover<JsText>>) {
-    let hook = share.get(0).unchecked_into::<Function>();
-    let handover = share.get(1).as_string().map(|session_id| {
-        let number = |value: JsValue| value.as_f64().unwrap_or_default() as u64;
-        let (seqs, texts) = (share.get(4).unchecked_into::<Array>(), share.get(5).unchecked_into::<Array>());
-        let log = seqs
-            .iter()
-            .zip(texts.iter())
-            .map(|(seq, text)| (number(seq), JsText::new(text.unchecked_into())))
-            .collect();
-        Handover { session_id, last_in: number(share.get(2)), next_seq: number(share.get(3)), log }
-    });
-    (hook, handover)
+/// options.js's checked `[replicate, sessionId?, lastSeq, nextSeq, seqs, texts]`: the last
+/// leader's state to resume, if it names a session.
+pub(crate) fn handover(share: &Array) -> Option<Handover<JsText>> {
+    let session_id = share.get(1).as_string()?;
+    let number = |value: JsValue| value.as_f64().unwrap_or_default() as u64;
+    let (seqs, texts) = (share.get(4).unchecked_into::<Array>(), share.get(5).unchecked_into::<Array>());
+    let log = seqs
+        .iter()
+        .zip(texts.iter())
+        .map(|(seq, text)| (number(seq), JsText::new(text.unchecked_into())))
+        .collect();
+    Some(Handover { session_id, last_in: number(share.get(2)), next_seq: number(share.get(3)), log })
 }
