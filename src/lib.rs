@@ -7,7 +7,7 @@
 //!   the core's actions with `web_sys`.
 //! - `rust_api` (wasm only, default feature `rust-api`): the Rust surface, `rust_api::SecureWebSocket`, with typed messages
 //!   through serde and events as a `Stream`: what Rust front-ends (Leptos, Yew, Dioxus) use.
-//! - `api` (wasm only, feature `js`): the npm package's half in the wasm, [`Session`], the core
+//! - `api` (wasm only, feature `js`): the npm package's half in the wasm, `Session`, the core
 //!   behind a flat export surface; the class `SecureWebSocket` and its driver are JavaScript
 //!   (`src/api/*.js`). Off by default, so a Rust app's binary gets none of its exports, nor the
 //!   crate's allocator.

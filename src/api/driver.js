@@ -262,7 +262,9 @@ export class Driver {
       if (kind === 0) {
         this.#input(() => this.s.handleOpen(conn, ws));
       } else {
-        this.#socket = null;
+        // Its listeners go too (closing a closed socket does nothing): none is kept per reconnect.
+        if (this.#socket?.[1] === ws) this.#socket = null;
+        closeSocket(ws);
         this.#input(() => this.s.handleClose(conn, number, value ?? ''));
       }
       return 0;
