@@ -74,8 +74,9 @@ export class Driver {
   constructor(Session, options, registry) {
     try {
       this.s = new Session(options, online());
-    } catch (message) {
-      throw sdkError('invalid_options', message);
+    } catch (problem) {
+      // A string is the core's `Config::validate` message; anything else is not ours to rename.
+      throw typeof problem === 'string' ? sdkError('invalid_options', problem) : problem;
     }
     [this.#url, this.#source, this.#subscriptions] = options;
     this.#registry = registry;
@@ -92,11 +93,9 @@ export class Driver {
   /** Queues or sends `text` (a JSON text); the message id, or throws what `send()` throws. */
   send(text, receipt) {
     const id = this.s.send(text, receipt);
-    if (id < 0) {
-      const { n0, n1 } = this.s;
-      throw id === -1 ? sendError(0, 0, n0) : id === -2 ? sendError(1, n0, n1) : sendError(2);
-    }
+    const error = id < 0 && (id === -1 ? sendError(0, 0, this.s.n0) : id === -2 ? sendError(1, this.s.n0, this.s.n1) : sendError(2));
     this.#pump();
+    if (error) throw error;
     return id;
   }
 

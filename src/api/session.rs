@@ -159,7 +159,7 @@ impl Session {
         if !poll {
             return kind::NONE;
         }
-        let first = self.core.poll_action();
+        let first = self.ahead.take().or_else(|| self.core.poll_action());
         if matches!(first, Some(Action::Emit(Event::Message(_)))) {
             self.ahead = self.core.poll_action();
             if self.ahead.is_none() && self.core.poll_timeout() == self.armed {
