@@ -64,7 +64,7 @@ pub struct Session {
     core: SessionCore<JsObject, JsText>,
     /// The socket the core's frames go to, and the core's name for it.
     socket: Option<(ConnectionId, JsValue)>,
-    /// The deadline JS was last told about (see [`kind::TIMER`]).
+    /// The deadline JS was last told about (see `TIMER` (1)).
     armed: Option<Millis>,
     /// The last clock reading, for the inputs that need none (a `send`, most frames).
     clock: Millis,
@@ -143,7 +143,7 @@ impl Session {
     }
 
     /// A frame on socket `conn`, as io.js's `openSocket` sorted it (see `frame::inbound`). With
-    /// `poll`, answers the frame's first action as `pollAction` does, or [`kind::DIRECT`] when its
+    /// `poll`, answers the frame's first action as `pollAction` does, or `DIRECT` (2) when its
     /// one effect is its message: the frame costs one crossing. The clock is read only when the
     /// core needs it (`SessionCore::frame_reads_clock`).
     #[wasm_bindgen(js_name = handleFrame)]
@@ -211,7 +211,7 @@ impl Session {
         self.core.handle_subscriptions(now, ConnectionId(conn), messages);
     }
 
-    /// The timer JS armed for the last [`kind::TIMER`] fired.
+    /// The timer JS armed for the last `TIMER` (1) fired.
     #[wasm_bindgen(js_name = handleTimeout)]
     pub fn handle_timeout(&mut self) {
         self.armed = None;
@@ -346,7 +346,7 @@ impl Session {
         }
     }
 
-    /// [`kind::TIMER`] when the deadline differs from the one JS armed, else none.
+    /// `TIMER` (1) when the deadline differs from the one JS armed, else none.
     fn timer(&mut self) -> u32 {
         let deadline = self.core.poll_timeout();
         if deadline == self.armed {
