@@ -72,8 +72,10 @@ export class Driver {
    * `invalid_options` for values that do not fit together.
    */
   constructor(Session, options, registry) {
+    // The numbers (options.js's NUMBERS: NaN the default, `jitter` 0 or 1), then subscriptions.
+    const numbers = Float64Array.from(options.slice(3, 15), (n) => (n === undefined ? NaN : +n));
     try {
-      this.s = new Session(options, online());
+      this.s = new Session([...numbers, options[2] ? 1 : 0], online());
     } catch (problem) {
       // A string is the core's `Config::validate` message; anything else is not ours to rename.
       throw typeof problem === 'string' ? sdkError('invalid_options', problem) : problem;
@@ -82,9 +84,12 @@ export class Driver {
     this.#registry = registry;
     const share = options[15];
     if (share) {
-      // Before any `auth`: the core offers the last leader's session in it.
-      this.#replicate = share[0];
-      this.s.replicate(share);
+      // `[hook, sessionId?, lastSeq, nextSeq, seqs, texts]`, checked by options.js. Before any
+      // `auth`: the core offers the last leader's session in it.
+      const [hook, sessionId, lastSeq, nextSeq, seqs, texts] = share;
+      this.#replicate = hook;
+      seqs?.forEach((seq, i) => this.s.stage(texts[i], seq));
+      this.s.replicate(sessionId, lastSeq, nextSeq);
     }
     this.#page = watchPage((change) => this.#input(() => this.s.handlePage(change)));
     this.#pump();
@@ -198,7 +203,8 @@ export class Driver {
         // The app's function runs before the next action, which is the queue's flush.
         const conn = s.n0;
         const texts = collect(this.#subscriptions);
-        return s.handleSubscriptions(conn, texts);
+        texts?.forEach((text) => s.stage(text, 0));
+        return s.handleSubscriptions(conn, !!texts);
       }
       case STATE: {
         const state = STATES[s.n0];

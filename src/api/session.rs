@@ -5,16 +5,16 @@
 //! never becomes a value the JavaScript driver holds. Application messages go the same way, so
 //! the hot path (`send`, then `pollAction`) needs no field read from JS.
 
-use alloc::string::String;
+use alloc::{string::String, vec::Vec};
 
-use js_sys::{Array, JsString};
+use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
 use super::options;
 use crate::{
     browser::{frame, now, JsObject, JsText},
     core::{
-        Action, ConnectionId, Delivery, Event, Millis, PageEvent, Replication, RequestId, SdkError,
+        Action, ConnectionId, Delivery, Event, Handover, Millis, PageEvent, Replication, RequestId, SdkError,
         SendError, SessionCore, State, Token, TokenError, TokenGrant,
     },
 };
@@ -70,6 +70,8 @@ pub struct Session {
     clock: Millis,
     /// An action polled ahead by `handleFrame`, run before the core's next one.
     ahead: Option<Action<JsObject, JsText>>,
+    /// Messages `stage`d for `handleSubscriptions` or `replicate` (with their numbers).
+    staged: Vec<(u64, JsText)>,
     n0: f64,
     n1: f64,
     text: [Option<String>; 2],
@@ -86,11 +88,12 @@ fn flag(b: bool) -> f64 {
 
 #[wasm_bindgen]
 impl Session {
-    /// `options`: options.js's compact form. Throws the message of an `invalid_options` error
-    /// (how values relate, `Config::validate`), which JS makes the error object of.
+    /// `numbers`: the options' numbers (see `options::config`). Throws the message of an
+    /// `invalid_options` error (how values relate, `Config::validate`), which JS makes the error
+    /// object of.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &Array, online: bool) -> Result<Session, JsValue> {
-        let config = options::config(options)?;
+    pub fn new(numbers: &[f64], online: bool) -> Result<Session, JsValue> {
+        let config = options::config(numbers)?;
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let clock = now();
         Ok(Session {
@@ -99,6 +102,7 @@ impl Session {
             armed: None,
             clock,
             ahead: None,
+            staged: Vec::new(),
             n0: 0.0,
             n1: 0.0,
             text: [None, None],
@@ -106,10 +110,23 @@ impl Session {
         })
     }
 
-    /// Leads a shared connection (js/share/): replication records come out as actions, and the
-    /// last leader's session is resumed when `share` (options.js's checked form) names one.
-    pub fn replicate(&mut self, share: &Array) {
-        self.core.replicate(options::handover(share));
+    /// Stages a message (JSON text) for `handleSubscriptions`, or a log entry `seq` of the
+    /// session `replicate` resumes.
+    pub fn stage(&mut self, text: JsString, seq: f64) {
+        self.staged.push((seq as u64, JsText::new(text)));
+    }
+
+    /// Leads a shared connection (js/share/): replication records come out as actions. With a
+    /// `session_id`, resumes the last leader's session (options.js checked it), with the staged
+    /// log.
+    pub fn replicate(&mut self, session_id: Option<String>, last_in: f64, next_seq: f64) {
+        let log = core::mem::take(&mut self.staged);
+        self.core.replicate(session_id.map(|session_id| Handover {
+            session_id,
+            last_in: last_in as u64,
+            next_seq: next_seq as u64,
+            log,
+        }));
     }
 
     /// io.js's `fetchToken` answer for `request`, as it gives it: 0 a token (`value`; `number`
@@ -191,21 +208,18 @@ impl Session {
         }
     }
 
-    /// events.js's `collect` answer for a `CollectSubscriptions` action: the JSON texts, or
-    /// `undefined` when the app's `subscriptions()` failed.
+    /// The answer to a `CollectSubscriptions` action: the staged messages, or (`ok` false) the
+    /// app's `subscriptions()` threw or gave what JSON cannot carry.
     #[wasm_bindgen(js_name = handleSubscriptions)]
-    pub fn handle_subscriptions(&mut self, conn: u32, texts: JsValue) {
-        let messages = if texts.is_undefined() {
+    pub fn handle_subscriptions(&mut self, conn: u32, ok: bool) {
+        let staged = core::mem::take(&mut self.staged);
+        let messages = if ok {
+            Ok(staged.into_iter().map(|(_, text)| text).collect())
+        } else {
             Err(SdkError::new(
                 crate::core::ErrorCode::InvalidMessage,
                 "subscriptions() threw or returned something JSON cannot carry",
             ))
-        } else {
-            Ok(texts
-                .unchecked_into::<Array>()
-                .iter()
-                .map(|text| JsText::new(text.unchecked_into()))
-                .collect())
         };
         let now = self.now();
         self.core.handle_subscriptions(now, ConnectionId(conn), messages);
