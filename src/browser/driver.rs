@@ -47,8 +47,8 @@ pub(crate) struct Driver {
     url: String,
     token_source: TokenSource,
     subscriptions: Option<Subscriptions>,
-    /// Where events go; `None` once detached (the owner was dropped): nothing fires after that.
-    sink: RefCell<Option<EventSink>>,
+    /// Where events go.
+    sink: EventSink,
     socket: RefCell<Option<Socket>>,
     /// The one timer: the deadline it was set for and its id.
     timer: RefCell<Option<(Millis, f64)>>,
@@ -91,7 +91,7 @@ impl Driver {
             url,
             token_source,
             subscriptions,
-            sink: RefCell::new(Some(sink)),
+            sink,
             socket: RefCell::new(None),
             timer: RefCell::new(None),
             on_timer: {
@@ -230,7 +230,7 @@ impl Driver {
             return false;
         }
         let first = self.core.borrow_mut().poll_action();
-        let direct = direct && !self.deferring.get() && self.sink.borrow().is_some();
+        let direct = direct && !self.deferring.get();
         if direct && matches!(first, Some(Action::Emit(Event::Message(_)))) {
             let second = self.core.borrow_mut().poll_action();
             if second.is_none() {
@@ -331,11 +331,7 @@ impl Driver {
     }
 
     fn emit(&self, event: Event<JsObject>) {
-        // Cloned out: a handler may detach the sink (drop the owner) while it runs.
-        let sink = self.sink.borrow().clone();
-        if let Some(sink) = sink {
-            sink(event);
-        }
+        (self.sink)(event);
     }
 
     fn open_socket(self: &Rc<Self>, conn: ConnectionId) {
