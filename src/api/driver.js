@@ -73,9 +73,10 @@ export class Driver {
    */
   constructor(Session, options, registry) {
     // The numbers (options.js's NUMBERS: NaN the default, `jitter` 0 or 1), then subscriptions.
-    const numbers = Float64Array.from(options.slice(3, 15), (n) => (n === undefined ? NaN : +n));
+    const numbers = options.slice(3, 15).map((n) => (n === undefined ? NaN : +n));
+    numbers.push(options[2] ? 1 : 0);
     try {
-      this.s = new Session([...numbers, options[2] ? 1 : 0], online());
+      this.s = new Session(numbers, online());
     } catch (problem) {
       // A string is the core's `Config::validate` message; anything else is not ours to rename.
       throw typeof problem === 'string' ? sdkError('invalid_options', problem) : problem;
