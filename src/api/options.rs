@@ -1,6 +1,6 @@
 //! The constructor's options: options.js checks their types and ranges, and the driver hands
-//! their numbers over as one `Float64Array`; this fills the core's [`Config`] from it, whose
-//! `validate` checks how values relate.
+//! their numbers over as one array of numbers (copied into wasm memory as `&[f64]`); this fills
+//! the core's [`Config`] from it, whose `validate` checks how values relate.
 
 use wasm_bindgen::prelude::*;
 
