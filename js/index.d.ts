@@ -1,4 +1,4 @@
-// The public typings: the wasm class's own (every member, so new ones appear here unasked), with
+// The public typings: the class's own, declared beside the options in src/api/typescript.rs, with
 // the application's message types threaded through `send`, the `message` event and `onMessage`.
 import type {
   SecureWebSocket as WasmSecureWebSocket,

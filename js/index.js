@@ -1,22 +1,19 @@
-// `secure-ws`: the wasm SecureWebSocket itself, through a subclass whose constructor instantiates
-// the wasm first. Every other member is inherited from the wasm class, so none can be missing or
-// drift, and the constructor, send() and their errors stay synchronous.
-import { SecureWebSocket as WasmSecureWebSocket } from '../pkg/secure_ws_bg.js';
+// `secure-ws`: the JavaScript class (src/api/secure-web-socket.js, re-exported by scripts/build.sh
+// at a stable path), through a subclass whose constructor instantiates the wasm first and hands
+// the class the wasm's `Session`. The constructor, send() and their errors stay synchronous.
+import { Session } from '../pkg/secure_ws_bg.js';
+import { SecureWebSocket as BaseSecureWebSocket, useSession } from '../pkg/secure-web-socket.js';
 import { instantiate } from './instantiate.js';
 import { SharedSecureWebSocket, sharingRequest } from './share/index.js';
 
-export class SecureWebSocket extends WasmSecureWebSocket {
+export class SecureWebSocket extends BaseSecureWebSocket {
   constructor(url, options) {
     instantiate();
+    useSession(Session);
     // shareAcrossTabs (js/share/): one socket for every tab, behind an object with this API.
     const sharing = sharingRequest(options);
-    if (sharing?.shared) return new SharedSecureWebSocket(WasmSecureWebSocket, url, sharing.shared);
+    if (sharing?.shared) return new SharedSecureWebSocket(BaseSecureWebSocket, url, sharing.shared);
     super(url, sharing ? sharing.unshared : options);
-  }
-
-  /** How this socket runs: a socket of its own. (Shared ones say `'leader'` or `'follower'`.) */
-  get sharing() {
-    return 'unshared';
   }
 
   static [Symbol.hasInstance](value) {

@@ -25,3 +25,10 @@ node scripts/inline-wasm.mjs pkg/secure_ws_bg.wasm pkg/secure_ws_wasm.js
 events=(pkg/snippets/*/src/api/events.js)
 [ ${#events[@]} = 1 ] && [ -f "${events[0]}" ] || { echo "build: expected one events.js snippet" >&2; exit 1; }
 echo "export { sdkError } from './${events[0]#pkg/}';" > pkg/sdk-error.js
+# The class itself (src/api/secure-web-socket.js) is a snippet too, beside the modules it imports:
+# re-exported at a stable path in both builds (js/index.js and bench/page import it).
+for dir in pkg pkg/web; do
+  class=("$dir"/snippets/*/src/api/secure-web-socket.js)
+  [ ${#class[@]} = 1 ] && [ -f "${class[0]}" ] || { echo "build: expected one secure-web-socket.js snippet in $dir" >&2; exit 1; }
+  echo "export * from './${class[0]#"$dir"/}';" > "$dir/secure-web-socket.js"
+done

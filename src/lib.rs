@@ -3,12 +3,14 @@
 //! An authenticated, self-healing WebSocket for the browser, compiled to WebAssembly.
 //!
 //! - [`core`]: the sans-IO state machine that decides everything (tested natively).
-//! - `browser` (wasm only): the driver that runs the core's actions with `web_sys`.
+//! - `browser` (wasm only): frames and messages as JS values, and the Rust API's driver that runs
+//!   the core's actions with `web_sys`.
 //! - `rust_api` (wasm only, default feature `rust-api`): the Rust surface, `rust_api::SecureWebSocket`, with typed messages
 //!   through serde and events as a `Stream`: what Rust front-ends (Leptos, Yew, Dioxus) use.
-//! - `api` (wasm only, feature `js`): the JavaScript surface, the `#[wasm_bindgen]` class
-//!   `SecureWebSocket` that the npm package exports. Off by default, so a Rust app's binary gets
-//!   none of its exports, nor the crate's allocator.
+//! - `api` (wasm only, feature `js`): the npm package's half in the wasm, `Session`, the core
+//!   behind a flat export surface; the class `SecureWebSocket` and its driver are JavaScript
+//!   (`src/api/*.js`). Off by default, so a Rust app's binary gets none of its exports, nor the
+//!   crate's allocator.
 //!
 //! The wire protocol is in `PROTOCOL.md`; the contract in the README.
 #![deny(missing_docs)]
@@ -39,7 +41,7 @@ fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod api;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
-pub use api::{SecureWebSocket, SecureWebSocketOptions};
+pub use api::{SecureWebSocketOptions, Session};
 #[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(all(target_arch = "wasm32", feature = "rust-api"))]

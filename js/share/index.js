@@ -1,4 +1,4 @@
-// The `shareAcrossTabs` option, read before the wasm class sees the options (it refuses keys it
+// The `shareAcrossTabs` option, read before the class (src/api/secure-web-socket.js) sees the options (it refuses keys it
 // does not know): absent or false → an ordinary socket; true or a key → a shared one.
 import { sdkError } from './errors.js';
 

@@ -1,4 +1,4 @@
-// The leader's side: the one wasm SecureWebSocket of a shared session, fed with every tab's sends
+// The leader's side: the one unshared SecureWebSocket of a shared session, fed with every tab's sends
 // and reporting each event, each send's fate and the resumable session's state back through
 // `sink`. The token stays inside the wasm object: nothing here reads it, and what goes to the sink
 // is events, states, send ids, sequence numbers, the session id (no credential: a resume needs a
@@ -6,7 +6,7 @@
 import { sdkError } from './errors.js';
 import { append, prune } from './replica.js';
 
-// The wasm class's internal option for a tab that leads (src/api/options.js).
+// The class's internal option for a tab that leads (src/api/options.js).
 const SHARE = Symbol.for('secure-ws.share');
 
 export class Relay {
@@ -113,7 +113,7 @@ export class Relay {
     this.#ws.free();
   }
 
-  /** The wasm core's announcements (src/browser/driver.rs, `Driver::replicate`), in its order. */
+  /** The core's announcements (src/api/driver.js, a replication record's hook call), in its order. */
   #replicate(kind, number, id, text) {
     if (this.#stopped) return;
     switch (kind) {

@@ -1,6 +1,6 @@
-//! The TypeScript declarations users see: the options interface, the state union and typed event
-//! overloads. wasm-bindgen writes the class; these merge into it (interface/class declaration
-//! merging), so nothing public is typed `any`.
+//! The TypeScript declarations users see: the options interface, the state union, typed event
+//! overloads and the members of the class, which is JavaScript (secure-web-socket.js) and so has
+//! no declaration that wasm-bindgen writes. js/index.d.ts declares the class from these.
 
 use wasm_bindgen::prelude::*;
 
@@ -75,6 +75,18 @@ export interface SecureWebSocketEventMap {
 }
 
 export interface SecureWebSocket {
+  /** Detaches every handler, then closes: nothing reaches an object that is being let go of. */
+  free(): void;
+  [Symbol.dispose](): void;
+  /** Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards. */
+  close(): void;
+  /**
+   * Milliseconds until the next re-authentication on the live connection, or `null` when none
+   * is scheduled. For diagnostics: the timing, never the token.
+   */
+  readonly nextReauthInMs: number | null;
+  /** How many sends wait for an authenticated connection. */
+  readonly queuedCount: number;
   /**
    * Sends a JSON-serialisable value; queued until authenticated.
    * @throws {SecureWebSocketError} `queue_full`, `message_too_large`, `invalid_message` or `closed`.

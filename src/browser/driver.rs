@@ -18,8 +18,8 @@ use super::{
     token_source::{TokenRequest, TokenSource},
 };
 use crate::core::{
-    close_code, Action, Config, ConnectionId, Delivery, Event, FrameError, Handover, Inbound, MessageId,
-    Millis, Replication, RequestId, SdkError, SendError, SessionCore, State,
+    close_code, Action, Config, ConnectionId, Delivery, Event, FrameError, Inbound, MessageId, Millis,
+    RequestId, SdkError, SendError, SessionCore, State,
 };
 
 /// Receives the core's events, already in order, with no borrow of the driver held: a handler may
@@ -47,8 +47,8 @@ pub(crate) struct Driver {
     url: String,
     token_source: TokenSource,
     subscriptions: Option<Subscriptions>,
-    /// Where events go; `None` once detached (the owner was dropped): nothing fires after that.
-    sink: RefCell<Option<EventSink>>,
+    /// Where events go.
+    sink: EventSink,
     socket: RefCell<Option<Socket>>,
     /// The one timer: the deadline it was set for and its id.
     timer: RefCell<Option<(Millis, f64)>>,
@@ -71,9 +71,6 @@ pub(crate) struct Driver {
     deliver: JsValue,
     /// The last clock reading, for the frames that need none (see [`Driver::frame`]).
     clock: Cell<Millis>,
-    /// A tab that leads a shared connection: what it announces to the other tabs goes to this JS
-    /// function, as `(kind, number, id, text)` (see [`Driver::replicate`]).
-    replicate: RefCell<Option<js_sys::Function>>,
 }
 
 impl Driver {
@@ -94,7 +91,7 @@ impl Driver {
             url,
             token_source,
             subscriptions,
-            sink: RefCell::new(Some(sink)),
+            sink,
             socket: RefCell::new(None),
             timer: RefCell::new(None),
             on_timer: {
@@ -115,7 +112,6 @@ impl Driver {
             deferred: RefCell::new(Vec::new()),
             deliver,
             clock: Cell::new(started),
-            replicate: RefCell::new(None),
         });
         let weak = Rc::downgrade(&driver);
         *driver.page.borrow_mut() = Some(PageListeners::attach(move |event| {
@@ -162,12 +158,6 @@ impl Driver {
         result
     }
 
-    /// The id the next accepted send will get.
-    #[cfg_attr(not(feature = "js"), allow(dead_code))]
-    pub(crate) fn next_message_id(&self) -> MessageId {
-        self.core.borrow().next_message_id()
-    }
-
     /// What the connection promises about delivery.
     pub(crate) fn delivery(&self) -> Delivery {
         self.core.borrow().delivery()
@@ -200,29 +190,6 @@ impl Driver {
                 *self.microtask.borrow_mut() = Some(microtask);
             }
         }
-    }
-
-    /// Leads a shared connection (js/share/): announcements go to `hook`, and the last leader's
-    /// `handover`, if any, is resumed. Called right after [`Driver::start`], before any `auth`.
-    #[cfg_attr(not(feature = "js"), allow(dead_code))]
-    pub(crate) fn share(&self, hook: js_sys::Function, handover: Option<Handover<JsText>>) {
-        self.core.borrow_mut().replicate(handover);
-        *self.replicate.borrow_mut() = Some(hook);
-    }
-
-    /// Closes for good like [`Driver::close`], but with 4015, so the server keeps the session
-    /// for the tab that takes the shared connection over.
-    #[cfg_attr(not(feature = "js"), allow(dead_code))]
-    pub(crate) fn hand_over(self: &Rc<Self>) {
-        self.core.borrow_mut().hand_over(now());
-        self.close();
-    }
-
-    /// Stops delivering events, for good. The owner calls it before closing on drop, so no
-    /// handler runs against an object that is being freed.
-    #[cfg_attr(not(feature = "js"), allow(dead_code))]
-    pub(crate) fn detach_sink(&self) {
-        self.sink.borrow_mut().take();
     }
 
     fn input(self: &Rc<Self>, feed: impl FnOnce(&mut SessionCore<JsObject, JsText>, Millis)) {
@@ -263,7 +230,7 @@ impl Driver {
             return false;
         }
         let first = self.core.borrow_mut().poll_action();
-        let direct = direct && !self.deferring.get() && self.sink.borrow().is_some();
+        let direct = direct && !self.deferring.get();
         if direct && matches!(first, Some(Action::Emit(Event::Message(_)))) {
             let second = self.core.borrow_mut().poll_action();
             if second.is_none() {
@@ -356,37 +323,15 @@ impl Driver {
                 let messages = self.subscriptions.as_ref().map_or(Ok(Vec::new()), |collect| collect());
                 self.core.borrow_mut().handle_subscriptions(now(), conn, messages);
             }
-            Action::Replicate(record) => self.replicate(record),
+            // Only a tab leading a shared connection replicates (js/share/, the npm class).
+            Action::Replicate(_) => {}
             Action::Emit(event) if self.deferring.get() => self.deferred.borrow_mut().push(event),
             Action::Emit(event) => self.emit(event),
         }
     }
 
-    /// Calls the sharing tab's hook: `(0, resumed, 0, sessionId | undefined)`,
-    /// `(1, seq or 0 when unnumbered, id, text)`, `(2, acked)`, `(3, received)`, `(4, 0, id)`.
-    fn replicate(&self, record: Replication<JsText>) {
-        let hook = self.replicate.borrow().clone();
-        let Some(hook) = hook else { return };
-        let (kind, number, id, text) = match record {
-            Replication::Session { id, resumed } => (0, u64::from(resumed), 0, id.map(JsValue::from)),
-            Replication::Sent { seq, id, message } => (1, seq.unwrap_or(0), id, Some(message.text.into())),
-            Replication::Acked { seq } => (2, seq, 0, None),
-            Replication::Received { seq } => (3, seq, 0, None),
-            Replication::Dropped { id } => (4, 0, id, None),
-        };
-        let text = text.unwrap_or(JsValue::UNDEFINED);
-        let (kind, number, id) =
-            (JsValue::from(kind), JsValue::from(number as f64), JsValue::from(id as f64));
-        // What the hook throws is its own problem: the session goes on.
-        let _ = hook.call4(&JsValue::NULL, &kind, &number, &id, &text);
-    }
-
     fn emit(&self, event: Event<JsObject>) {
-        // Cloned out: a handler may detach the sink (drop the owner) while it runs.
-        let sink = self.sink.borrow().clone();
-        if let Some(sink) = sink {
-            sink(event);
-        }
+        (self.sink)(event);
     }
 
     fn open_socket(self: &Rc<Self>, conn: ConnectionId) {

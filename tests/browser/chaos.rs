@@ -43,7 +43,7 @@ async fn two_users_lose_nothing_through_drops_a_restart_and_a_rejected_auth() {
         let subscriptions = Function::new_no_args("return this;").bind0(&join);
         Reflect::set(&options, &"subscriptions".into(), &subscriptions).unwrap();
         get_token.forget(); // lives as long as the test page
-        JsValue::from(secure_ws::SecureWebSocket::new(&ws_url(), options.unchecked_ref()).unwrap())
+        JsValue::from(SecureWebSocket::new(&ws_url(), options.unchecked_ref()).unwrap())
     });
     let control = Closure::<dyn FnMut(String, JsValue) -> Promise>::new(|path: String, body: JsValue| {
         let body = JSON::stringify(&body).unwrap().as_string().unwrap();

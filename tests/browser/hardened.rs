@@ -62,10 +62,10 @@ fn fetch_token() -> Closure<dyn FnMut() -> Promise> {
     })
 }
 
-fn with_options(extra: &str, get_token: &JsValue) -> secure_ws::SecureWebSocket {
+fn with_options(extra: &str, get_token: &JsValue) -> SecureWebSocket {
     let options = JSON::parse(&format!("{{{extra}}}")).unwrap();
     js_sys::Reflect::set(&options, &"getToken".into(), get_token).unwrap();
-    secure_ws::SecureWebSocket::new(&ws_url(), options.unchecked_ref()).unwrap()
+    SecureWebSocket::new(&ws_url(), options.unchecked_ref()).unwrap()
 }
 
 #[wasm_bindgen_test]

@@ -188,10 +188,10 @@ async fn a_5xx_from_the_token_endpoint_is_retried_with_backoff() {
 }
 
 /// `getToken` instead of `tokenUrl`: the app fetches the token its own way.
-fn with_get_token(get_token: &js_sys::Function) -> secure_ws::SecureWebSocket {
+fn with_get_token(get_token: &js_sys::Function) -> SecureWebSocket {
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"getToken".into(), get_token).unwrap();
-    secure_ws::SecureWebSocket::new(&ws_url(), options.unchecked_ref()).unwrap()
+    SecureWebSocket::new(&ws_url(), options.unchecked_ref()).unwrap()
 }
 
 #[wasm_bindgen_test]

@@ -22,7 +22,6 @@ mod support;
 use std::{cell::Cell, rc::Rc};
 
 use js_sys::JSON;
-use secure_ws::SecureWebSocket;
 use support::*;
 use wasm_bindgen::{prelude::*, JsCast};
 use wasm_bindgen_futures::JsFuture;

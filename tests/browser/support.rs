@@ -1,16 +1,116 @@
 //! Helpers for the browser tests: talking to the test server, and waiting for SDK events without
 //! sleeping (every wait is woken by an event and bounded by a deadline).
 
-use std::{cell::RefCell, rc::Rc};
+use std::{cell::RefCell, ops::Deref, rc::Rc};
 
 use js_sys::{Function, Promise, JSON};
-use secure_ws::{SecureWebSocket, SecureWebSocketOptions};
+use secure_ws::SecureWebSocketOptions;
 use wasm_bindgen::{prelude::*, JsCast};
 use wasm_bindgen_futures::JsFuture;
 
 #[path = "server.rs"]
 mod server;
 pub use server::*;
+
+/// The npm package's class (src/api/secure-web-socket.js) as a JS app calls it. This test
+/// binary's wasm is its wasm, handed over as the wasm's `Session` class ([`SecureWebSocket::new`]).
+#[wasm_bindgen(module = "/src/api/secure-web-socket.js")]
+extern "C" {
+    /// The JS object an app holds.
+    #[wasm_bindgen(js_name = SecureWebSocket)]
+    pub type JsSecureWebSocket;
+    #[wasm_bindgen(constructor, js_class = SecureWebSocket, catch)]
+    fn new(url: &str, options: &JsValue) -> Result<JsSecureWebSocket, JsValue>;
+    #[wasm_bindgen(js_name = useSession)]
+    fn use_session(session: &JsValue);
+    #[wasm_bindgen(method, catch)]
+    pub fn send(this: &JsSecureWebSocket, data: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = sendWithReceipt)]
+    pub fn send_with_receipt(this: &JsSecureWebSocket, data: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method)]
+    pub fn close(this: &JsSecureWebSocket);
+    #[wasm_bindgen(method)]
+    pub fn free(this: &JsSecureWebSocket);
+    #[wasm_bindgen(method)]
+    pub fn ready(this: &JsSecureWebSocket) -> Promise;
+    #[wasm_bindgen(method, catch)]
+    pub fn on(this: &JsSecureWebSocket, kind: &JsValue, handler: &Function) -> Result<Function, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    pub fn state(this: &JsSecureWebSocket) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn delivery(this: &JsSecureWebSocket) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = queuedCount)]
+    pub fn queued_count(this: &JsSecureWebSocket) -> u32;
+    #[wasm_bindgen(method, getter, js_name = nextReauthInMs)]
+    pub fn next_reauth_in_ms(this: &JsSecureWebSocket) -> JsValue;
+    #[wasm_bindgen(method, setter = onMessage)]
+    pub fn set_on_message(this: &JsSecureWebSocket, handler: JsValue);
+}
+
+// The modules the class imports by relative path: wasm-bindgen copies a module into this test's
+// snippets only when an import names it (never called). Not the names and signatures that
+// src/api/mod.rs declares for the library's own copy: the linker would see one symbol twice.
+#[wasm_bindgen(module = "/src/api/driver.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = Driver)]
+    fn _driver(session: &JsValue, options: &JsValue, registry: &JsValue);
+}
+#[wasm_bindgen(module = "/src/api/events.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createRegistry)]
+    fn _create_registry() -> JsValue;
+}
+#[wasm_bindgen(module = "/src/api/options.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readOptions)]
+    fn _read_options(url: &str, options: &JsValue) -> JsValue;
+}
+#[wasm_bindgen(module = "/src/browser/io.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = online)]
+    fn _online() -> JsValue;
+}
+
+/// A test's handle on the JS class: dropping it calls `free()`, as dropping the wasm class did,
+/// so a test that ends without `close()` leaves nothing running for the next ones.
+pub struct SecureWebSocket(Option<JsSecureWebSocket>);
+
+impl SecureWebSocket {
+    /// `new SecureWebSocket(url, options)`; the first call hands the class the wasm's `Session`.
+    pub fn new(url: &str, options: &JsValue) -> Result<SecureWebSocket, JsValue> {
+        thread_local!(static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        if !READY.replace(true) {
+            // The exported class, from an instance of it: no other handle reaches Rust.
+            let session = JsValue::from(secure_ws::Session::new(&[], true).unwrap());
+            use_session(&get(&session, "constructor"));
+            get(&session, "free").unchecked_into::<Function>().call0(&session).unwrap();
+        }
+        JsSecureWebSocket::new(url, options).map(|ws| SecureWebSocket(Some(ws)))
+    }
+}
+
+impl Deref for SecureWebSocket {
+    type Target = JsSecureWebSocket;
+
+    fn deref(&self) -> &JsSecureWebSocket {
+        self.0.as_ref().expect("present until dropped or handed to JS")
+    }
+}
+
+impl Drop for SecureWebSocket {
+    fn drop(&mut self) {
+        if let Some(ws) = self.0.take() {
+            ws.free();
+        }
+    }
+}
+
+impl From<SecureWebSocket> for JsValue {
+    /// Hands the object to JS, which then owns its lifetime (no `free()` on drop).
+    fn from(mut ws: SecureWebSocket) -> JsValue {
+        ws.0.take().expect("present until dropped or handed to JS").into()
+    }
+}
 
 /// Builds options from JSON text, with `tokenUrl` pointing at the test server.
 pub fn options(extra: &str) -> SecureWebSocketOptions {

@@ -33,7 +33,7 @@ async fn authenticates_and_echoes_over_wss() {
     });
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"getToken".into(), get_token.as_ref()).unwrap();
-    let ws = secure_ws::SecureWebSocket::new(&ws_url(), options.unchecked_ref()).unwrap();
+    let ws = SecureWebSocket::new(&ws_url(), options.unchecked_ref()).unwrap();
     let events = Recorder::attach(&ws);
     JsFuture::from(ws.ready()).await.expect("authenticated over wss");
     ws.send(&JSON::parse(r#"{"type":"echo","over":"tls"}"#).unwrap()).unwrap();

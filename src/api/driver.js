@@ -1,0 +1,328 @@
+// The driver of the npm class (issue 14, "lean"): runs the actions of the wasm's state machine
+// (`Session`, src/api/session.rs) with browser APIs and feeds back what happened. It decides
+// nothing. It owns the socket, the one timer, the token request and the page listeners, and lets
+// go of all of them once the session is closed, so nothing the SDK set up fires afterwards.
+// Written in JS, where closures, timers and listeners cost nothing in the wasm (wasm-bindgen's
+// closures, Rc/RefCell and shims were ~9 KB gzip of it); src/browser/driver.rs does the same for
+// the Rust API.
+import { closeSocket, fetchToken, online, openSocket, watchPage } from '../browser/io.js';
+import { collect, emit, sdkError, sendError, settleReceipts } from './events.js';
+
+// What `Session.pollAction()` answers: the `kind` module of src/api/session.rs.
+const TIMER = 1;
+const DIRECT = 2;
+const FETCH_TOKEN = 3;
+const ABORT_TOKEN = 4;
+const OPEN_SOCKET = 5;
+const CLOSE_SOCKET = 6;
+const COLLECT_SUBSCRIPTIONS = 7;
+const STATE = 10;
+const AUTHENTICATED = 11;
+const MESSAGE = 12;
+const RECONNECTING = 13;
+const CLOSE = 14;
+const ERROR = 15;
+const RESYNC = 16;
+const DELIVERED = 17;
+const UNCONFIRMED = 18;
+const UNDELIVERABLE = 19;
+const REPLICATE = 20;
+
+/** The public states, by the index `Session.state` answers. */
+export const STATES = ['connecting', 'authenticating', 'authenticated', 'reconnecting', 'closed'];
+/** The longest delay `setTimeout` honours (2³¹−1 ms); a longer one fires at once in browsers. */
+const MAX_DELAY = 2147483647;
+// An events.js `emit` kind of -1: settle receipts instead (mode, id, error).
+const RECEIPTS = -1;
+
+export class Driver {
+  /** The wasm `Session`. */
+  s;
+  #url;
+  #source;
+  #subscriptions;
+  #registry;
+  /** false once detached (`free()`): no event is delivered after that. */
+  #attached = true;
+  /** `[conn, WebSocket]`, the current socket. */
+  #socket = null;
+  #timer = null;
+  /** `[request, abort]`, the token request in flight. */
+  #fetch = null;
+  /** Removes the page listeners. */
+  #page = null;
+  /** Set while actions run: a re-entrant call only queues its actions in the core, and the
+   * outer loop runs them in order. */
+  #pumping = false;
+  /** Set during `close()`: events wait in `#deferred` for a microtask (see `close`). */
+  #deferring = false;
+  #deferred = [];
+  #microtask = false;
+  #closed = false;
+  /** A tab leading a shared connection: its hook `(kind, number, id, text)` (js/share/). */
+  #replicate;
+  #onTimer = () => {
+    this.#timer = null;
+    this.#input(() => this.s.handleTimeout());
+  };
+
+  /**
+   * Starts a session from options.js's compact form `options` with events.js's `registry`: the
+   * core's first actions (token request, socket) run before this returns. Throws
+   * `invalid_options` for values that do not fit together.
+   */
+  constructor(Session, options, registry) {
+    // The numbers (options.js's NUMBERS: NaN the default, `jitter` 0 or 1), then subscriptions.
+    const numbers = options.slice(3, 15).map((n) => (n === undefined ? NaN : +n));
+    numbers.push(options[2] ? 1 : 0);
+    try {
+      this.s = new Session(numbers, online());
+    } catch (problem) {
+      // A string is the core's `Config::validate` message; anything else is not ours to rename.
+      throw typeof problem === 'string' ? sdkError('invalid_options', problem) : problem;
+    }
+    [this.#url, this.#source, this.#subscriptions] = options;
+    this.#registry = registry;
+    const share = options[15];
+    if (share) {
+      // `[hook, sessionId?, lastSeq, nextSeq, seqs, texts]`, checked by options.js. Before any
+      // `auth`: the core offers the last leader's session in it.
+      const [hook, sessionId, lastSeq, nextSeq, seqs, texts] = share;
+      this.#replicate = hook;
+      seqs?.forEach((seq, i) => this.s.stage(texts[i], seq));
+      this.s.replicate(sessionId, lastSeq, nextSeq);
+    }
+    this.#page = watchPage((change) => this.#input(() => this.s.handlePage(change)));
+    this.#pump();
+  }
+
+  /** Queues or sends `text` (a JSON text); the message id, or throws what `send()` throws. */
+  send(text, receipt) {
+    const id = this.s.send(text, receipt);
+    const error = id < 0 && (id === -1 ? sendError(0, 0, this.s.n0) : id === -2 ? sendError(1, this.s.n0, this.s.n1) : sendError(2));
+    this.#pump();
+    if (error) throw error;
+    return id;
+  }
+
+  /**
+   * Closes for good: the socket is closed and everything released before this returns, but the
+   * events it causes (`close`, `state`) are delivered in a microtask, outside the caller's
+   * method call, so that a handler that frees the object (as the React hook's cleanup may) never
+   * runs inside it. (A browser WebSocket's `close` event is asynchronous too.) From inside a
+   * handler, the outer loop delivers them in order instead.
+   */
+  close() {
+    this.s.close();
+    const outermost = !this.#deferring;
+    this.#deferring = true;
+    this.#pump();
+    if (!outermost) return;
+    this.#deferring = false;
+    if (this.#deferred.length && !this.#microtask) {
+      this.#microtask = true;
+      queueMicrotask(() => {
+        this.#microtask = false;
+        const events = this.#deferred;
+        this.#deferred = [];
+        for (const event of events) this.#deliver(...event);
+      });
+    }
+  }
+
+  /** Like `close()`, but with 4015: the server keeps the session for the tab that takes over. */
+  handOver() {
+    this.s.handOver();
+    this.close();
+  }
+
+  /** `free()`: no event is delivered from now on, then the session closes. Idempotent. */
+  free() {
+    if (!this.#attached) return;
+    this.#attached = false;
+    this.close();
+  }
+
+  /** The error that ended the session, if it ended with one. */
+  finalError() {
+    return this.s.finalError() ? this.#error() : undefined;
+  }
+
+  #input(feed) {
+    feed();
+    this.#pump();
+  }
+
+  /**
+   * Runs every action the session has, `first` (an action `handleFrame` already answered) first,
+   * then lets go of everything once closed. A handler that calls in re-entrantly only queues.
+   */
+  #pump(first = 0) {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    const session = this.s;
+    for (let kind = first || session.pollAction(); kind; kind = session.pollAction()) this.#run(kind);
+    this.#pumping = false;
+    if (this.#closed) this.#release();
+  }
+
+  /**
+   * A server frame on socket `conn`, as io.js sorted it, in the frame's one crossing into the
+   * wasm. Answers 1 when the frame's only effect is its message: io.js then hands it to the
+   * listeners itself.
+   */
+  #frame(conn, kind, value, number) {
+    const pumping = this.#pumping;
+    const first = this.s.handleFrame(conn, kind, value, number, !pumping);
+    if (first === DIRECT) return this.#attached ? 1 : 0;
+    // Re-entrant: the outer loop runs what the core queued.
+    if (!pumping) this.#pump(first);
+    return 0;
+  }
+
+  /** Runs one action; its fields are read before anything can call back into the session. */
+  #run(kind) {
+    const s = this.s;
+    switch (kind) {
+      case TIMER:
+        return this.#arm(s.n0);
+      case FETCH_TOKEN:
+        return this.#fetchToken(s.n0);
+      case ABORT_TOKEN:
+        if (this.#fetch?.[0] === s.n0) this.#abort();
+        return;
+      case OPEN_SOCKET:
+        return this.#open(s.n0);
+      case CLOSE_SOCKET: {
+        const socket = this.#socket;
+        this.#socket = null;
+        // Listeners first (closeSocket): the browser's report of this close never comes back.
+        if (socket) closeSocket(socket[1], s.n0, s.text(0));
+        return;
+      }
+      case COLLECT_SUBSCRIPTIONS: {
+        // The app's function runs before the next action, which is the queue's flush.
+        const conn = s.n0;
+        const texts = collect(this.#subscriptions);
+        texts?.forEach((text) => s.stage(text, 0));
+        return s.handleSubscriptions(conn, !!texts);
+      }
+      case STATE: {
+        const state = STATES[s.n0];
+        if (state !== 'closed') return this.#event(0, state);
+        this.#closed = true;
+        const error = this.finalError();
+        this.#event(0, state, error ?? sendError(2));
+        return this.#event(RECEIPTS, 3, 0, error ?? sdkError('closed', 'the connection closed before the server acknowledged it'));
+      }
+      case AUTHENTICATED:
+        return this.#event(1, s.text(0), undefined, 0, s.n1);
+      case MESSAGE:
+        return this.#event(2, s.value);
+      case RECONNECTING:
+        return this.#event(3, undefined, undefined, s.n0, s.n1);
+      case CLOSE:
+        return this.#event(4, s.text(0), undefined, s.n0, s.n1);
+      case ERROR:
+        return this.#event(5, this.#error());
+      case RESYNC:
+        return this.#event(6);
+      case DELIVERED:
+      case UNCONFIRMED:
+      case UNDELIVERABLE:
+        return this.#event(RECEIPTS, kind - DELIVERED, s.n0);
+      default: {
+        // A replication record (REPLICATE + the hook's kind); only a leading tab has a hook.
+        const value = s.value;
+        try {
+          this.#replicate?.(kind - REPLICATE, s.n0, s.n1, value);
+        } catch {
+          // What the hook throws is its own problem: the session goes on.
+        }
+      }
+    }
+  }
+
+  /** The error loaded in the session's fields (an error action, or `finalError`). */
+  #error() {
+    const s = this.s;
+    const serverCode = s.value;
+    return sdkError(s.text(0), s.text(1), serverCode);
+  }
+
+  #event(kind, a, b, n, m) {
+    if (this.#deferring) this.#deferred.push([kind, a, b, n, m]);
+    else this.#deliver(kind, a, b, n, m);
+  }
+
+  #deliver(kind, a, b, n, m) {
+    if (!this.#attached) return;
+    if (kind === RECEIPTS) settleReceipts(this.#registry, a, b, n);
+    else emit(this.#registry, kind, a, b, n, m);
+  }
+
+  #open(conn) {
+    let ws;
+    const handler = (kind, value, number) => {
+      if (kind > 1) return this.#frame(conn, kind, value, number);
+      if (kind === 0) {
+        this.#input(() => this.s.handleOpen(conn, ws));
+      } else {
+        // Its listeners go too (closing a closed socket does nothing): none is kept per reconnect.
+        if (this.#socket?.[1] === ws) this.#socket = null;
+        closeSocket(ws);
+        this.#input(() => this.s.handleClose(conn, number, value ?? ''));
+      }
+      return 0;
+    };
+    try {
+      ws = openSocket(this.#url, handler, (message) => emit(this.#registry, 2, message));
+    } catch {
+      // E.g. a `ws://` URL from an `https://` page (mixed content): a failed connect. The loop
+      // this runs in picks up what the core makes of it.
+      return this.s.handleClose(conn, 1006, 'could not open the socket');
+    }
+    this.#socket = [conn, ws];
+  }
+
+  #fetchToken(request) {
+    let abort;
+    try {
+      abort = fetchToken(this.#source, (kind, value, number) => {
+        if (this.#fetch?.[0] === request) this.#fetch = null;
+        // The core ignores an answer to a request it abandoned.
+        this.#input(() => this.s.handleToken(request, kind, value, number));
+      });
+    } catch {
+      return this.s.handleToken(request, 2, 'could not start the request', NaN);
+    }
+    this.#fetch = [request, abort];
+  }
+
+  #abort() {
+    this.#fetch[1]();
+    this.#fetch = null;
+  }
+
+  /** Re-arms the one timer for `deadline` (NaN: none). The session says only when it changed. */
+  #arm(deadline) {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (Number.isNaN(deadline)) return;
+    // Clamped: a longer delay would overflow setTimeout and fire at once. A deadline further
+    // away than that is simply re-armed when the clamped timer fires.
+    const delay = Math.min(Math.max(deadline - Math.floor(performance.now()), 0), MAX_DELAY);
+    this.#timer = setTimeout(this.#onTimer, delay);
+  }
+
+  /** Lets go of everything that could still fire: once closed, nothing runs again. */
+  #release() {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#page?.();
+    this.#page = null;
+    if (this.#socket) closeSocket(this.#socket[1]);
+    this.#socket = null;
+    if (this.#fetch) this.#abort();
+  }
+}

@@ -1,0 +1,155 @@
+// `SecureWebSocket`, the npm package's class (README "JavaScript API"): options.js reads the
+// options, driver.js runs the wasm's state machine, events.js keeps the listeners, receipts and
+// `ready()` promises. The wasm's `Session` class comes from whoever instantiated the wasm
+// (`useSession`): js/index.js in the package, the test support in the browser tests, since this
+// module cannot know where wasm-bindgen's glue lives.
+import { Driver, STATES } from './driver.js';
+import {
+  createRegistry, propertyHandler, receipt, sdkError, setPropertyHandler, settleReceipts, stringify, subscribe, wait,
+} from './events.js';
+import { readOptions } from './options.js';
+
+let Session;
+
+/** Sets the wasm's exported `Session` class; once, before the first construction. */
+export function useSession(session) {
+  Session = session;
+}
+
+// An object the app lets go of without close() is closed when collected, as the wasm class was
+// (its finalizer dropped the Rust object): a socket must not reconnect forever for nobody.
+const finalizer = globalThis.FinalizationRegistry && new FinalizationRegistry((driver) => driver.free());
+
+/**
+ * An authenticated, self-healing WebSocket. The token lives only in the wasm's memory. The
+ * constructor starts connecting at once: a credentialed `POST tokenUrl` (or `getToken()`) for a
+ * short-lived token, a socket opened with no credential in its URL, and
+ * `{"type":"auth","token":…}` as its first message. Sends wait in a queue until the server
+ * confirms, then go out in order.
+ */
+export class SecureWebSocket {
+  #driver;
+  #registry = createRegistry();
+
+  /** @throws {Error} with `code` `'invalid_options'` or `'insecure_url'`. */
+  constructor(url, options) {
+    if (!Session) throw sdkError('invalid_argument', 'the wasm is not instantiated');
+    this.#driver = new Driver(Session, readOptions(url, options), this.#registry);
+    finalizer?.register(this, this.#driver, this);
+  }
+
+  /**
+   * Sends a JSON-serialisable value; queued until authenticated.
+   * @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
+   */
+  send(data) {
+    this.#driver.send(text(data), false);
+  }
+
+  /**
+   * Sends like `send()` and returns a promise that resolves when the server acknowledged the
+   * message (a resumable session), or rejects when it cannot be known or done: `unconfirmed` on
+   * an at-most-once connection, or the error that ended the session. Throws like `send()`.
+   */
+  sendWithReceipt(data) {
+    const json = text(data);
+    // Registered before the message goes out, under the id it will get: on an at-most-once
+    // connection its fate is known within this very call.
+    const id = this.#driver.s.nextId;
+    const promise = receipt(this.#registry, id);
+    try {
+      this.#driver.send(json, true);
+    } catch (error) {
+      settleReceipts(this.#registry, 4, id);
+      throw error;
+    }
+    return promise;
+  }
+
+  /** Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards. */
+  close() {
+    this.#driver.close();
+  }
+
+  /** Detaches every handler, then closes: nothing reaches an object that is being let go of. */
+  free() {
+    finalizer?.unregister(this);
+    this.#driver.free();
+  }
+
+  /** Resolves when authenticated; rejects with the error that ended the session if it ends `closed` first. */
+  ready() {
+    const state = this.state;
+    if (state === 'authenticated') return Promise.resolve();
+    if (state === 'closed') return Promise.reject(this.#driver.finalError() ?? sdkError('closed', 'the connection is closed'));
+    return wait(this.#registry);
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on(type, handler) {
+    return subscribe(this.#registry, type, handler);
+  }
+
+  /** `'connecting' | 'authenticating' | 'authenticated' | 'reconnecting' | 'closed'`. */
+  get state() {
+    return STATES[this.#driver.s.state];
+  }
+
+  /** `'at-most-once'` until a server grants a resumable session, then `'exactly-once'`. */
+  get delivery() {
+    return this.#driver.s.resumable ? 'exactly-once' : 'at-most-once';
+  }
+
+  /** How many sends wait for an authenticated connection. */
+  get queuedCount() {
+    return this.#driver.s.queuedCount;
+  }
+
+  /** Milliseconds until the next re-authentication, or `null` when none is scheduled. */
+  get nextReauthInMs() {
+    const at = this.#driver.s.nextReauthAt;
+    return Number.isNaN(at) ? null : Math.max(at - Math.floor(performance.now()), 0);
+  }
+
+  /** How this socket runs: a socket of its own. (Shared ones say `'leader'` or `'follower'`.) */
+  get sharing() {
+    return 'unshared';
+  }
+
+  /** Called with `{ userId }` on every successful authentication. */
+  get onAuthenticated() {
+    return propertyHandler(this.#registry, 0);
+  }
+
+  set onAuthenticated(handler) {
+    setPropertyHandler(this.#registry, 0, handler);
+  }
+
+  /** Called with each application message. */
+  get onMessage() {
+    return propertyHandler(this.#registry, 1);
+  }
+
+  set onMessage(handler) {
+    setPropertyHandler(this.#registry, 1, handler);
+  }
+
+  /** Internal to `shareAcrossTabs`: the id the next accepted send gets. */
+  get _nextId() {
+    return this.#driver.s.nextId;
+  }
+
+  /** Internal to `shareAcrossTabs`: closes for good, keeping the server's session (close 4015). */
+  _handOver() {
+    this.#driver.handOver();
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') SecureWebSocket.prototype[Symbol.dispose] = SecureWebSocket.prototype.free;
+
+/** `send()`'s argument as JSON text, or the `invalid_message` error thrown. */
+function text(data) {
+  const json = stringify(data);
+  if (json === undefined) throw sdkError('invalid_message', 'send() needs a JSON-serialisable value');
+  return json;
+}

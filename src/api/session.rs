@@ -1,0 +1,474 @@
+//! `Session`: the core's state machine behind a flat export surface, driven from JavaScript
+//! (src/api/driver.js). It owns nothing of the browser but the current socket's handle, which it
+//! writes protocol frames to itself: a frame that carries the token goes from wasm memory (where
+//! it is zeroized when dropped) to `WebSocket.send` as the one JS string the browser needs, and
+//! never becomes a value the JavaScript driver holds. Application messages go the same way, so
+//! the hot path (`send`, then `pollAction`) needs no field read from JS.
+
+use alloc::{string::String, vec::Vec};
+
+use js_sys::JsString;
+use wasm_bindgen::prelude::*;
+
+use super::options;
+use crate::{
+    browser::{frame, now, JsObject, JsText},
+    core::{
+        Action, ConnectionId, Delivery, Event, Handover, Millis, PageEvent, Replication, RequestId, SdkError,
+        SendError, SessionCore, State, Token, TokenError, TokenGrant,
+    },
+};
+
+#[wasm_bindgen(module = "/src/browser/io.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sendText)]
+    fn send_str(ws: &JsValue, text: &str);
+    #[wasm_bindgen(js_name = sendText)]
+    fn send_js(ws: &JsValue, text: &JsString);
+    #[wasm_bindgen(js_name = buffered)]
+    fn buffered_amount(ws: &JsValue) -> u32;
+}
+
+/// What `pollAction` answers (and `handleFrame`, for the frame's first action). The driver.js
+/// constants of the same names must match.
+mod kind {
+    pub const NONE: u32 = 0;
+    /// The deadline changed: `n0` is the new one, NaN for none.
+    pub const TIMER: u32 = 1;
+    /// `handleFrame` only: the frame's one effect is delivering its own message, which JS has.
+    pub const DIRECT: u32 = 2;
+    pub const FETCH_TOKEN: u32 = 3;
+    pub const ABORT_TOKEN: u32 = 4;
+    pub const OPEN_SOCKET: u32 = 5;
+    pub const CLOSE_SOCKET: u32 = 6;
+    pub const COLLECT_SUBSCRIPTIONS: u32 = 7;
+    pub const STATE: u32 = 10;
+    pub const AUTHENTICATED: u32 = 11;
+    pub const MESSAGE: u32 = 12;
+    pub const RECONNECTING: u32 = 13;
+    pub const CLOSE: u32 = 14;
+    pub const ERROR: u32 = 15;
+    pub const RESYNC: u32 = 16;
+    pub const DELIVERED: u32 = 17;
+    pub const UNCONFIRMED: u32 = 18;
+    pub const UNDELIVERABLE: u32 = 19;
+    /// Replication records: 20 + the hook's kind (0 session … 4 dropped).
+    pub const REPLICATE: u32 = 20;
+}
+
+/// The session state machine of one `SecureWebSocket`. After every input, JS calls
+/// `pollAction()` until it answers 0 and runs each action, reading its fields with `n0`, `n1`,
+/// `text(i)` and `value` (see [`Session::poll_action`] for which action has which).
+#[wasm_bindgen(skip_typescript)]
+pub struct Session {
+    core: SessionCore<JsObject, JsText>,
+    /// The socket the core's frames go to, and the core's name for it.
+    socket: Option<(ConnectionId, JsValue)>,
+    /// The deadline JS was last told about (see `TIMER` (1)).
+    armed: Option<Millis>,
+    /// The last clock reading, for the inputs that need none (a `send`, most frames).
+    clock: Millis,
+    /// An action polled ahead by `handleFrame`, run before the core's next one.
+    ahead: Option<Action<JsObject, JsText>>,
+    /// Messages `stage`d for `handleSubscriptions` or `replicate` (with their numbers).
+    staged: Vec<(u64, JsText)>,
+    n0: f64,
+    n1: f64,
+    text: [Option<String>; 2],
+    value: JsValue,
+}
+
+fn nan_or(n: Option<u64>) -> f64 {
+    n.map_or(f64::NAN, |n| n as f64)
+}
+
+fn flag(b: bool) -> f64 {
+    f64::from(u8::from(b))
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// `numbers`: the options' numbers (see `options::config`). Throws the message of an
+    /// `invalid_options` error (how values relate, `Config::validate`), which JS makes the error
+    /// object of.
+    #[wasm_bindgen(constructor)]
+    pub fn new(numbers: &[f64], online: bool) -> Result<Session, JsValue> {
+        let config = options::config(numbers)?;
+        let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        let clock = now();
+        Ok(Session {
+            core: SessionCore::new(config, seed, clock, online),
+            socket: None,
+            armed: None,
+            clock,
+            ahead: None,
+            staged: Vec::new(),
+            n0: 0.0,
+            n1: 0.0,
+            text: [None, None],
+            value: JsValue::UNDEFINED,
+        })
+    }
+
+    /// Stages a message (JSON text) for `handleSubscriptions`, or a log entry `seq` of the
+    /// session `replicate` resumes.
+    pub fn stage(&mut self, text: JsString, seq: f64) {
+        self.staged.push((seq as u64, JsText::new(text)));
+    }
+
+    /// Leads a shared connection (js/share/): replication records come out as actions. With a
+    /// `session_id`, resumes the last leader's session (options.js checked it), with the staged
+    /// log.
+    pub fn replicate(&mut self, session_id: Option<String>, last_in: f64, next_seq: f64) {
+        let log = core::mem::take(&mut self.staged);
+        self.core.replicate(session_id.map(|session_id| Handover {
+            session_id,
+            last_in: last_in as u64,
+            next_seq: next_seq as u64,
+            log,
+        }));
+    }
+
+    /// io.js's `fetchToken` answer for `request`, as it gives it: 0 a token (`value`; `number`
+    /// its `expiresIn` in seconds or NaN), 1 unauthorized, 2 unavailable (`value`: why), 3
+    /// invalid (`value`: which way).
+    #[wasm_bindgen(js_name = handleToken)]
+    pub fn handle_token(&mut self, request: u32, kind: u32, value: JsValue, number: f64) {
+        let result = match kind {
+            0 => Token::new(value.as_string().unwrap_or_default()).map(|token| TokenGrant {
+                token,
+                lifetime_ms: (!number.is_nan()).then_some((number * 1000.0) as u64),
+            }),
+            1 => Err(TokenError::Unauthorized),
+            3 => Err(TokenError::Invalid(match value.as_f64() {
+                Some(1.0) => "the response has no string wsToken",
+                Some(2.0) => "getToken must return a string",
+                _ => "the response is not JSON",
+            })),
+            _ => Err(TokenError::Unavailable(value.as_string().unwrap_or_default())),
+        };
+        let now = self.now();
+        self.core.handle_token(now, RequestId(request), result);
+    }
+
+    /// Socket `conn` (`ws`, opened for an `OpenSocket` action) opened.
+    #[wasm_bindgen(js_name = handleOpen)]
+    pub fn handle_open(&mut self, conn: u32, ws: JsValue) {
+        self.socket = Some((ConnectionId(conn), ws));
+        let now = self.now();
+        self.core.handle_open(now, ConnectionId(conn));
+    }
+
+    /// A frame on socket `conn`, as io.js's `openSocket` sorted it (see `frame::inbound`). With
+    /// `poll`, answers the frame's first action as `pollAction` does, or `DIRECT` (2) when its
+    /// one effect is its message: the frame costs one crossing. The clock is read only when the
+    /// core needs it (`SessionCore::frame_reads_clock`).
+    #[wasm_bindgen(js_name = handleFrame)]
+    pub fn handle_frame(&mut self, conn: u32, kind: u32, value: JsValue, number: f64, poll: bool) -> u32 {
+        let conn = ConnectionId(conn);
+        match frame::inbound(kind, value, number) {
+            Ok(frame) => {
+                let now = if self.core.frame_reads_clock(&frame) { self.now() } else { self.clock };
+                self.core.handle_frame(now, conn, frame);
+            }
+            Err(error) => self.core.handle_invalid_frame(conn, error),
+        }
+        if !poll {
+            return kind::NONE;
+        }
+        let first = self.ahead.take().or_else(|| self.core.poll_action());
+        if matches!(first, Some(Action::Emit(Event::Message(_)))) {
+            self.ahead = self.core.poll_action();
+            if self.ahead.is_none() && self.core.poll_timeout() == self.armed {
+                return kind::DIRECT;
+            }
+        }
+        self.next(first)
+    }
+
+    /// Socket `conn` closed (or could not open: 1006).
+    #[wasm_bindgen(js_name = handleClose)]
+    pub fn handle_close(&mut self, conn: u32, code: u16, reason: String) {
+        if self.socket.as_ref().is_some_and(|(current, _)| current.0 == conn) {
+            self.socket = None;
+        }
+        let now = self.now();
+        self.core.handle_close(now, ConnectionId(conn), code, reason);
+    }
+
+    /// io.js's `watchPage` change: 0 online, 1 offline, 2 suspended, 3 resumed, 4 visible.
+    #[wasm_bindgen(js_name = handlePage)]
+    pub fn handle_page(&mut self, change: u32) {
+        let now = self.now();
+        match change {
+            0 | 1 => self.core.handle_network(now, change == 0),
+            2 => self.core.handle_page(now, PageEvent::Suspend),
+            3 => self.core.handle_page(now, PageEvent::Resume),
+            _ => self.core.handle_page(now, PageEvent::Visible),
+        }
+    }
+
+    /// The answer to a `CollectSubscriptions` action: the staged messages, or (`ok` false) the
+    /// app's `subscriptions()` threw or gave what JSON cannot carry.
+    #[wasm_bindgen(js_name = handleSubscriptions)]
+    pub fn handle_subscriptions(&mut self, conn: u32, ok: bool) {
+        let staged = core::mem::take(&mut self.staged);
+        let messages = if ok {
+            Ok(staged.into_iter().map(|(_, text)| text).collect())
+        } else {
+            Err(SdkError::new(
+                crate::core::ErrorCode::InvalidMessage,
+                "subscriptions() threw or returned something JSON cannot carry",
+            ))
+        };
+        let now = self.now();
+        self.core.handle_subscriptions(now, ConnectionId(conn), messages);
+    }
+
+    /// The timer JS armed for the last `TIMER` (1) fired.
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self) {
+        self.armed = None;
+        let now = self.now();
+        self.core.handle_timeout(now);
+    }
+
+    /// `send()`'s JSON text: the message id (≥ 0), or −1 queue full (`n0` the limit), −2 too
+    /// large (`n0` bytes, `n1` the limit), −3 closed. The clock is read only when sending is paced.
+    pub fn send(&mut self, text: JsString, receipt: bool) -> f64 {
+        let now = if self.core.send_reads_clock() { self.now() } else { self.clock };
+        match self.core.send(now, JsText::new(text), receipt) {
+            Ok(id) => id as f64,
+            Err(SendError::QueueFull { limit }) => {
+                self.n0 = limit as f64;
+                -1.0
+            }
+            Err(SendError::MessageTooLarge { bytes, limit }) => {
+                self.n0 = bytes as f64;
+                self.n1 = limit as f64;
+                -2.0
+            }
+            Err(SendError::Closed) => -3.0,
+        }
+    }
+
+    /// Closes for good with 1000.
+    pub fn close(&mut self) {
+        let now = self.now();
+        self.core.close(now);
+    }
+
+    /// Closes for good with 4015, keeping the server's session for the tab that takes over.
+    #[wasm_bindgen(js_name = handOver)]
+    pub fn hand_over(&mut self) {
+        let now = self.now();
+        self.core.hand_over(now);
+    }
+
+    /// The next action for JS, 0 when none is left. Protocol frames, application messages and
+    /// `bufferedAmount` measurements are done here, on the socket, and never reach JS. Fields:
+    /// 1 timer `n0` deadline|NaN · 3 fetch token / 4 abort `n0` request · 5 open socket `n0` conn ·
+    /// 6 close socket `n0` code `text(0)` reason · 7 collect subscriptions `n0` conn ·
+    /// 10 state `n0` (0 connecting … 4 closed) · 11 authenticated `text(0)` user id, `n1` resumed ·
+    /// 12 message `value` · 13 reconnecting `n0` attempt `n1` delay · 14 close `n0` code
+    /// `text(0)` reason `n1` will reconnect · 15 error `text(0)` code `text(1)` message `value`
+    /// server code · 16 resync · 17 delivered through `n0` · 18 unconfirmed / 19 undeliverable
+    /// `n0` id · 20 + k replication record for the hook `(k, n0, n1, value)`.
+    #[wasm_bindgen(js_name = pollAction)]
+    pub fn poll_action(&mut self) -> u32 {
+        let action = self.ahead.take().or_else(|| self.core.poll_action());
+        self.next(action)
+    }
+
+    /// The current action's first number.
+    #[wasm_bindgen(getter)]
+    pub fn n0(&self) -> f64 {
+        self.n0
+    }
+
+    /// The current action's second number.
+    #[wasm_bindgen(getter)]
+    pub fn n1(&self) -> f64 {
+        self.n1
+    }
+
+    /// The current action's string `i` (0 or 1), taken.
+    pub fn text(&mut self, i: usize) -> Option<String> {
+        self.text.get_mut(i).and_then(Option::take)
+    }
+
+    /// The current action's JS value, taken.
+    #[wasm_bindgen(getter)]
+    pub fn value(&mut self) -> JsValue {
+        core::mem::replace(&mut self.value, JsValue::UNDEFINED)
+    }
+
+    /// 0 connecting, 1 authenticating, 2 authenticated, 3 reconnecting, 4 closed.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> u32 {
+        state_index(self.core.state())
+    }
+
+    /// Whether a server granted a resumable session (exactly-once delivery).
+    #[wasm_bindgen(getter)]
+    pub fn resumable(&self) -> bool {
+        self.core.delivery() == Delivery::ExactlyOnce
+    }
+
+    /// How many sends wait for an authenticated connection.
+    #[wasm_bindgen(getter = queuedCount)]
+    pub fn queued_count(&self) -> u32 {
+        self.core.queued_count() as u32
+    }
+
+    /// The id the next accepted send gets.
+    #[wasm_bindgen(getter = nextId)]
+    pub fn next_id(&self) -> f64 {
+        self.core.next_message_id() as f64
+    }
+
+    /// When the next re-authentication starts (`performance.now()` time), NaN when none is due.
+    #[wasm_bindgen(getter = nextReauthAt)]
+    pub fn next_reauth_at(&self) -> f64 {
+        nan_or(self.core.next_reauth_at())
+    }
+
+    /// Loads the error that ended the session into the fields as an error action (15) has them;
+    /// false when it ended without one.
+    #[wasm_bindgen(js_name = finalError)]
+    pub fn final_error(&mut self) -> bool {
+        let error = self.core.final_error().cloned();
+        error.map(|error| self.load_error(error)).is_some()
+    }
+}
+
+impl Session {
+    /// Reads the clock, and keeps the reading for the inputs that need none.
+    fn now(&mut self) -> Millis {
+        self.clock = now();
+        self.clock
+    }
+
+    /// Runs the actions JS has no part in, and answers the first one it has, with its fields.
+    fn next(&mut self, mut action: Option<Action<JsObject, JsText>>) -> u32 {
+        loop {
+            let Some(current) = action else { return self.timer() };
+            match self.load(current) {
+                kind::NONE => action = self.ahead.take().or_else(|| self.core.poll_action()),
+                kind => return kind,
+            }
+        }
+    }
+
+    /// `TIMER` (1) when the deadline differs from the one JS armed, else none.
+    fn timer(&mut self) -> u32 {
+        let deadline = self.core.poll_timeout();
+        if deadline == self.armed {
+            return kind::NONE;
+        }
+        self.armed = deadline;
+        self.n0 = nan_or(deadline);
+        kind::TIMER
+    }
+
+    /// Does `action` here (answering 0), or loads its fields for JS and answers its kind.
+    fn load(&mut self, action: Action<JsObject, JsText>) -> u32 {
+        let (kind, n0, n1) = match action {
+            Action::Send(frame) => {
+                if let Some((_, ws)) = &self.socket {
+                    send_str(ws, frame.text());
+                }
+                return kind::NONE;
+            }
+            Action::SendApp { seq, message } => {
+                if let Some((_, ws)) = &self.socket {
+                    match seq {
+                        Some(seq) => send_js(ws, &frame::sequenced(seq, &message.text)),
+                        None => send_js(ws, &message.text),
+                    }
+                }
+                return kind::NONE;
+            }
+            Action::MeasureBuffered(conn) => {
+                let buffered =
+                    self.socket.as_ref().filter(|(c, _)| *c == conn).map(|(_, ws)| buffered_amount(ws));
+                if let Some(buffered) = buffered {
+                    let now = self.now();
+                    self.core.handle_buffered(now, conn, buffered);
+                }
+                return kind::NONE;
+            }
+            Action::FetchToken(request) => (kind::FETCH_TOKEN, request.0.into(), 0.0),
+            Action::AbortTokenRequest(request) => (kind::ABORT_TOKEN, request.0.into(), 0.0),
+            Action::OpenSocket(conn) => (kind::OPEN_SOCKET, conn.0.into(), 0.0),
+            Action::CloseSocket { code, reason } => {
+                // Forgotten first: nothing more is written to a socket the core closed.
+                self.socket = None;
+                self.text[0] = Some(reason.into());
+                (kind::CLOSE_SOCKET, code.into(), 0.0)
+            }
+            Action::CollectSubscriptions(conn) => (kind::COLLECT_SUBSCRIPTIONS, conn.0.into(), 0.0),
+            Action::Emit(event) => match event {
+                Event::State(state) => (kind::STATE, state_index(state).into(), 0.0),
+                Event::Authenticated { user_id, resumed } => {
+                    self.text[0] = user_id;
+                    (kind::AUTHENTICATED, 0.0, flag(resumed))
+                }
+                Event::Message(message) => {
+                    self.value = message.0;
+                    (kind::MESSAGE, 0.0, 0.0)
+                }
+                Event::Reconnecting { attempt, delay_ms } => {
+                    (kind::RECONNECTING, attempt.into(), delay_ms as f64)
+                }
+                Event::Close { code, reason, will_reconnect } => {
+                    self.text[0] = Some(reason);
+                    (kind::CLOSE, code.into(), flag(will_reconnect))
+                }
+                Event::Error(error) => {
+                    self.load_error(error);
+                    return kind::ERROR;
+                }
+                Event::Resync => (kind::RESYNC, 0.0, 0.0),
+                Event::Delivered { through } => (kind::DELIVERED, through as f64, 0.0),
+                Event::Unconfirmed(id) => (kind::UNCONFIRMED, id as f64, 0.0),
+                Event::Undeliverable(id) => (kind::UNDELIVERABLE, id as f64, 0.0),
+            },
+            Action::Replicate(record) => {
+                let (record, n0, n1) = match record {
+                    Replication::Session { id, resumed } => {
+                        self.value = id.map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&id));
+                        (0, flag(resumed), 0.0)
+                    }
+                    Replication::Sent { seq, id, message } => {
+                        self.value = message.text.into();
+                        (1, seq.unwrap_or(0) as f64, id as f64)
+                    }
+                    Replication::Acked { seq } => (2, seq as f64, 0.0),
+                    Replication::Received { seq } => (3, seq as f64, 0.0),
+                    Replication::Dropped { id } => (4, 0.0, id as f64),
+                };
+                (kind::REPLICATE + record, n0, n1)
+            }
+        };
+        self.n0 = n0;
+        self.n1 = n1;
+        kind
+    }
+
+    /// An error's code and message as `text(0)` and `text(1)`, its server code as `value`.
+    fn load_error(&mut self, error: SdkError) {
+        self.value = error.code.server_code().map_or(JsValue::UNDEFINED, JsValue::from_str);
+        self.text = [Some(error.code.as_str().into()), Some(error.message)];
+    }
+}
+
+fn state_index(state: State) -> u32 {
+    match state {
+        State::Connecting => 0,
+        State::Authenticating => 1,
+        State::Authenticated => 2,
+        State::Reconnecting => 3,
+        State::Closed => 4,
+    }
+}
