@@ -116,9 +116,13 @@ export class Driver {
     this.s.close();
     const outermost = !this.#deferring;
     this.#deferring = true;
-    this.#pump();
+    try {
+      this.#pump();
+    } finally {
+      // Even if something threw: events deferred for good would never reach the app.
+      if (outermost) this.#deferring = false;
+    }
     if (!outermost) return;
-    this.#deferring = false;
     if (this.#deferred.length && !this.#microtask) {
       this.#microtask = true;
       queueMicrotask(() => {
@@ -161,8 +165,13 @@ export class Driver {
     if (this.#pumping) return;
     this.#pumping = true;
     const session = this.s;
-    for (let kind = first || session.pollAction(); kind; kind = session.pollAction()) this.#run(kind);
-    this.#pumping = false;
+    try {
+      for (let kind = first || session.pollAction(); kind; kind = session.pollAction()) this.#run(kind);
+    } finally {
+      // Whatever threw (a wasm trap, the browser), the next input pumps again: a session whose
+      // actions stopped running for good would never reconnect nor let go of anything.
+      this.#pumping = false;
+    }
     if (this.#closed) this.#release();
   }
 
@@ -275,6 +284,9 @@ export class Driver {
       }
       return 0;
     };
+    // The core closes a socket before it opens the next one; should it not, none is left open.
+    if (this.#socket) closeSocket(this.#socket[1]);
+    this.#socket = null;
     try {
       ws = openSocket(this.#url, handler, (message) => emit(this.#registry, 2, message));
     } catch {
@@ -286,6 +298,8 @@ export class Driver {
   }
 
   #fetchToken(request) {
+    // The core abandons a request before it makes the next one; should it not, none is left running.
+    if (this.#fetch) this.#abort();
     let abort;
     try {
       abort = fetchToken(this.#source, (kind, value, number) => {

@@ -135,12 +135,13 @@ export function stringify(data) {
 
 /** The app's `subscriptions()` as JSON texts, or undefined when it threw or gave what JSON cannot carry. */
 export function collect(subscriptions) {
-  let value;
+  let texts;
   try {
-    value = subscriptions();
+    // Inside the try too: a revoked Proxy or an array with a throwing getter throws here.
+    const value = subscriptions();
+    texts = (Array.isArray(value) ? value : value == null ? [] : [value]).map(stringify);
   } catch {
     return undefined;
   }
-  const texts = (Array.isArray(value) ? value : value == null ? [] : [value]).map(stringify);
   return texts.includes(undefined) ? undefined : texts;
 }

@@ -95,6 +95,40 @@ async fn frames_sent_before_authentication_arrive_after_auth_in_order() {
 }
 
 #[wasm_bindgen_test]
+async fn a_refused_send_with_receipt_throws_and_leaves_the_queue_as_it_was() {
+    // Before any answer from the server: the sends are checked and queued synchronously.
+    let ws = connect(r#""maxQueuedMessages":2"#);
+    let accepted: Vec<_> = (0..2).map(|n| ws.send_with_receipt(&message("echo", n)).unwrap()).collect();
+    let refused = ws.send_with_receipt(&message("echo", 2)).err().expect("the queue is full");
+    assert_eq!(get(&refused, "code").as_string().as_deref(), Some("queue_full"));
+    assert_eq!(ws.queued_count(), 2, "the refused send took no place");
+    ws.close();
+    for receipt in accepted {
+        let error = JsFuture::from(receipt).await.err().expect("closed before any acknowledgement");
+        assert_eq!(get(&error, "code").as_string().as_deref(), Some("closed"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn subscriptions_that_throw_while_being_read_are_an_error_and_the_session_goes_on() {
+    // A revoked Proxy throws from Array.isArray: the read of the answer, not just the call, can
+    // throw. The error is reported and the session authenticates and works without the set-up.
+    login("subscriber").await;
+    let options = options("");
+    let revoked =
+        js_sys::Function::new_no_args("const p = Proxy.revocable([], {}); p.revoke(); return p.proxy;");
+    js_sys::Reflect::set(&options, &"subscriptions".into(), &revoked).unwrap();
+    let ws = SecureWebSocket::new(&ws_url(), &options).expect("valid options");
+    let events = Recorder::attach(&ws);
+    let error = events.wait_for("error", |_| true, WITHIN_MS).await;
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_message"));
+    JsFuture::from(ws.ready()).await.expect("authenticated all the same");
+    ws.send(&message("echo", 5)).unwrap();
+    events.wait_for("message", is_n(5), WITHIN_MS).await;
+    ws.close();
+}
+
+#[wasm_bindgen_test]
 async fn no_url_carries_the_token() {
     login("auditor").await;
     let ws = connect("");
@@ -149,6 +183,16 @@ fn bad_options_throw_named_errors_at_construction() {
     assert_eq!(code(&ws_url(), r#"{"tokenUrl":"/t","authTimeoutMs":"5"}"#), "invalid_options");
     assert_eq!(code(&ws_url(), r#"{"tokenUrl":"/t","reconnect":{"maxAttempts":-1}}"#), "invalid_options");
     assert_eq!(code(&ws_url(), "{}"), "invalid_options");
+    // Values of the right type that do not fit together: refused by the core's own check.
+    let message = |options: &str| {
+        let options: JsValue = JSON::parse(options).unwrap();
+        let error = SecureWebSocket::new(&ws_url(), options.unchecked_ref()).err().expect("refused");
+        assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_options"));
+        get(&error, "message").as_string().unwrap()
+    };
+    let relation = message(r#"{"tokenUrl":"/t","reconnect":{"baseDelayMs":10,"maxDelayMs":5}}"#);
+    assert!(relation.contains("reconnect.baseDelayMs"), "{relation}");
+    assert!(message(r#"{"tokenUrl":"/t","authTimeoutMs":0}"#).contains("authTimeoutMs"));
     assert_eq!(code("ws://example.com/ws", token_url), "insecure_url");
     assert_eq!(code(&format!("{}?token=abc", ws_url()), token_url), "insecure_url");
     assert_eq!(code("https://example.com/ws", token_url), "insecure_url");
