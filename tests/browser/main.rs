@@ -99,12 +99,12 @@ async fn a_refused_send_with_receipt_throws_and_leaves_the_queue_as_it_was() {
     // Before any answer from the server: the sends are checked and queued synchronously.
     let ws = connect(r#""maxQueuedMessages":2"#);
     let accepted: Vec<_> = (0..2).map(|n| ws.send_with_receipt(&message("echo", n)).unwrap()).collect();
-    let refused = ws.send_with_receipt(&message("echo", 2)).err().expect("the queue is full");
+    let refused = ws.send_with_receipt(&message("echo", 2)).expect_err("the queue is full");
     assert_eq!(get(&refused, "code").as_string().as_deref(), Some("queue_full"));
     assert_eq!(ws.queued_count(), 2, "the refused send took no place");
     ws.close();
     for receipt in accepted {
-        let error = JsFuture::from(receipt).await.err().expect("closed before any acknowledgement");
+        let error = JsFuture::from(receipt).await.expect_err("closed before any acknowledgement");
         assert_eq!(get(&error, "code").as_string().as_deref(), Some("closed"));
     }
 }
