@@ -12,10 +12,10 @@ use wasm_bindgen::prelude::*;
 
 use super::options;
 use crate::{
-    browser::{frame, now, JsObject, JsText},
+    browser::{frame, now, token_answer, JsObject, JsText},
     core::{
         Action, ConnectionId, Delivery, Event, Handover, Millis, PageEvent, Replication, RequestId, SdkError,
-        SendError, SessionCore, State, Token, TokenError, TokenGrant,
+        SendError, SessionCore, State,
     },
 };
 
@@ -134,19 +134,7 @@ impl Session {
     /// invalid (`value`: which way).
     #[wasm_bindgen(js_name = handleToken)]
     pub fn handle_token(&mut self, request: u32, kind: u32, value: JsValue, number: f64) {
-        let result = match kind {
-            0 => Token::new(value.as_string().unwrap_or_default()).map(|token| TokenGrant {
-                token,
-                lifetime_ms: (!number.is_nan()).then_some((number * 1000.0) as u64),
-            }),
-            1 => Err(TokenError::Unauthorized),
-            3 => Err(TokenError::Invalid(match value.as_f64() {
-                Some(1.0) => "the response has no string wsToken",
-                Some(2.0) => "getToken must return a string",
-                _ => "the response is not JSON",
-            })),
-            _ => Err(TokenError::Unavailable(value.as_string().unwrap_or_default())),
-        };
+        let result = token_answer(kind, value, number);
         let now = self.now();
         self.core.handle_token(now, RequestId(request), result);
     }

@@ -14,6 +14,7 @@ pub(crate) mod frame;
 mod page;
 #[cfg(feature = "rust-api")]
 mod socket;
+mod token_answer;
 #[cfg(feature = "rust-api")]
 mod token_source;
 #[cfg(feature = "rust-api")]
@@ -24,6 +25,7 @@ pub(crate) use clock::now;
 #[cfg(feature = "rust-api")]
 pub(crate) use driver::{Driver, Subscriptions};
 pub(crate) use frame::{JsObject, JsText};
+pub(crate) use token_answer::token_answer;
 #[cfg(feature = "rust-api")]
 pub(crate) use token_source::TokenSource;
 #[cfg(feature = "rust-api")]

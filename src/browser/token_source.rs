@@ -7,7 +7,8 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::socket::Handler;
-use crate::core::{Token, TokenError, TokenGrant};
+use super::token_answer;
+use crate::core::{TokenError, TokenGrant};
 
 /// The user's choice of token source.
 #[derive(Clone)]
@@ -49,29 +50,11 @@ impl TokenSource {
             Self::Callback(get_token) => get_token.into(),
         };
         let handler = Handler::new(move |kind: u32, value: JsValue, number: f64| {
-            on_answer(answer(kind, value, number));
+            on_answer(token_answer(kind, value, number));
             0
         });
         let abort = fetch_token(&source, &handler)
             .map_err(|_| TokenError::Unavailable("could not start the request".into()))?;
         Ok(TokenRequest { abort, _handler: handler })
-    }
-}
-
-/// io.js's answer: 0 a token (`number`: `expiresIn` in seconds, NaN when absent), 1 unauthorized,
-/// 2 unavailable (`value`: why), 3 invalid (`value`: which way).
-fn answer(kind: u32, value: JsValue, number: f64) -> Result<TokenGrant, TokenError> {
-    match kind {
-        0 => Ok(TokenGrant {
-            token: Token::new(value.as_string().unwrap_or_default())?,
-            lifetime_ms: (!number.is_nan()).then_some((number * 1000.0) as u64),
-        }),
-        1 => Err(TokenError::Unauthorized),
-        3 => Err(TokenError::Invalid(match value.as_f64() {
-            Some(1.0) => "the response has no string wsToken",
-            Some(2.0) => "getToken must return a string",
-            _ => "the response is not JSON",
-        })),
-        _ => Err(TokenError::Unavailable(value.as_string().unwrap_or_default())),
     }
 }

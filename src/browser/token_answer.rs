@@ -1,0 +1,24 @@
+//! io.js's `fetchToken` answer, read the same way by both drivers (the Rust API's
+//! `token_source.rs` and the npm class's `Session`).
+
+use wasm_bindgen::JsValue;
+
+use crate::core::{Token, TokenError, TokenGrant};
+
+/// io.js's answer: 0 a token (`value`; `number` its `expiresIn` in seconds, NaN when absent),
+/// 1 unauthorized, 2 unavailable (`value`: why), 3 invalid (`value`: which way).
+pub(crate) fn token_answer(kind: u32, value: JsValue, number: f64) -> Result<TokenGrant, TokenError> {
+    match kind {
+        0 => Token::new(value.as_string().unwrap_or_default()).map(|token| TokenGrant {
+            token,
+            lifetime_ms: (!number.is_nan()).then_some((number * 1000.0) as u64),
+        }),
+        1 => Err(TokenError::Unauthorized),
+        3 => Err(TokenError::Invalid(match value.as_f64() {
+            Some(1.0) => "the response has no string wsToken",
+            Some(2.0) => "getToken must return a string",
+            _ => "the response is not JSON",
+        })),
+        _ => Err(TokenError::Unavailable(value.as_string().unwrap_or_default())),
+    }
+}
