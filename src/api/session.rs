@@ -68,8 +68,6 @@ pub struct Session {
     armed: Option<Millis>,
     /// The last clock reading, for the inputs that need none (a `send`, most frames).
     clock: Millis,
-    /// An action polled ahead by `handleFrame`, run before the core's next one.
-    ahead: Option<Action<JsObject, JsText>>,
     /// Messages `stage`d for `handleSubscriptions` or `replicate` (with their numbers).
     staged: Vec<(u64, JsText)>,
     n0: f64,
@@ -101,7 +99,6 @@ impl Session {
             socket: None,
             armed: None,
             clock,
-            ahead: None,
             staged: Vec::new(),
             n0: 0.0,
             n1: 0.0,
@@ -164,12 +161,14 @@ impl Session {
         if !poll {
             return kind::NONE;
         }
-        let first = self.ahead.take().or_else(|| self.core.poll_action());
-        if matches!(first, Some(Action::Emit(Event::Message(_)))) {
-            self.ahead = self.core.poll_action();
-            if self.ahead.is_none() && self.core.poll_timeout() == self.armed {
-                return kind::DIRECT;
-            }
+        let first = self.core.poll_action();
+        // Looked at, not taken: an action taken out here would escape what `close()` or a
+        // hand-over from the message's handler drops from the core's queue.
+        if matches!(first, Some(Action::Emit(Event::Message(_))))
+            && !self.core.has_action()
+            && self.core.poll_timeout() == self.armed
+        {
+            return kind::DIRECT;
         }
         self.next(first)
     }
@@ -264,7 +263,7 @@ impl Session {
     /// `n0` id · 20 + k replication record for the hook `(k, n0, n1, value)`.
     #[wasm_bindgen(js_name = pollAction)]
     pub fn poll_action(&mut self) -> u32 {
-        let action = self.ahead.take().or_else(|| self.core.poll_action());
+        let action = self.core.poll_action();
         self.next(action)
     }
 
@@ -342,7 +341,7 @@ impl Session {
         loop {
             let Some(current) = action else { return self.timer() };
             match self.load(current) {
-                kind::NONE => action = self.ahead.take().or_else(|| self.core.poll_action()),
+                kind::NONE => action = self.core.poll_action(),
                 kind => return kind,
             }
         }

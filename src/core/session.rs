@@ -533,6 +533,13 @@ impl<M, P: Payload> SessionCore<M, P> {
         action
     }
 
+    /// Whether [`Self::poll_action`] has an action to give, without taking it: a driver can tell
+    /// a frame whose only effect is its message (and deliver it itself) while everything else
+    /// stays in the queue, where `close()` and a hand-over still see it.
+    pub fn has_action(&self) -> bool {
+        self.actions.get(self.polled).is_some_and(Option::is_some)
+    }
+
     /// When the driver must call [`Self::handle_timeout`] next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
         match &self.phase {

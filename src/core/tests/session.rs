@@ -985,3 +985,17 @@ fn a_terminal_close_reports_the_queued_messages_it_discards() {
     assert_eq!(error_codes(&actions), ["closed"]);
     assert_eq!(h.core.queued_count(), 0);
 }
+
+#[test]
+fn has_action_tells_whether_poll_action_would_give_one_without_taking_it() {
+    let mut h = Harness::new(no_jitter());
+    h.authenticate();
+    assert!(!h.core.has_action(), "drained");
+    h.send("{\"type\":\"m\"}".into()).unwrap();
+    assert!(h.core.has_action(), "the send waits to be written");
+    assert!(h.core.has_action(), "looking does not take it");
+    assert!(matches!(h.core.poll_action(), Some(Action::SendApp { .. })));
+    assert!(!h.core.has_action());
+    h.core.close(h.now);
+    assert_eq!(h.core.has_action(), h.core.poll_action().is_some(), "after close() too");
+}
