@@ -231,32 +231,32 @@ impl Driver {
         }
         let first = self.core.borrow_mut().poll_action();
         let direct = direct && !self.deferring.get();
-        if direct && matches!(first, Some(Action::Emit(Event::Message(_)))) {
-            let second = self.core.borrow_mut().poll_action();
-            if second.is_none() {
-                // The message the core delivers is the frame's own (an `App` frame's object, a
-                // `msg` frame's `data`): io.js has it already.
-                self.settle();
-                return true;
-            }
-            self.pump_with([first, second]);
-        } else {
-            self.pump_with([first, None]);
+        // The next action is looked at, not taken: taken out here, it would escape what `close()`
+        // from the message's handler drops from the core's queue.
+        if direct
+            && matches!(first, Some(Action::Emit(Event::Message(_))))
+            && !self.core.borrow().has_action()
+        {
+            // The message the core delivers is the frame's own (an `App` frame's object, a
+            // `msg` frame's `data`): io.js has it already.
+            self.settle();
+            return true;
         }
+        self.pump_with(first);
         false
     }
 
     fn pump(self: &Rc<Self>) {
-        self.pump_with([None, None]);
+        self.pump_with(None);
     }
 
-    /// Runs `taken` (actions already polled from the core, in order), then every action the core
-    /// has, then sets the timer. Called only when not already pumping when `taken` holds any.
-    fn pump_with(self: &Rc<Self>, taken: [Option<Action<JsObject, JsText>>; 2]) {
+    /// Runs `taken` (an action already polled from the core), then every action the core has,
+    /// then sets the timer. Called only when not already pumping when `taken` holds one.
+    fn pump_with(self: &Rc<Self>, taken: Option<Action<JsObject, JsText>>) {
         if self.pumping.replace(true) {
             return;
         }
-        for action in taken.into_iter().flatten() {
+        if let Some(action) = taken {
             self.run(action);
         }
         loop {
