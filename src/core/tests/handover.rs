@@ -9,12 +9,11 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::session::{no_jitter, Harness};
+use super::{
+    resume::{app_frames, msg},
+    session::{no_jitter, Harness},
+};
 use crate::core::{close_code, *};
-
-fn msg(n: u64) -> String {
-    format!(r#"{{"type":"m","n":{n}}}"#)
-}
 
 fn grant(h: &mut Harness, id: &str, resumed: bool, last_seq: u64) {
     h.frame(json!({"type": "auth_response", "success": true, "userId": "alice",
@@ -33,16 +32,6 @@ fn offer(h: &mut Harness) -> String {
             _ => None,
         })
         .expect("auth is sent")
-}
-
-fn app_frames(actions: &[Action<Value>]) -> Vec<(Option<u64>, String)> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::SendApp { seq, message } => Some((*seq, message.clone())),
-            _ => None,
-        })
-        .collect()
 }
 
 fn records(actions: &[Action<Value>]) -> Vec<&Replication<String>> {

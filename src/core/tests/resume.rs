@@ -25,7 +25,7 @@ fn connect_resumable(h: &mut Harness, resumed: bool, last_seq: u64) -> Vec<Actio
     h.drain()
 }
 
-fn app_frames(actions: &[Action<Value>]) -> Vec<(Option<u64>, String)> {
+pub(super) fn app_frames(actions: &[Action<Value>]) -> Vec<(Option<u64>, String)> {
     actions
         .iter()
         .filter_map(|a| match a {
@@ -45,7 +45,7 @@ fn protocol_frames(actions: &[Action<Value>]) -> Vec<String> {
         .collect()
 }
 
-fn msg(n: u64) -> String {
+pub(super) fn msg(n: u64) -> String {
     format!(r#"{{"type":"m","n":{n}}}"#)
 }
 
