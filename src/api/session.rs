@@ -12,22 +12,12 @@ use wasm_bindgen::prelude::*;
 
 use super::options;
 use crate::{
-    browser::{frame, now, token_answer, JsObject, JsText},
+    browser::{frame, now, token_answer, wire, JsObject, JsText},
     core::{
         Action, ConnectionId, Delivery, Event, Handover, Millis, PageEvent, Replication, RequestId, SdkError,
         SendError, SessionCore, State,
     },
 };
-
-#[wasm_bindgen(module = "/src/browser/io.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = sendText)]
-    fn send_str(ws: &JsValue, text: &str);
-    #[wasm_bindgen(js_name = sendText)]
-    fn send_js(ws: &JsValue, text: &JsString);
-    #[wasm_bindgen(js_name = buffered)]
-    fn buffered_amount(ws: &JsValue) -> u32;
-}
 
 /// What `pollAction` answers (and `handleFrame`, for the frame's first action). The driver.js
 /// constants of the same names must match.
@@ -363,22 +353,19 @@ impl Session {
         let (kind, n0, n1) = match action {
             Action::Send(frame) => {
                 if let Some((_, ws)) = &self.socket {
-                    send_str(ws, frame.text());
+                    wire::send_protocol(ws, frame.text());
                 }
                 return kind::NONE;
             }
             Action::SendApp { seq, message } => {
                 if let Some((_, ws)) = &self.socket {
-                    match seq {
-                        Some(seq) => send_js(ws, &frame::sequenced(seq, &message.text)),
-                        None => send_js(ws, &message.text),
-                    }
+                    wire::send_app(ws, seq, &message.text);
                 }
                 return kind::NONE;
             }
             Action::MeasureBuffered(conn) => {
                 let buffered =
-                    self.socket.as_ref().filter(|(c, _)| *c == conn).map(|(_, ws)| buffered_amount(ws));
+                    self.socket.as_ref().filter(|(c, _)| *c == conn).map(|(_, ws)| wire::buffered_amount(ws));
                 if let Some(buffered) = buffered {
                     let now = self.now();
                     self.core.handle_buffered(now, conn, buffered);

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{
     clock::now,
-    frame::{self, JsObject, JsText},
+    frame::{JsObject, JsText},
     page::{self, PageListeners},
     socket::{Handler, Socket, SocketEvent},
     token_source::{TokenRequest, TokenSource},
@@ -298,10 +298,7 @@ impl Driver {
             }
             Action::SendApp { seq, message } => {
                 if let Some(socket) = &*self.socket.borrow() {
-                    match seq {
-                        Some(seq) => socket.send_js(&frame::sequenced(seq, &message.text)),
-                        None => socket.send_js(&message.text),
-                    }
+                    socket.send_app(seq, &message.text);
                 }
             }
             Action::MeasureBuffered(conn) => {

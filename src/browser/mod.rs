@@ -19,6 +19,7 @@ mod token_answer;
 mod token_source;
 #[cfg(feature = "rust-api")]
 mod url;
+pub(crate) mod wire;
 
 #[cfg(feature = "js")]
 pub(crate) use clock::now;

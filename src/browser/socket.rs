@@ -5,7 +5,10 @@ use alloc::string::String;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
-use super::frame::{self, JsObject};
+use super::{
+    frame::{self, JsObject},
+    wire,
+};
 use crate::core::{ConnectionId, FrameError, Inbound};
 
 /// The one shape of closure io.js reports through: `(kind, value, number) -> answer`. One closure
@@ -16,14 +19,6 @@ pub(crate) type Handler = Closure<dyn Fn(u32, JsValue, f64) -> u32>;
 extern "C" {
     #[wasm_bindgen(js_name = openSocket, catch)]
     fn open_socket(url: &str, handler: &Handler, deliver: &JsValue) -> Result<JsValue, JsValue>;
-    /// `WebSocket.send` of a JS string as it is: application messages are never copied into wasm.
-    #[wasm_bindgen(js_name = sendText)]
-    fn send_text(ws: &JsValue, text: &JsString);
-    #[wasm_bindgen(js_name = sendText)]
-    fn send_str(ws: &JsValue, text: &str);
-    /// `WebSocket.bufferedAmount`.
-    #[wasm_bindgen(js_name = buffered)]
-    fn buffered_amount(ws: &JsValue) -> u32;
     #[wasm_bindgen(js_name = closeSocket)]
     fn close_socket(ws: &JsValue, code: u16, reason: &str);
 }
@@ -72,17 +67,17 @@ impl Socket {
 
     /// Sends a protocol frame. A socket that is no longer open reports its close separately.
     pub(crate) fn send(&self, text: &str) {
-        send_str(&self.ws, text);
+        wire::send_protocol(&self.ws, text);
     }
 
-    /// Sends an application message, which stays a JS string all the way.
-    pub(crate) fn send_js(&self, text: &JsString) {
-        send_text(&self.ws, text);
+    /// Sends an application message (see [`wire::send_app`]).
+    pub(crate) fn send_app(&self, seq: Option<u64>, text: &JsString) {
+        wire::send_app(&self.ws, seq, text);
     }
 
     /// The bytes the browser holds unsent on this socket (`bufferedAmount`).
     pub(crate) fn buffered(&self) -> u32 {
-        buffered_amount(&self.ws)
+        wire::buffered_amount(&self.ws)
     }
 
     /// Starts the closing handshake with `code`; the listener goes at once.

@@ -1,0 +1,30 @@
+//! Writing to an open `WebSocket` (io.js does the DOM work): what both drivers do with the
+//! core's `Send`, `SendApp` and `MeasureBuffered` actions, the Rust API's `Socket` and the npm
+//! class's `Session` alike.
+
+use js_sys::JsString;
+use wasm_bindgen::prelude::*;
+
+use super::frame;
+
+#[wasm_bindgen(module = "/src/browser/io.js")]
+extern "C" {
+    /// A protocol frame, copied out of wasm memory only as the argument `WebSocket.send` needs.
+    #[wasm_bindgen(js_name = sendText)]
+    pub(crate) fn send_protocol(ws: &JsValue, text: &str);
+    #[wasm_bindgen(js_name = sendText)]
+    fn send_text(ws: &JsValue, text: &JsString);
+    /// `WebSocket.bufferedAmount`.
+    #[wasm_bindgen(js_name = buffered)]
+    pub(crate) fn buffered_amount(ws: &JsValue) -> u32;
+}
+
+/// Sends an application message, which stays a JS string all the way: wrapped in `msg` with its
+/// number on a resumable session (`seq`), as it is otherwise. A socket that is no longer open
+/// reports its close separately.
+pub(crate) fn send_app(ws: &JsValue, seq: Option<u64>, text: &JsString) {
+    match seq {
+        Some(seq) => send_text(ws, &frame::sequenced(seq, text)),
+        None => send_text(ws, text),
+    }
+}
