@@ -1,9 +1,9 @@
-// SecureWebSocket errors, made by the class's own sdkError (src/api/events.js, re-exported by
-// scripts/build.sh), and their form on the channel: structured clone keeps an Error's message but
-// drops `code`.
-import { sdkError } from '../../pkg/sdk-error.js';
+// SecureWebSocket errors, made by the class's own sdkError and sendError (src/api/events.js,
+// re-exported by scripts/build.sh), and their form on the channel: structured clone keeps an
+// Error's message but drops `code`.
+import { sdkError, sendError } from '../../pkg/sdk-error.js';
 
-export { sdkError };
+export { sdkError, sendError };
 
 /** A plain object that crosses the channel. */
 export function errorToWire(error) {
@@ -15,5 +15,5 @@ export function errorFromWire(wire) {
 }
 
 export function closedError() {
-  return sdkError('closed', 'the connection is closed');
+  return sendError(2);
 }

@@ -1,7 +1,7 @@
 // What send() checks before anything is queued, in a tab that holds no wasm socket: the wasm
 // class's rules (SecureWebSocket.send), with the same codes, messages and defaults, so that a
 // follower throws exactly where the leader would.
-import { closedError, sdkError } from './errors.js';
+import { closedError, sdkError, sendError } from './errors.js';
 
 const DEFAULT_MAX_QUEUED_MESSAGES = 1000;
 const DEFAULT_MAX_MESSAGE_BYTES = 10240;
@@ -28,11 +28,7 @@ export function outgoingText(data, { limits, closed, queued }) {
   if (typeof text !== 'string') throw sdkError('invalid_message', 'send() needs a JSON-serialisable value');
   if (closed) throw closedError();
   const bytes = new TextEncoder().encode(text).length;
-  if (bytes > limits.maxMessageBytes) {
-    throw sdkError('message_too_large', `message is ${bytes} bytes, over the limit of ${limits.maxMessageBytes}`);
-  }
-  if (queued >= limits.maxQueuedMessages) {
-    throw sdkError('queue_full', `send queue is full (${limits.maxQueuedMessages} messages waiting)`);
-  }
+  if (bytes > limits.maxMessageBytes) throw sendError(1, bytes, limits.maxMessageBytes);
+  if (queued >= limits.maxQueuedMessages) throw sendError(0, 0, limits.maxQueuedMessages);
   return text;
 }

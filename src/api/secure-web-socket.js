@@ -5,7 +5,8 @@
 // module cannot know where wasm-bindgen's glue lives.
 import { Driver, STATES } from './driver.js';
 import {
-  createRegistry, propertyHandler, receipt, sdkError, setPropertyHandler, settleReceipts, stringify, subscribe, wait,
+  createRegistry, propertyHandler, receipt, sdkError, sendError, setPropertyHandler, settleReceipts, stringify, subscribe,
+  wait,
 } from './events.js';
 import { readOptions } from './options.js';
 
@@ -81,7 +82,7 @@ export class SecureWebSocket {
   ready() {
     const state = this.state;
     if (state === 'authenticated') return Promise.resolve();
-    if (state === 'closed') return Promise.reject(this.#driver.finalError() ?? sdkError('closed', 'the connection is closed'));
+    if (state === 'closed') return Promise.reject(this.#driver.finalError() ?? sendError(2));
     return wait(this.#registry);
   }
 
