@@ -7,8 +7,12 @@
 //! ```
 //!
 //! Both parts count against `maxQueuedMessages`: a full outbox makes `send()` throw, never drop.
+//!
+//! A `Vec`, not a `VecDeque`: removals from the front come in batches (an acknowledgement, or
+//! [`Outbox::forget_sent`] after a flush), each one shift of what is left, and the `VecDeque`'s own
+//! generic code cost ~500 B of the npm bundle's gzip (issue 14).
 
-use alloc::{collections::VecDeque, vec::Vec};
+use alloc::vec::Vec;
 
 use super::error::SendError;
 
@@ -47,8 +51,9 @@ pub struct Outgoing<P> {
 /// The bounded FIFO of messages owed to the server.
 #[derive(Debug)]
 pub struct Outbox<P> {
-    entries: VecDeque<Entry<P>>,
-    /// How many entries at the front were sent and await an acknowledgement.
+    entries: Vec<Entry<P>>,
+    /// How many entries at the front were sent: awaiting an acknowledgement (resumable), or
+    /// (at-most-once) awaiting [`Self::forget_sent`].
     in_flight: usize,
     limit: usize,
     next_id: MessageId,
@@ -59,7 +64,7 @@ pub struct Outbox<P> {
 impl<P: Clone> Outbox<P> {
     /// An empty outbox that holds at most `limit` messages.
     pub fn new(limit: usize) -> Self {
-        Self { entries: VecDeque::new(), in_flight: 0, limit, next_id: 1, next_seq: 1 }
+        Self { entries: Vec::new(), in_flight: 0, limit, next_id: 1, next_seq: 1 }
     }
 
     /// Accepts a message from `send()`, or says why it cannot: a full outbox is an error.
@@ -75,14 +80,14 @@ impl<P: Clone> Outbox<P> {
     pub fn push_first(&mut self, messages: Vec<P>) {
         for message in messages.into_iter().rev() {
             let id = self.take_id();
-            self.entries
-                .insert(self.in_flight, Entry { id, seq: None, receipt: false, setup: true, message });
+            let entry = Entry { id, seq: None, receipt: false, setup: true, message };
+            self.entries.insert(self.in_flight.min(self.entries.len()), entry);
         }
     }
 
     fn push_unbounded(&mut self, message: P, receipt: bool) -> MessageId {
         let id = self.take_id();
-        self.entries.push_back(Entry { id, seq: None, receipt, setup: false, message });
+        self.entries.push(Entry { id, seq: None, receipt, setup: false, message });
         id
     }
 
@@ -98,56 +103,47 @@ impl<P: Clone> Outbox<P> {
     }
 
     /// Takes the next waiting message for the wire. `sequenced`: the session is resumable, so the
-    /// message is numbered and kept until acknowledged; otherwise it leaves the outbox now
-    /// (at-most-once).
+    /// message is numbered and kept until acknowledged; otherwise (at-most-once) it is done once
+    /// written, and the caller removes the batch it took with [`Self::forget_sent`] before the
+    /// outbox is used for anything else.
     pub fn take_next(&mut self, sequenced: bool) -> Option<Outgoing<P>> {
-        if !sequenced {
-            let entry = self.entries.remove(self.in_flight)?;
-            return Some(Outgoing {
-                id: entry.id,
-                seq: None,
-                receipt: entry.receipt,
-                fresh: true,
-                message: entry.message,
-            });
-        }
         let next_seq = &mut self.next_seq;
         let entry = self.entries.get_mut(self.in_flight)?;
-        let fresh = entry.seq.is_none();
-        let seq = *entry.seq.get_or_insert_with(|| {
-            let seq = *next_seq;
-            *next_seq += 1;
-            seq
+        let fresh = !sequenced || entry.seq.is_none();
+        let seq = sequenced.then(|| {
+            *entry.seq.get_or_insert_with(|| {
+                let seq = *next_seq;
+                *next_seq += 1;
+                seq
+            })
         });
         self.in_flight += 1;
-        Some(Outgoing {
-            id: entry.id,
-            seq: Some(seq),
-            receipt: entry.receipt,
-            fresh,
-            message: entry.message.clone(),
-        })
+        Some(Outgoing { id: entry.id, seq, receipt: entry.receipt, fresh, message: entry.message.clone() })
+    }
+
+    /// At-most-once: removes the messages [`Self::take_next`] handed out, which the server will
+    /// never acknowledge. One shift of what is left for a whole flush, not one per message.
+    pub fn forget_sent(&mut self) {
+        self.entries.drain(..self.in_flight.min(self.entries.len()));
+        self.in_flight = 0;
     }
 
     /// Drops the next waiting message (one the server could never take), returning its id and
     /// whether a receipt waits for it.
     pub fn drop_next(&mut self) -> Option<(MessageId, bool)> {
-        self.entries.remove(self.in_flight).map(|entry| (entry.id, entry.receipt))
+        (self.in_flight < self.entries.len()).then(|| {
+            let entry = self.entries.remove(self.in_flight);
+            (entry.id, entry.receipt)
+        })
     }
 
     /// The server received everything numbered up to `seq`: those messages are done. Returns the
     /// id of the last one that had a receipt waiting, if any.
     pub fn acknowledge(&mut self, seq: u64) -> Option<MessageId> {
-        let mut receipt = None;
-        while self.in_flight > 0 && self.entries.front().is_some_and(|e| e.seq.is_some_and(|s| s <= seq)) {
-            if let Some(entry) = self.entries.pop_front() {
-                self.in_flight -= 1;
-                if entry.receipt {
-                    receipt = Some(entry.id);
-                }
-            }
-        }
-        receipt
+        let done =
+            self.entries.iter().take(self.in_flight).take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
+        self.in_flight -= done;
+        self.entries.drain(..done).filter(|entry| entry.receipt).last().map(|entry| entry.id)
     }
 
     /// On a resume, before anything is sent again: the server says it has everything numbered up
@@ -179,7 +175,7 @@ impl<P: Clone> Outbox<P> {
     pub fn adopt(&mut self, log: Vec<(u64, P)>, next_seq: u64) {
         for (seq, message) in log {
             let id = self.take_id();
-            self.entries.push_back(Entry { id, seq: Some(seq), receipt: false, setup: false, message });
+            self.entries.push(Entry { id, seq: Some(seq), receipt: false, setup: false, message });
         }
         self.in_flight = 0;
         self.next_seq = next_seq.max(1);

@@ -596,6 +596,14 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// Sends what waits, in order, as far as the connection and its pacing allow.
     fn flush(&mut self, now: Millis) {
         let sequenced = self.delivery == Delivery::ExactlyOnce;
+        self.flush_outbox(now, sequenced);
+        if !sequenced {
+            self.outbox.forget_sent();
+        }
+    }
+
+    /// [`Self::flush`]'s loop: every `return` leaves the at-most-once batch to its caller.
+    fn flush_outbox(&mut self, now: Millis, sequenced: bool) {
         let limit = match &self.phase {
             Phase::Authenticated(live) if live.awaiting_subscriptions.is_none() => {
                 live.server_max_bytes.map(|max| self.wrapped_limit(max))

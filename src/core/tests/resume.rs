@@ -271,6 +271,58 @@ fn a_frame_the_core_needs_no_clock_for_behaves_the_same_with_the_last_reading() 
 }
 
 #[test]
+fn at_most_once_a_paced_backlog_leaves_the_queue_as_it_is_sent_and_is_never_sent_twice() {
+    // A backlog flushed in batches that pacing cuts short, with a message too large for the server
+    // among it, and a connection lost halfway: every message goes out once, in order, and the
+    // queue counts exactly what has not gone out yet.
+    let mut h = Harness::new(no_jitter());
+    let big = format!(r#"{{"big":"{}"}}"#, "x".repeat(200));
+    for n in 0..80 {
+        h.send(if n == 30 { big.clone() } else { msg(n) }).unwrap();
+    }
+    h.drain();
+    h.give_token(None);
+    h.open();
+    h.drain();
+    let grant = json!({"type": "auth_response", "success": true, "userId": "alice",
+        "limits": {"messagesPerMinute": 60, "maxMessageBytes": 100}});
+    h.frame(grant.clone());
+    let mut sent = Vec::new();
+    let record = |h: &mut Harness, sent: &mut Vec<String>| {
+        for (seq, text) in app_frames(&h.drain()) {
+            assert_eq!(seq, None, "at-most-once: not numbered");
+            sent.push(text);
+        }
+    };
+    // What is owed: everything not yet sent, less the large one once the flush has passed it.
+    let owed = |sent: &[String]| 80 - sent.len() - usize::from(sent.contains(&msg(31)));
+    record(&mut h, &mut sent);
+    assert!((31..79).contains(&sent.len()), "past the large one, then cut short by pacing: {}", sent.len());
+    assert_eq!(h.core.queued_count(), owed(&sent), "what went out left the queue");
+    h.fire_next_timeout();
+    record(&mut h, &mut sent);
+    assert!(sent.len() < 79, "still paced: {}", sent.len());
+    assert_eq!(h.core.queued_count(), owed(&sent));
+    h.closed_by_peer(1006, String::new());
+    h.fire_next_timeout();
+    h.drain();
+    h.give_token(None);
+    h.open();
+    h.drain();
+    h.frame(grant);
+    while sent.len() < 79 {
+        record(&mut h, &mut sent);
+        assert_eq!(h.core.queued_count(), owed(&sent));
+        if sent.len() < 79 {
+            h.fire_next_timeout();
+        }
+    }
+    let expected: Vec<String> = (0..80).filter(|n| *n != 30).map(msg).collect();
+    assert_eq!(sent, expected, "each once, in order");
+    assert_eq!(h.core.queued_count(), 0);
+}
+
+#[test]
 fn pacing_keeps_a_flush_inside_the_advertised_rate() {
     let mut h = Harness::new(no_jitter());
     for n in 0..100 {
