@@ -143,7 +143,10 @@ impl<P: Clone> Outbox<P> {
         let done =
             self.entries.iter().take(self.in_flight).take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
         self.in_flight -= done;
-        self.entries.drain(..done).filter(|entry| entry.receipt).last().map(|entry| entry.id)
+        let receipt =
+            self.entries.iter().take(done).filter(|entry| entry.receipt).last().map(|entry| entry.id);
+        self.entries.drain(..done);
+        receipt
     }
 
     /// On a resume, before anything is sent again: the server says it has everything numbered up
