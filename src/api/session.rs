@@ -314,8 +314,9 @@ impl Session {
     /// false when it ended without one.
     #[wasm_bindgen(js_name = finalError)]
     pub fn final_error(&mut self) -> bool {
-        let error = self.core.final_error().cloned();
-        error.map(|error| self.load_error(error)).is_some()
+        let Some(error) = self.core.final_error() else { return false };
+        load_error(&mut self.text, &mut self.value, error);
+        true
     }
 }
 
@@ -400,7 +401,7 @@ impl Session {
                     (kind::CLOSE, code.into(), flag(will_reconnect))
                 }
                 Event::Error(error) => {
-                    self.load_error(error);
+                    load_error(&mut self.text, &mut self.value, &error);
                     return kind::ERROR;
                 }
                 Event::Resync => (kind::RESYNC, 0.0, 0.0),
@@ -429,12 +430,13 @@ impl Session {
         self.n1 = n1;
         kind
     }
+}
 
-    /// An error's code and message as `text(0)` and `text(1)`, its server code as `value`.
-    fn load_error(&mut self, error: SdkError) {
-        self.value = error.code.server_code().map_or(JsValue::UNDEFINED, JsValue::from_str);
-        self.text = [Some(error.code.as_str().into()), Some(error.message)];
-    }
+/// An error's code and message as `text(0)` and `text(1)`, its server code as `value` (fields
+/// of `Session`, borrowed apart from its core: the final error stays the core's).
+fn load_error(text: &mut [Option<String>; 2], value: &mut JsValue, error: &SdkError) {
+    *value = error.code.server_code().map_or(JsValue::UNDEFINED, JsValue::from_str);
+    *text = [Some(error.code.as_str().into()), Some(error.message.clone())];
 }
 
 fn state_index(state: State) -> u32 {
