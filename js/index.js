@@ -1,9 +1,10 @@
 // `secure-ws`: the JavaScript class (src/api/secure-web-socket.js, re-exported by scripts/build.sh
 // at a stable path), through a subclass whose constructor instantiates the wasm first and hands
 // the class the wasm's `Session`. The constructor, send() and their errors stay synchronous.
+// instantiate.js first: its first import, the wasm's bytes, then leads the bundle (see there).
+import { instantiate } from './instantiate.js';
 import { Session } from '../pkg/secure_ws_bg.js';
 import { SecureWebSocket as BaseSecureWebSocket, useSession } from '../pkg/secure-web-socket.js';
-import { instantiate } from './instantiate.js';
 import { SharedSecureWebSocket, sharingRequest } from './share/index.js';
 
 export class SecureWebSocket extends BaseSecureWebSocket {

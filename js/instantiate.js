@@ -1,8 +1,11 @@
 // Instantiates the wasm on first use, synchronously, from bytes inlined in the JS (README, "How
 // the wasm is loaded"): no fetch and no asset URL, so no bundler has anything to configure or to
 // trace onto the server, and nothing runs at import time, so server-side rendering never touches it.
+// The bytes first: their module imports nothing, so bundlers put the string ahead of all JS,
+// where gzip compresses the bundle best (scripts/inline-wasm.mjs). js/index.js imports this first.
+import { encodedWasm, wasmSingles } from '../pkg/secure_ws_bytes.js';
 import * as glue from '../pkg/secure_ws_bg.js';
-import { encodedWasm, imports, wasmSingles } from '../pkg/secure_ws_wasm.js';
+import { imports } from '../pkg/secure_ws_wasm.js';
 
 let instantiated = false;
 

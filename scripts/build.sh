@@ -3,9 +3,10 @@
 # - wasm-pack's bundler build, of which the package ships the glue (secure_ws_bg.js, snippets/) and
 #   the typings, never its entry: that entry imports the .wasm file, which webpack refuses without
 #   `experiments.asyncWebAssembly` and which makes Turbopack trace thousands of files server-side;
-# - secure_ws_wasm.js: the same wasm (its import and export names shortened, the glue's references
+# - secure_ws_bytes.js: the same wasm (its import and export names shortened, the glue's references
 #   to them too) as a JS string that gzip compresses about as well as the raw bytes, so that no
-#   bundler has a wasm file or an asset URL to handle (README, "How the wasm is loaded").
+#   bundler has a wasm file or an asset URL to handle (README, "How the wasm is loaded"); and
+#   secure_ws_wasm.js, the import object it is instantiated with.
 # The hand-written package.json at the root is the manifest (--no-pack). `npm pack` runs this first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --
 # wasm-pack writes a `*` .gitignore into each output folder, which npm would honour and so drop
 # pkg/ from the tarball. The root .gitignore already keeps pkg/ out of git.
 rm -f pkg/.gitignore pkg/web/.gitignore
-node scripts/inline-wasm.mjs pkg/secure_ws_bg.wasm pkg/secure_ws_wasm.js
+node scripts/inline-wasm.mjs pkg/secure_ws_bg.wasm pkg/secure_ws_wasm.js pkg/secure_ws_bytes.js
 # js/share/ makes the same errors as the class with the class's own sdkError and sendError
 # (src/api/events.js),
 # through a re-export at a stable path: wasm-bindgen names the snippets' folder with a hash.

@@ -36,7 +36,7 @@ export function measure() {
     logLevel: 'warning',
   });
   const bundle = outputFiles[0].text;
-  const inlined = JSON.parse(readFileSync(join(repo, 'pkg/secure_ws_wasm.js'), 'utf8').match(/encodedWasm = (".*")/)[1]);
+  const inlined = JSON.parse(readFileSync(join(repo, 'pkg/secure_ws_bytes.js'), 'utf8').match(/encodedWasm = (".*")/)[1]);
   if (!bundle.includes(inlined)) throw new Error('the bundle does not hold the inlined wasm');
   const glue = bundle.replace(inlined, '');
   return {
