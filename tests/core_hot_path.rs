@@ -1,0 +1,196 @@
+//! The core's hot path allocates nothing per message (issue 14): on a resumable session in its
+//! steady state, an echo (a `send()` out, a numbered `msg` in, delivered) takes no heap
+//! allocation. What does allocate is per batch, not per message: the batched `ack` frame's text.
+//!
+//! A native test of the same `SessionCore` the wasm runs, with a counting global allocator around
+//! the core's calls only (the test's own frames are built outside the count). It lives in a test
+//! binary of its own: the global allocator is this binary's, and the library forbids `unsafe`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::{
+    alloc::{GlobalAlloc, Layout, System},
+    cell::Cell,
+    rc::Rc,
+};
+
+use secure_ws::core::{
+    protocol::FrameKind, Action, Config, ConnectionId, Inbound, JsonFields, Payload, ServerLimits,
+    SessionCore, SessionGrant, Token, TokenGrant, Verdict,
+};
+
+struct Counting;
+
+thread_local! {
+    /// Allocations made on this thread while counting, or `None` when not counting.
+    static ALLOCATIONS: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn note_allocation() {
+    ALLOCATIONS.with(|count| count.set(count.get().map(|n| n + 1)));
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; the count is a side note.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f`, returning what it returned and how many allocations it made.
+fn counted<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    ALLOCATIONS.with(|count| count.set(Some(0)));
+    let result = f();
+    let allocations = ALLOCATIONS.with(|count| count.take()).unwrap_or_default();
+    (result, allocations)
+}
+
+/// An incoming application message as the browser hands it over: an opaque handle, as the wasm's
+/// JS object is (the core never reads a message's fields).
+#[derive(Debug, Clone)]
+struct Message;
+
+impl JsonFields for Message {
+    fn string(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn boolean(&self, _: &str) -> Option<bool> {
+        None
+    }
+    fn number(&self, _: &str) -> Option<f64> {
+        None
+    }
+    fn object(&self, _: &str) -> Option<Self> {
+        None
+    }
+}
+
+/// An outgoing message as the browser keeps it: a shared handle to text (a JS string there), so
+/// keeping a copy for resending allocates nothing.
+#[derive(Debug, Clone)]
+struct Text(Rc<str>);
+
+impl Payload for Text {
+    fn byte_len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// What one batch of actions held that the test checks.
+#[derive(Default)]
+struct Seen {
+    sent: Vec<Option<u64>>,
+    delivered: usize,
+    acks: usize,
+}
+
+struct Client {
+    core: SessionCore<Message, Text>,
+    conn: Option<ConnectionId>,
+    now: u64,
+}
+
+impl Client {
+    /// Runs the core's actions as a driver would, answering the token and the socket at once.
+    fn drain(&mut self, seen: &mut Seen) {
+        while let Some(action) = self.core.poll_action() {
+            match action {
+                Action::FetchToken(request) => {
+                    let token = Token::new("header.payload.signature".into()).expect("a valid token");
+                    self.core.handle_token(self.now, request, Ok(TokenGrant { token, lifetime_ms: None }));
+                }
+                Action::OpenSocket(conn) => {
+                    self.conn = Some(conn);
+                    self.core.handle_open(self.now, conn);
+                }
+                Action::SendApp { seq, .. } => seen.sent.push(seq),
+                // The socket wrote everything out (as the bench's loopback socket does).
+                Action::MeasureBuffered(conn) => self.core.handle_buffered(self.now, conn, 0),
+                Action::Send(frame) if frame.kind() == FrameKind::Ack => seen.acks += 1,
+                Action::Emit(secure_ws::core::Event::Message(_)) => seen.delivered += 1,
+                _ => {}
+            }
+        }
+        while let Some(at) = self.core.poll_timeout().filter(|at| *at <= self.now) {
+            self.core.handle_timeout(at);
+            self.drain(seen);
+        }
+    }
+
+    fn frame(&mut self, frame: Inbound<Message>) {
+        let conn = self.conn.expect("a socket is open");
+        self.core.handle_frame(self.now, conn, frame);
+    }
+}
+
+#[test]
+fn an_echo_on_a_resumable_session_allocates_nothing_per_message() {
+    let mut client = Client { core: SessionCore::new(Config::default(), 7, 0, true), conn: None, now: 0 };
+    let mut seen = Seen::default();
+    client.drain(&mut seen);
+    client.frame(Inbound::AuthResponse(Verdict::Accepted {
+        user_id: Some("alice".into()),
+        session: Some(SessionGrant { id: "s1".into(), resumed: false, last_seq: 0 }),
+        limits: ServerLimits::default(),
+    }));
+    client.drain(&mut seen);
+    let text =
+        Text(Rc::from(r#"{"type":"echo","content":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#));
+
+    // One echo: the send goes out numbered, the server's numbered copy comes back and is
+    // delivered; the server acknowledges every 32, as the test server does.
+    let echo = |client: &mut Client, seen: &mut Seen, n: u64| {
+        client.now += 1;
+        let message = text.clone();
+        let numbered = Inbound::Sequenced { seq: n, data: Message };
+        let ack = (n % 32 == 0).then_some(Inbound::Ack { seq: n });
+        counted(|| {
+            client.core.send(client.now, message, false).expect("accepted");
+            client.drain(seen);
+            client.frame(numbered);
+            if let Some(ack) = ack {
+                client.frame(ack);
+            }
+            client.drain(seen);
+        })
+        .1
+    };
+    // Warm-up: the queues grow to their working size once.
+    for n in 1..=1_000 {
+        echo(&mut client, &mut seen, n);
+    }
+    // Reserved ahead: the test's own record must not count.
+    let mut steady = Seen { sent: Vec::with_capacity(10_000), ..Seen::default() };
+    let mut allocations = 0;
+    for n in 1_001..=11_000 {
+        allocations += echo(&mut client, &mut steady, n);
+    }
+
+    assert_eq!(steady.sent, (1_001..=11_000).map(Some).collect::<Vec<_>>(), "every send went out, numbered");
+    assert_eq!(steady.delivered, 10_000, "every echo was delivered");
+    assert!(steady.acks >= 10_000 / 32, "the client acknowledged in batches ({})", steady.acks);
+    assert!(
+        allocations <= steady.acks,
+        "{allocations} allocations for 10,000 echoes: more than one per ack frame ({})",
+        steady.acks
+    );
+    assert_eq!(
+        client.core.queued_count(),
+        10_999 % 32 + 1,
+        "kept until acknowledged: the last unacked batch"
+    );
+}
