@@ -28,6 +28,17 @@ const UNCONFIRMED = 18;
 const UNDELIVERABLE = 19;
 const REPLICATE = 20;
 
+// What `Session.handle(input, n, value, number)` is told: the `input` module of src/api/session.rs.
+const OPENED = 0;
+const CLOSED = 1;
+const PAGE = 2;
+const TIMEOUT = 3;
+const SUBSCRIPTIONS = 4;
+const CLOSE_SESSION = 5;
+const HAND_OVER = 6;
+/** A token answer: TOKEN + io.js's answer kind. */
+const TOKEN = 7;
+
 /** The public states, by the index `Session.state` answers. */
 export const STATES = ['connecting', 'authenticating', 'authenticated', 'reconnecting', 'closed'];
 /** The longest delay `setTimeout` honours (2³¹−1 ms); a longer one fires at once in browsers. */
@@ -63,7 +74,7 @@ export class Driver {
   #replicate;
   #onTimer = () => {
     this.#timer = null;
-    this.#input(() => this.s.handleTimeout());
+    this.#input(() => this.#tell(TIMEOUT));
   };
 
   /**
@@ -92,7 +103,7 @@ export class Driver {
       seqs?.forEach((seq, i) => this.s.stage(texts[i], seq));
       this.s.replicate(sessionId, lastSeq, nextSeq);
     }
-    this.#page = watchPage((change) => this.#input(() => this.s.handlePage(change)));
+    this.#page = watchPage((change) => this.#input(() => this.#tell(PAGE, change)));
     this.#pump();
   }
 
@@ -113,7 +124,7 @@ export class Driver {
    * handler, the outer loop delivers them in order instead.
    */
   close() {
-    this.s.close();
+    this.#tell(CLOSE_SESSION);
     const outermost = !this.#deferring;
     this.#deferring = true;
     try {
@@ -136,7 +147,7 @@ export class Driver {
 
   /** Like `close()`, but with 4015: the server keeps the session for the tab that takes over. */
   handOver() {
-    this.s.handOver();
+    this.#tell(HAND_OVER);
     this.close();
   }
 
@@ -214,7 +225,7 @@ export class Driver {
         const conn = s.n0;
         const texts = collect(this.#subscriptions);
         texts?.forEach((text) => s.stage(text, 0));
-        return s.handleSubscriptions(conn, !!texts);
+        return this.#tell(SUBSCRIPTIONS, conn, undefined, texts ? 1 : 0);
       }
       case STATE: {
         const state = STATES[s.n0];
@@ -252,6 +263,11 @@ export class Driver {
     }
   }
 
+  /** `Session.handle`, every argument given (wasm-bindgen's debug glue checks the numbers). */
+  #tell(input, n = 0, value, number = 0) {
+    this.s.handle(input, n, value, number);
+  }
+
   /** The error loaded in the session's fields (an error action, or `finalError`). */
   #error() {
     const s = this.s;
@@ -275,12 +291,12 @@ export class Driver {
     const handler = (kind, value, number) => {
       if (kind > 1) return this.#frame(conn, kind, value, number);
       if (kind === 0) {
-        this.#input(() => this.s.handleOpen(conn, ws));
+        this.#input(() => this.#tell(OPENED, conn, ws));
       } else {
         // Its listeners go too (closing a closed socket does nothing): none is kept per reconnect.
         if (this.#socket?.[1] === ws) this.#socket = null;
         closeSocket(ws);
-        this.#input(() => this.s.handleClose(conn, number, value ?? ''));
+        this.#input(() => this.#tell(CLOSED, conn, value, number));
       }
       return 0;
     };
@@ -292,7 +308,7 @@ export class Driver {
     } catch {
       // E.g. a `ws://` URL from an `https://` page (mixed content): a failed connect. The loop
       // this runs in picks up what the core makes of it.
-      return this.s.handleClose(conn, 1006, 'could not open the socket');
+      return this.#tell(CLOSED, conn, 'could not open the socket', 1006);
     }
     this.#socket = [conn, ws];
   }
@@ -305,10 +321,10 @@ export class Driver {
       abort = fetchToken(this.#source, (kind, value, number) => {
         if (this.#fetch?.[0] === request) this.#fetch = null;
         // The core ignores an answer to a request it abandoned.
-        this.#input(() => this.s.handleToken(request, kind, value, number));
+        this.#input(() => this.#tell(TOKEN + kind, request, value, number));
       });
     } catch {
-      return this.s.handleToken(request, 2, 'could not start the request', NaN);
+      return this.#tell(TOKEN + 2, request, 'could not start the request', NaN);
     }
     this.#fetch = [request, abort];
   }

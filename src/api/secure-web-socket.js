@@ -12,6 +12,13 @@ import { readOptions } from './options.js';
 
 let Session;
 
+// What `Session.status(what)` answers (src/api/session.rs).
+const STATE = 0;
+const RESUMABLE = 1;
+const QUEUED = 2;
+const NEXT_ID = 3;
+const NEXT_REAUTH_AT = 4;
+
 /** Sets the wasm's exported `Session` class; once, before the first construction. */
 export function useSession(session) {
   Session = session;
@@ -56,7 +63,7 @@ export class SecureWebSocket {
     const json = text(data);
     // Registered before the message goes out, under the id it will get: on an at-most-once
     // connection its fate is known within this very call.
-    const id = this.#driver.s.nextId;
+    const id = this.#driver.s.status(NEXT_ID);
     const promise = receipt(this.#registry, id);
     try {
       this.#driver.send(json, true);
@@ -93,22 +100,22 @@ export class SecureWebSocket {
 
   /** `'connecting' | 'authenticating' | 'authenticated' | 'reconnecting' | 'closed'`. */
   get state() {
-    return STATES[this.#driver.s.state];
+    return STATES[this.#driver.s.status(STATE)];
   }
 
   /** `'at-most-once'` until a server grants a resumable session, then `'exactly-once'`. */
   get delivery() {
-    return this.#driver.s.resumable ? 'exactly-once' : 'at-most-once';
+    return this.#driver.s.status(RESUMABLE) ? 'exactly-once' : 'at-most-once';
   }
 
   /** How many sends wait for an authenticated connection. */
   get queuedCount() {
-    return this.#driver.s.queuedCount;
+    return this.#driver.s.status(QUEUED);
   }
 
   /** Milliseconds until the next re-authentication, or `null` when none is scheduled. */
   get nextReauthInMs() {
-    const at = this.#driver.s.nextReauthAt;
+    const at = this.#driver.s.status(NEXT_REAUTH_AT);
     return Number.isNaN(at) ? null : Math.max(at - Math.floor(performance.now()), 0);
   }
 
@@ -137,7 +144,7 @@ export class SecureWebSocket {
 
   /** Internal to `shareAcrossTabs`: the id the next accepted send gets. */
   get _nextId() {
-    return this.#driver.s.nextId;
+    return this.#driver.s.status(NEXT_ID);
   }
 
   /** Internal to `shareAcrossTabs`: closes for good, keeping the server's session (close 4015). */

@@ -46,6 +46,20 @@ mod kind {
     pub const REPLICATE: u32 = 20;
 }
 
+/// What `handle` is told (see [`Session::handle`]). The driver.js constants of the same names
+/// must match.
+mod input {
+    pub const OPENED: u32 = 0;
+    pub const CLOSED: u32 = 1;
+    pub const PAGE: u32 = 2;
+    pub const TIMEOUT: u32 = 3;
+    pub const SUBSCRIPTIONS: u32 = 4;
+    pub const CLOSE: u32 = 5;
+    pub const HAND_OVER: u32 = 6;
+    /// A token answer: 7 + its kind (0 token … 3 invalid).
+    pub const TOKEN: u32 = 7;
+}
+
 /// The session state machine of one `SecureWebSocket`. After every input, JS calls
 /// `pollAction()` until it answers 0 and runs each action, reading its fields with `n0`, `n1`,
 /// `text(i)` and `value` (see [`Session::poll_action`] for which action has which).
@@ -58,7 +72,7 @@ pub struct Session {
     armed: Option<Millis>,
     /// The last clock reading, for the inputs that need none (a `send`, most frames).
     clock: Millis,
-    /// Messages `stage`d for `handleSubscriptions` or `replicate` (with their numbers).
+    /// Messages `stage`d for `handle(SUBSCRIPTIONS)` or `replicate` (with their numbers).
     staged: Vec<(u64, JsText)>,
     n0: f64,
     n1: f64,
@@ -97,7 +111,7 @@ impl Session {
         })
     }
 
-    /// Stages a message (JSON text) for `handleSubscriptions`, or a log entry `seq` of the
+    /// Stages a message (JSON text) for `handle(SUBSCRIPTIONS)`, or a log entry `seq` of the
     /// session `replicate` resumes.
     pub fn stage(&mut self, text: JsString, seq: f64) {
         self.staged.push((seq as u64, JsText::new(text)));
@@ -116,22 +130,64 @@ impl Session {
         }));
     }
 
-    /// io.js's `fetchToken` answer for `request`, as it gives it: 0 a token (`value`; `number`
-    /// its `expiresIn` in seconds or NaN), 1 unauthorized, 2 unavailable (`value`: why), 3
-    /// invalid (`value`: which way).
-    #[wasm_bindgen(js_name = handleToken)]
-    pub fn handle_token(&mut self, request: u32, kind: u32, value: JsValue, number: f64) {
-        let result = token_answer(kind, value, number);
+    /// Everything that happens to the session but frames and sends, as driver.js's constants of
+    /// the same names (the `input` module) tell it, with `n`, `value` and `number`:
+    /// 0 socket `n` opened (`value` the WebSocket, opened for an `OpenSocket` action) ·
+    /// 1 socket `n` closed or could not open (code `number`, reason `value`) ·
+    /// 2 io.js's `watchPage` change `n` (0 online, 1 offline, 2 suspended, 3 resumed, 4 visible) ·
+    /// 3 the timer armed for the last `TIMER` (1) fired ·
+    /// 4 the answer to a `CollectSubscriptions` for socket `n`: the staged messages, or
+    /// (`number` 0) the app's `subscriptions()` threw or gave what JSON cannot carry ·
+    /// 5 `close()`: closes for good with 1000 · 6 closes for good with 4015, keeping the server's
+    /// session for the tab that takes over ·
+    /// 7 + k io.js's `fetchToken` answer k for request `n`: 0 a token (`value`; `number` its
+    /// `expiresIn` in seconds or NaN), 1 unauthorized, 2 unavailable (`value`: why), 3 invalid
+    /// (`value`: which way).
+    /// One export for all of them: each export costs ~90 B gzip of shim and glue (issue 14).
+    pub fn handle(&mut self, input: u32, n: u32, value: JsValue, number: f64) {
         let now = self.now();
-        self.core.handle_token(now, RequestId(request), result);
-    }
-
-    /// Socket `conn` (`ws`, opened for an `OpenSocket` action) opened.
-    #[wasm_bindgen(js_name = handleOpen)]
-    pub fn handle_open(&mut self, conn: u32, ws: JsValue) {
-        self.socket = Some((ConnectionId(conn), ws));
-        let now = self.now();
-        self.core.handle_open(now, ConnectionId(conn));
+        match input {
+            input::OPENED => {
+                self.socket = Some((ConnectionId(n), value));
+                self.core.handle_open(now, ConnectionId(n));
+            }
+            input::CLOSED => {
+                if self.socket.as_ref().is_some_and(|(current, _)| current.0 == n) {
+                    self.socket = None;
+                }
+                self.core.handle_close(
+                    now,
+                    ConnectionId(n),
+                    number as u16,
+                    value.as_string().unwrap_or_default(),
+                );
+            }
+            input::PAGE => match n {
+                0 | 1 => self.core.handle_network(now, n == 0),
+                2 => self.core.handle_page(now, PageEvent::Suspend),
+                3 => self.core.handle_page(now, PageEvent::Resume),
+                _ => self.core.handle_page(now, PageEvent::Visible),
+            },
+            input::TIMEOUT => {
+                self.armed = None;
+                self.core.handle_timeout(now);
+            }
+            input::SUBSCRIPTIONS => {
+                let staged = core::mem::take(&mut self.staged);
+                let messages = if number != 0.0 {
+                    Ok(staged.into_iter().map(|(_, text)| text).collect())
+                } else {
+                    Err(SdkError::new(
+                        crate::core::ErrorCode::InvalidMessage,
+                        "subscriptions() threw or returned something JSON cannot carry",
+                    ))
+                };
+                self.core.handle_subscriptions(now, ConnectionId(n), messages);
+            }
+            input::CLOSE => self.core.close(now),
+            input::HAND_OVER => self.core.hand_over(now),
+            _ => self.core.handle_token(now, RequestId(n), token_answer(input - input::TOKEN, value, number)),
+        }
     }
 
     /// A frame on socket `conn`, as io.js's `openSocket` sorted it (see `frame::inbound`). With
@@ -163,53 +219,6 @@ impl Session {
         self.next(first)
     }
 
-    /// Socket `conn` closed (or could not open: 1006).
-    #[wasm_bindgen(js_name = handleClose)]
-    pub fn handle_close(&mut self, conn: u32, code: u16, reason: String) {
-        if self.socket.as_ref().is_some_and(|(current, _)| current.0 == conn) {
-            self.socket = None;
-        }
-        let now = self.now();
-        self.core.handle_close(now, ConnectionId(conn), code, reason);
-    }
-
-    /// io.js's `watchPage` change: 0 online, 1 offline, 2 suspended, 3 resumed, 4 visible.
-    #[wasm_bindgen(js_name = handlePage)]
-    pub fn handle_page(&mut self, change: u32) {
-        let now = self.now();
-        match change {
-            0 | 1 => self.core.handle_network(now, change == 0),
-            2 => self.core.handle_page(now, PageEvent::Suspend),
-            3 => self.core.handle_page(now, PageEvent::Resume),
-            _ => self.core.handle_page(now, PageEvent::Visible),
-        }
-    }
-
-    /// The answer to a `CollectSubscriptions` action: the staged messages, or (`ok` false) the
-    /// app's `subscriptions()` threw or gave what JSON cannot carry.
-    #[wasm_bindgen(js_name = handleSubscriptions)]
-    pub fn handle_subscriptions(&mut self, conn: u32, ok: bool) {
-        let staged = core::mem::take(&mut self.staged);
-        let messages = if ok {
-            Ok(staged.into_iter().map(|(_, text)| text).collect())
-        } else {
-            Err(SdkError::new(
-                crate::core::ErrorCode::InvalidMessage,
-                "subscriptions() threw or returned something JSON cannot carry",
-            ))
-        };
-        let now = self.now();
-        self.core.handle_subscriptions(now, ConnectionId(conn), messages);
-    }
-
-    /// The timer JS armed for the last `TIMER` (1) fired.
-    #[wasm_bindgen(js_name = handleTimeout)]
-    pub fn handle_timeout(&mut self) {
-        self.armed = None;
-        let now = self.now();
-        self.core.handle_timeout(now);
-    }
-
     /// `send()`'s JSON text: the message id (≥ 0), or −1 queue full (`n0` the limit), −2 too
     /// large (`n0` bytes, `n1` the limit), −3 closed. The clock is read only when sending is paced.
     pub fn send(&mut self, text: JsString, receipt: bool) -> f64 {
@@ -227,19 +236,6 @@ impl Session {
             }
             Err(SendError::Closed) => -3.0,
         }
-    }
-
-    /// Closes for good with 1000.
-    pub fn close(&mut self) {
-        let now = self.now();
-        self.core.close(now);
-    }
-
-    /// Closes for good with 4015, keeping the server's session for the tab that takes over.
-    #[wasm_bindgen(js_name = handOver)]
-    pub fn hand_over(&mut self) {
-        let now = self.now();
-        self.core.hand_over(now);
     }
 
     /// The next action for JS, 0 when none is left. Protocol frames, application messages and
@@ -280,34 +276,20 @@ impl Session {
         core::mem::replace(&mut self.value, JsValue::UNDEFINED)
     }
 
-    /// 0 connecting, 1 authenticating, 2 authenticated, 3 reconnecting, 4 closed.
-    #[wasm_bindgen(getter)]
-    pub fn state(&self) -> u32 {
-        state_index(self.core.state())
-    }
-
-    /// Whether a server granted a resumable session (exactly-once delivery).
-    #[wasm_bindgen(getter)]
-    pub fn resumable(&self) -> bool {
-        self.core.delivery() == Delivery::ExactlyOnce
-    }
-
-    /// How many sends wait for an authenticated connection.
-    #[wasm_bindgen(getter = queuedCount)]
-    pub fn queued_count(&self) -> u32 {
-        self.core.queued_count() as u32
-    }
-
-    /// The id the next accepted send gets.
-    #[wasm_bindgen(getter = nextId)]
-    pub fn next_id(&self) -> f64 {
-        self.core.next_message_id() as f64
-    }
-
-    /// When the next re-authentication starts (`performance.now()` time), NaN when none is due.
-    #[wasm_bindgen(getter = nextReauthAt)]
-    pub fn next_reauth_at(&self) -> f64 {
-        nan_or(self.core.next_reauth_at())
+    /// What the class reads of the session: 0 the state (0 connecting, 1 authenticating,
+    /// 2 authenticated, 3 reconnecting, 4 closed), 1 whether a server granted a resumable session
+    /// (exactly-once delivery; 1 or 0), 2 how many sends wait for an authenticated connection,
+    /// 3 the id the next accepted send gets, 4 when the next re-authentication starts
+    /// (`performance.now()` time; NaN when none is due).
+    pub fn status(&self, what: u32) -> f64 {
+        let core = &self.core;
+        match what {
+            0 => state_index(core.state()).into(),
+            1 => flag(core.delivery() == Delivery::ExactlyOnce),
+            2 => core.queued_count() as f64,
+            3 => core.next_message_id() as f64,
+            _ => nan_or(core.next_reauth_at()),
+        }
     }
 
     /// Loads the error that ended the session into the fields as an error action (15) has them;
