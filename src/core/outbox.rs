@@ -8,9 +8,10 @@
 //!
 //! Both parts count against `maxQueuedMessages`: a full outbox makes `send()` throw, never drop.
 //!
-//! A `Vec`, not a `VecDeque`: removals from the front come in batches (an acknowledgement, or
-//! [`Outbox::forget_sent`] after a flush), each one shift of what is left, and the `VecDeque`'s own
-//! generic code cost ~500 B of the npm bundle's gzip (issue 14).
+//! A `Vec`, not a `VecDeque`, whose generic code cost ~500 B of the npm bundle's gzip (issue
+//! 14). Messages leave from the front in batches (an acknowledgement, or [`Outbox::forget_sent`]
+//! after a flush): a batch is only counted off at first, and the finished messages are dropped in
+//! one shift once they are half the vector, so a long queue is not shifted once per batch.
 
 use alloc::vec::Vec;
 
@@ -51,8 +52,10 @@ pub struct Outgoing<P> {
 /// The bounded FIFO of messages owed to the server.
 #[derive(Debug)]
 pub struct Outbox<P> {
+    /// From `done` on, the messages owed, oldest first; before it, finished ones not yet dropped.
     entries: Vec<Entry<P>>,
-    /// How many entries at the front were sent: awaiting an acknowledgement (resumable), or
+    done: usize,
+    /// How many of the owed messages at the front were sent: awaiting an acknowledgement (resumable), or
     /// (at-most-once) awaiting [`Self::forget_sent`].
     in_flight: usize,
     limit: usize,
@@ -64,12 +67,12 @@ pub struct Outbox<P> {
 impl<P: Clone> Outbox<P> {
     /// An empty outbox that holds at most `limit` messages.
     pub fn new(limit: usize) -> Self {
-        Self { entries: Vec::new(), in_flight: 0, limit, next_id: 1, next_seq: 1 }
+        Self { entries: Vec::new(), done: 0, in_flight: 0, limit, next_id: 1, next_seq: 1 }
     }
 
     /// Accepts a message from `send()`, or says why it cannot: a full outbox is an error.
     pub fn push(&mut self, message: P, receipt: bool) -> Result<MessageId, SendError> {
-        if self.entries.len() >= self.limit {
+        if self.len() >= self.limit {
             return Err(SendError::QueueFull { limit: self.limit });
         }
         Ok(self.push_unbounded(message, receipt))
@@ -81,7 +84,7 @@ impl<P: Clone> Outbox<P> {
         for message in messages.into_iter().rev() {
             let id = self.take_id();
             let entry = Entry { id, seq: None, receipt: false, setup: true, message };
-            self.entries.insert(self.in_flight.min(self.entries.len()), entry);
+            self.entries.insert((self.done + self.in_flight).min(self.entries.len()), entry);
         }
     }
 
@@ -99,7 +102,7 @@ impl<P: Clone> Outbox<P> {
 
     /// The size of the next message waiting to be sent, if any.
     pub fn next_unsent(&self) -> Option<&P> {
-        self.entries.get(self.in_flight).map(|entry| &entry.message)
+        self.owed().get(self.in_flight).map(|entry| &entry.message)
     }
 
     /// Takes the next waiting message for the wire. `sequenced`: the session is resumable, so the
@@ -108,7 +111,7 @@ impl<P: Clone> Outbox<P> {
     /// outbox is used for anything else.
     pub fn take_next(&mut self, sequenced: bool) -> Option<Outgoing<P>> {
         let next_seq = &mut self.next_seq;
-        let entry = self.entries.get_mut(self.in_flight)?;
+        let entry = self.entries.get_mut(self.done + self.in_flight)?;
         let fresh = !sequenced || entry.seq.is_none();
         let seq = sequenced.then(|| {
             *entry.seq.get_or_insert_with(|| {
@@ -124,15 +127,15 @@ impl<P: Clone> Outbox<P> {
     /// At-most-once: removes the messages [`Self::take_next`] handed out, which the server will
     /// never acknowledge. One shift of what is left for a whole flush, not one per message.
     pub fn forget_sent(&mut self) {
-        self.entries.drain(..self.in_flight.min(self.entries.len()));
+        self.finish(self.in_flight);
         self.in_flight = 0;
     }
 
     /// Drops the next waiting message (one the server could never take), returning its id and
     /// whether a receipt waits for it.
     pub fn drop_next(&mut self) -> Option<(MessageId, bool)> {
-        (self.in_flight < self.entries.len()).then(|| {
-            let entry = self.entries.remove(self.in_flight);
+        (self.in_flight < self.len()).then(|| {
+            let entry = self.entries.remove(self.done + self.in_flight);
             (entry.id, entry.receipt)
         })
     }
@@ -141,28 +144,28 @@ impl<P: Clone> Outbox<P> {
     /// id of the last one that had a receipt waiting, if any.
     pub fn acknowledge(&mut self, seq: u64) -> Option<MessageId> {
         let done =
-            self.entries.iter().take(self.in_flight).take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
-        self.in_flight -= done;
+            self.owed().iter().take(self.in_flight).take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
         let receipt =
-            self.entries.iter().take(done).filter(|entry| entry.receipt).last().map(|entry| entry.id);
-        self.entries.drain(..done);
+            self.owed().iter().take(done).filter(|entry| entry.receipt).last().map(|entry| entry.id);
+        self.in_flight -= done;
+        self.finish(done);
         receipt
     }
 
     /// On a resume, before anything is sent again: the server says it has everything numbered up
     /// to `seq`, so those are done. Returns the id of the last one with a receipt waiting.
     pub fn acknowledge_rewound(&mut self, seq: u64) -> Option<MessageId> {
-        self.in_flight = self.entries.iter().take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
+        self.in_flight = self.owed().iter().take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
         let receipt = self.acknowledge(seq);
         // What is left must follow `seq` without a hole, or the server would see a gap (4012) on
         // every resume. A log adopted from another tab can have one (an announcement that never
         // arrived), or the server can have more than the log knows of: the rest is numbered
         // afresh after `seq`. Nothing is lost that the log holds; at worst a message the server
         // had under an unknown number arrives twice.
-        let numbered = self.entries.iter().map_while(|e| e.seq);
+        let numbered = self.owed().iter().map_while(|e| e.seq);
         let contiguous = numbered.zip(seq.saturating_add(1)..).all(|(s, expected)| s == expected);
         if !contiguous {
-            for entry in &mut self.entries {
+            for entry in self.owed_mut() {
                 entry.seq = None;
             }
             self.next_seq = seq.saturating_add(1);
@@ -195,6 +198,7 @@ impl<P: Clone> Outbox<P> {
     pub fn renumber(&mut self) {
         self.in_flight = 0;
         self.next_seq = 1;
+        self.finish_now();
         self.entries.retain(|entry| !entry.setup);
         for entry in &mut self.entries {
             entry.seq = None;
@@ -203,8 +207,9 @@ impl<P: Clone> Outbox<P> {
 
     /// Throws everything away; returns how many messages that was.
     pub fn clear(&mut self) -> usize {
-        let count = self.entries.len();
+        let count = self.len();
         self.entries.clear();
+        self.done = 0;
         self.in_flight = 0;
         count
     }
@@ -216,16 +221,40 @@ impl<P: Clone> Outbox<P> {
 
     /// How many messages are owed (waiting or unacknowledged).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() - self.done
     }
 
     /// Whether nothing is owed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// How many were sent and await an acknowledgement.
     pub fn in_flight(&self) -> usize {
         self.in_flight
+    }
+
+    /// The messages owed, oldest first.
+    fn owed(&self) -> &[Entry<P>] {
+        self.entries.get(self.done..).unwrap_or_default()
+    }
+
+    fn owed_mut(&mut self) -> &mut [Entry<P>] {
+        self.entries.get_mut(self.done..).unwrap_or_default()
+    }
+
+    /// The first `n` owed messages are finished. They are dropped once the finished ones are half
+    /// the vector: one shift of the rest per halving, amortised O(1) per message however long
+    /// the queue, where a shift per batch would be quadratic in it.
+    fn finish(&mut self, n: usize) {
+        self.done += n;
+        if self.done * 2 >= self.entries.len() {
+            self.finish_now();
+        }
+    }
+
+    fn finish_now(&mut self) {
+        self.entries.drain(..self.done.min(self.entries.len()));
+        self.done = 0;
     }
 }
