@@ -179,6 +179,7 @@ impl Error {
             "closed" => Self::Closed,
             "unconfirmed" => Self::Unconfirmed(message),
             "server_error" => Self::Server { code: field("serverCode").unwrap_or_default(), message },
+            // `invalid_argument` ("the wasm is not instantiated"), or not the SDK's error at all.
             _ => Self::InvalidArgument(message),
         }
     }

@@ -114,7 +114,10 @@ impl SecureWebSocket {
     }
 
     /// Makes the JavaScript class with `options` (checked) and listens to every event a stream
-    /// carries. Subscribed before the class is made: the stream sees the very first event.
+    /// carries, right after its constructor as a JavaScript app does. The constructor's first
+    /// actions (a token request, a socket) emit nothing, so the stream sees the first event;
+    /// only a socket the browser refuses synchronously (mixed content) is reported within the
+    /// constructor, unseen by either face.
     fn start<T: DeserializeOwned + 'static>(
         url: &str,
         options: &Object,
