@@ -63,10 +63,15 @@ if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; 
 unset USERS ALLOWED_ORIGINS
 
 # ---- Rust API (issue 13): secure_ws::rust_api lints and doc tests, the Leptos example, the crate ----
-# The JS class is feature `js`; the Rust API is the default feature `rust-api`, checked here without
-# `js`, as a Rust app depends on the crate. Its browser suite (tests/browser_rust) runs in the
-# browser loop above, against the same server.
+# The npm build is feature `js` (the JS class with the crate's allocator); the Rust API is the
+# default feature `rust-api` (the same JS class, through `js-class`, with no allocator), checked here
+# without `js`, as a Rust app depends on the crate. Its browser suite (tests/browser_rust) runs in
+# the browser loop above, against the same server.
 step "Rust API: clippy on wasm32 (as a Rust app builds it, and with every feature), doc tests"
+# A library must not choose a Rust app's global allocator: talc comes only with `js`.
+if cargo tree -q --target wasm32-unknown-unknown -p secure-ws -e normal -i talc >/dev/null 2>&1; then
+  echo "the default features link talc: a Rust app would get the crate's allocator" >&2; exit 1
+fi
 cargo clippy --target wasm32-unknown-unknown -p secure-ws --lib --test browser_rust -q -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p secure-ws --all-features --lib --tests -q -- -D warnings
 # The Rust API exists only on wasm32: its doc examples (all `no_run`: they need a browser and a

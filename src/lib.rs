@@ -3,14 +3,18 @@
 //! An authenticated, self-healing WebSocket for the browser, compiled to WebAssembly.
 //!
 //! - [`core`]: the sans-IO state machine that decides everything (tested natively).
-//! - `browser` (wasm only): frames and messages as JS values, and the Rust API's driver that runs
-//!   the core's actions with `web_sys`.
+//! - `api` (wasm only, feature `js-class`): `Session`, the core behind a flat export surface, and
+//!   the class `SecureWebSocket` with its driver, which are JavaScript (`src/api/*.js`, copied
+//!   into wasm-bindgen's snippets). Both faces run on it.
+//! - `browser` (wasm only, with `api`): frames and messages as JS values, the clock, and the
+//!   socket writes `Session` does itself.
 //! - `rust_api` (wasm only, default feature `rust-api`): the Rust surface, `rust_api::SecureWebSocket`, with typed messages
-//!   through serde and events as a `Stream`: what Rust front-ends (Leptos, Yew, Dioxus) use.
-//! - `api` (wasm only, feature `js`): the npm package's half in the wasm, `Session`, the core
-//!   behind a flat export surface; the class `SecureWebSocket` and its driver are JavaScript
-//!   (`src/api/*.js`). Off by default, so a Rust app's binary gets none of its exports, nor the
-//!   crate's allocator.
+//!   through serde and events as a `Stream`, over the JavaScript class: what Rust front-ends
+//!   (Leptos, Yew, Dioxus) use.
+//!
+//! Feature `js` is the npm package: `js-class` and the crate's allocator (talc), `no_std`. It is
+//! off by default, so a Rust app's binary gets the `Session` export its Rust API needs, and keeps
+//! its own allocator.
 //!
 //! The wire protocol is in `PROTOCOL.md`; the contract in the README.
 #![deny(missing_docs)]
@@ -38,11 +42,11 @@ fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
     ::core::arch::wasm32::unreachable()
 }
 
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
+#[cfg(all(target_arch = "wasm32", feature = "js-class"))]
 mod api;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub use api::{SecureWebSocketOptions, Session};
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js-class"))]
 mod browser;
 #[cfg(all(target_arch = "wasm32", feature = "rust-api"))]
 pub mod rust_api;

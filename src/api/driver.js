@@ -1,10 +1,10 @@
-// The driver of the npm class (issue 14, "lean"): runs the actions of the wasm's state machine
+// The driver of the class (issue 14, "lean"): runs the actions of the wasm's state machine
 // (`Session`, src/api/session.rs) with browser APIs and feeds back what happened. It decides
 // nothing. It owns the socket, the one timer, the token request and the page listeners, and lets
 // go of all of them once the session is closed, so nothing the SDK set up fires afterwards.
 // Written in JS, where closures, timers and listeners cost nothing in the wasm (wasm-bindgen's
-// closures, Rc/RefCell and shims were ~9 KB gzip of it); src/browser/driver.rs does the same for
-// the Rust API.
+// closures, Rc/RefCell and shims were ~9 KB gzip of it). The one driver of both faces: the Rust
+// API (src/rust_api) runs this class too.
 import { closeSocket, fetchToken, online, openSocket, watchPage } from '../browser/io.js';
 import { collect, emit, sdkError, sendError, settleReceipts } from './events.js';
 

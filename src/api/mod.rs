@@ -1,12 +1,15 @@
 //! The JavaScript surface (issue 14, "lean"): the class `SecureWebSocket` and its driver are
 //! JavaScript (secure-web-socket.js, driver.js, with events.js, options.js and the browser I/O of
-//! src/browser/io.js); the wasm keeps the state machine, exported flat as [`Session`].
+//! src/browser/io.js); the wasm keeps the state machine, exported flat as [`Session`]. The npm
+//! package exports that class; the Rust API (src/rust_api) runs it too, with typed Rust around it.
 
 mod options;
 mod session;
+#[cfg(feature = "js")]
 mod typescript;
 
 pub use session::Session;
+#[cfg(feature = "js")]
 pub use typescript::SecureWebSocketOptions;
 
 use wasm_bindgen::prelude::*;

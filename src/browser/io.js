@@ -1,6 +1,7 @@
-// The browser I/O the driver needs, each reporting through one Rust closure of one shape,
-// `handler(kind, value, number)`, which answers a number (issue 14: one closure type, one invoke
-// shim, instead of a web-sys binding and a gloo closure per event and per method).
+// The browser I/O the driver (src/api/driver.js) needs, each reporting through a callback of one
+// shape, `handler(kind, value, number)`, which answers a number: frames and token answers go on
+// to the wasm's `Session` as these numbers and values (issue 14: no web-sys binding, no closure
+// and no object per event in the wasm).
 
 // Each socket's listener, so that closing it can remove exactly that one.
 const listeners = new WeakMap();
@@ -137,7 +138,7 @@ export function defer(handler) {
  * Asks `source` for one token: the token URL (a credentialed POST) or the app's `getToken`, called
  * with `{ signal }`. Answers once with `handler(0, token, expiresIn or NaN)`, `handler(1)`
  * unauthorized (401/403, or getToken threw `{ code: 'unauthorized' }`), `handler(2, why)`
- * unavailable (retried) or `handler(3, n)` invalid (n as token_source.rs reads it); never after
+ * unavailable (retried) or `handler(3, n)` invalid (n as token_answer.rs reads it); never after
  * the returned function aborted the request, which does nothing once answered.
  */
 export function fetchToken(source, handler) {

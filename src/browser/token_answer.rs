@@ -1,5 +1,5 @@
-//! io.js's `fetchToken` answer, read the same way by both drivers (the Rust API's
-//! `token_source.rs` and the npm class's `Session`).
+//! io.js's `fetchToken` answer as the core takes it (`Session::handle_token`): the token stays a
+//! wasm value from here on, zeroized when dropped.
 
 use wasm_bindgen::JsValue;
 

@@ -1,6 +1,6 @@
-//! Writing to an open `WebSocket` (io.js does the DOM work): what both drivers do with the
-//! core's `Send`, `SendApp` and `MeasureBuffered` actions, the Rust API's `Socket` and the npm
-//! class's `Session` alike.
+//! Writing to an open `WebSocket` (io.js does the DOM work): what `Session` does with the core's
+//! `Send`, `SendApp` and `MeasureBuffered` actions itself, so that no frame (the token's above all)
+//! becomes a value the JavaScript driver holds.
 
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;

@@ -1,19 +1,17 @@
 //! The options of the JavaScript class as a Rust builder, validated into the same
-//! [`core::Config`](crate::core::Config) by the same checks.
+//! [`core::Config`](crate::core::Config) by the same checks, then handed to the class as the
+//! options object a JavaScript app would write.
 
 use std::{fmt, future::Future, pin::Pin, rc::Rc, time::Duration};
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise, Reflect};
 use serde::{de::DeserializeOwned, Serialize};
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen::{closure::Closure, JsValue};
 
-use super::{json_text, Error, Events, SecureWebSocket};
-use crate::{
-    browser::{check_url, JsText, Subscriptions, TokenSource},
-    core::{
-        config::{self, Config, ConfigError, Heartbeat},
-        ErrorCode, Millis, SdkError, TokenError,
-    },
+use super::{json_value, url::check_url, Error, Events, SecureWebSocket};
+use crate::core::{
+    config::{self, Config, ConfigError, Heartbeat},
+    Millis, TokenError,
 };
 
 /// The app's token function, boxed.
@@ -26,12 +24,16 @@ enum Tokens {
     Function(GetToken),
 }
 
-/// The JS callback that runs the app's token function: what the driver calls, owned by the
-/// session and dropped with it.
-pub(super) type TokenCallback = Closure<dyn FnMut(JsValue) -> Promise>;
+/// The app's `subscriptions`, already turning its messages into the values the class sends.
+type CollectSubscriptions = Rc<dyn Fn() -> Result<Array, Error>>;
 
-/// The app's `subscriptions`, already turning its messages into JSON texts.
-type CollectSubscriptions = Rc<dyn Fn() -> Result<Vec<JsText>, SdkError>>;
+/// The JS functions the class calls for the app's `get_token` and `subscriptions`: owned by the
+/// session, and dropped with it (see its `Drop`).
+#[derive(Default)]
+pub(super) struct Callbacks {
+    get_token: Option<Closure<dyn FnMut(JsValue) -> Promise>>,
+    subscriptions: Option<Closure<dyn Fn() -> Result<Array, JsValue>>>,
+}
 
 /// Options for a [`SecureWebSocket`], from [`SecureWebSocket::builder`].
 ///
@@ -133,15 +135,7 @@ impl Builder {
         F: Fn() -> Vec<M> + 'static,
     {
         self.config.subscriptions = true;
-        self.subscriptions = Some(Rc::new(move || {
-            subscriptions()
-                .iter()
-                .map(|message| {
-                    json_text(message)
-                        .map_err(|error| SdkError::new(ErrorCode::InvalidMessage, error.to_string()))
-                })
-                .collect()
-        }));
+        self.subscriptions = Some(Rc::new(move || subscriptions().iter().map(json_value).collect()));
         self
     }
 
@@ -214,29 +208,28 @@ impl Builder {
     /// # Errors
     /// [`Error::InvalidOptions`] or [`Error::InsecureUrl`], as the JavaScript constructor throws.
     pub fn connect<T: DeserializeOwned + 'static>(self) -> Result<(SecureWebSocket, Events<T>), Error> {
-        let subscriptions =
-            self.subscriptions.clone().map(|collect| -> Subscriptions { Box::new(move || collect()) });
-        let (url, tokens, config) = self.validate()?;
-        let (token_source, callback) = match tokens {
-            Tokens::Url(url) => (TokenSource::Url(url), None),
-            Tokens::Function(get_token) => {
-                let callback = token_callback(get_token);
-                (
-                    TokenSource::Callback(callback.as_ref().unchecked_ref::<js_sys::Function>().clone()),
-                    Some(callback),
-                )
-            }
-        };
-        Ok(SecureWebSocket::start(url, token_source, config, callback, subscriptions))
-    }
-
-    fn validate(self) -> Result<(String, Tokens, Config), Error> {
         if let Some(error) = self.error {
             return Err(error.into());
         }
         let tokens = self.tokens.ok_or_else(|| ConfigError::new("tokenUrl", EXACTLY_ONE_SOURCE))?;
         let url = check_url(&self.url, self.allow_insecure)?;
-        Ok((url, tokens, self.config.validate()?))
+        let config = self.config.validate()?;
+        let options = Object::new();
+        let mut callbacks = Callbacks::default();
+        match tokens {
+            Tokens::Url(token_url) => set(&options, "tokenUrl", token_url),
+            Tokens::Function(get_token) => {
+                let callback = callbacks.get_token.insert(token_callback(get_token));
+                set(&options, "getToken", callback.as_ref().clone());
+            }
+        }
+        if let Some(collect) = self.subscriptions {
+            // What it throws, the class reports as an `invalid_message` error event.
+            let callback = Closure::new(move || collect().map_err(|error| JsValue::from(error.to_string())));
+            set(&options, "subscriptions", callbacks.subscriptions.insert(callback).as_ref().clone());
+        }
+        set_numbers(&options, &config, self.allow_insecure);
+        SecureWebSocket::start(&url, &options, callbacks)
     }
 }
 
@@ -248,17 +241,48 @@ fn millis(option: &'static str, value: Duration) -> Result<Millis, ConfigError> 
     config::duration(option, value.as_millis() as f64)
 }
 
-/// Wraps the app's token function in the JS callback shape the driver already runs for
-/// `getToken`: one implementation of token handling for both faces.
-fn token_callback(get_token: GetToken) -> TokenCallback {
+/// The validated `config` as the JS class's options (every one given, so the class's defaults,
+/// which are the same, never stand in for the builder's).
+fn set_numbers(options: &Object, config: &Config, allow_insecure: bool) {
+    // Every value was checked in range for the class: the casts keep them.
+    set(options, "authTimeoutMs", config.auth_timeout_ms as f64);
+    set(options, "reauthIntervalMs", config.reauth_interval_ms as f64);
+    set(options, "reauthTimeoutMs", config.reauth_timeout_ms as f64);
+    set(options, "maxQueuedMessages", config.max_queued_messages as f64);
+    set(options, "maxMessageBytes", config.max_message_bytes as f64);
+    set(options, "allowInsecure", allow_insecure);
+    let policy = &config.reconnect;
+    let reconnect = Object::new();
+    set(&reconnect, "baseDelayMs", policy.base_delay_ms as f64);
+    set(&reconnect, "maxDelayMs", policy.max_delay_ms as f64);
+    set(&reconnect, "maxAttempts", policy.max_attempts);
+    set(&reconnect, "jitter", policy.jitter);
+    set(&reconnect, "minUptimeMs", policy.min_uptime_ms as f64);
+    set(options, "reconnect", reconnect);
+    if let Some(heartbeat) = config.heartbeat {
+        let object = Object::new();
+        set(&object, "intervalMs", heartbeat.interval_ms as f64);
+        set(&object, "timeoutMs", heartbeat.timeout_ms as f64);
+        set(options, "heartbeat", object);
+    }
+}
+
+/// Sets a data property on a fresh plain object: cannot fail.
+fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
+}
+
+/// Wraps the app's token function in the shape of the class's `getToken`: one implementation of
+/// token handling (requests, aborts, timeouts) for both faces.
+fn token_callback(get_token: GetToken) -> Closure<dyn FnMut(JsValue) -> Promise> {
     Closure::new(move |_context: JsValue| {
         let token = get_token();
         wasm_bindgen_futures::future_to_promise(async move {
             match token.await {
                 Ok(token) => Ok(JsValue::from(token)),
-                // The driver reads `{ code: 'unauthorized' }` as the end of the session.
+                // The class reads `{ code: 'unauthorized' }` as the end of the session.
                 Err(TokenError::Unauthorized) => Err(unauthorized()),
-                // The driver reports any other failure as `token_unavailable`, without echoing it.
+                // The class reports any other failure as `token_unavailable`, without echoing it.
                 Err(_) => Err(JsValue::UNDEFINED),
             }
         })
@@ -267,8 +291,7 @@ fn token_callback(get_token: GetToken) -> TokenCallback {
 
 fn unauthorized() -> JsValue {
     let error = Object::new();
-    // A data property on a fresh plain object: cannot fail.
-    let _ = Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str("unauthorized"));
+    set(&error, "code", "unauthorized");
     error.into()
 }
 

@@ -3,7 +3,10 @@
 
 use std::fmt;
 
-use crate::core::{ConfigError, ErrorCode, SdkError, SendError};
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+use crate::core::{ConfigError, ErrorCode};
 
 /// What went wrong, from [`Builder::connect`](super::Builder::connect), [`send`](super::SecureWebSocket::send),
 /// [`ready`](super::SecureWebSocket::ready), or in an [`Event::Error`](super::Event::Error).
@@ -130,16 +133,6 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<SendError> for Error {
-    fn from(error: SendError) -> Self {
-        match error {
-            SendError::QueueFull { limit } => Self::QueueFull { limit },
-            SendError::MessageTooLarge { bytes, limit } => Self::MessageTooLarge { bytes, limit },
-            SendError::Closed => Self::Closed,
-        }
-    }
-}
-
 impl From<ConfigError> for Error {
     fn from(error: ConfigError) -> Self {
         if error.insecure {
@@ -150,27 +143,44 @@ impl From<ConfigError> for Error {
     }
 }
 
-impl From<SdkError> for Error {
-    fn from(SdkError { code, message }: SdkError) -> Self {
-        // Exhaustive on purpose: a new code in the core must get its variant here.
-        match code {
-            ErrorCode::InvalidOptions => Self::InvalidOptions(ConfigError::new("options", message)),
-            ErrorCode::InsecureUrl => Self::InsecureUrl(ConfigError::new("url", message)),
-            ErrorCode::Unauthorized => Self::Unauthorized(message),
-            ErrorCode::TokenUnavailable => Self::TokenUnavailable(message),
-            ErrorCode::AuthFailed => Self::AuthFailed(message),
-            ErrorCode::ReauthFailed => Self::ReauthFailed(message),
-            ErrorCode::ReconnectFailed => Self::ReconnectFailed(message),
-            ErrorCode::InvalidFrame => Self::InvalidFrame(message),
-            // `send` reports these through `SendError`, with the real sizes. The core's event for a
-            // queued message the server turned out not to take carries its text only.
-            ErrorCode::QueueFull => Self::QueueFull { limit: 0 },
-            ErrorCode::MessageTooLarge => Self::MessageTooLarge { bytes: 0, limit: 0 },
-            ErrorCode::InvalidMessage => Self::InvalidMessage(message),
-            ErrorCode::InvalidArgument => Self::InvalidArgument(message),
-            ErrorCode::Closed => Self::Closed,
-            ErrorCode::Unconfirmed => Self::Unconfirmed(message),
-            ErrorCode::Server(code) => Self::Server { code, message },
+impl Error {
+    /// What the JavaScript class threw or emitted: a `SecureWebSocketError` (its `code`,
+    /// `message` and, for `server_error`, `serverCode`). Never fails: anything else thrown (a
+    /// trap, a bug) is reported with its text as an `invalid_argument`.
+    pub(super) fn from_js(error: &JsValue) -> Self {
+        let field = |key: &str| Reflect::get(error, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
+        let message = field("message").unwrap_or_default();
+        // The class's sizes and bounds travel in its message only ("message is 16 bytes, over the
+        // limit of 15"): read back in order rather than carried as fields the npm bundle would
+        // ship for the Rust API alone.
+        let mut numbers = message
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|digits| !digits.is_empty())
+            .map(|digits| digits.parse().unwrap_or(usize::MAX));
+        let mut number = || numbers.next().unwrap_or_default();
+        match field("code").as_deref().unwrap_or_default() {
+            "invalid_options" => Self::InvalidOptions(ConfigError::new("options", message)),
+            "insecure_url" => {
+                let problem = message.strip_prefix("url: ").unwrap_or(&message).to_owned();
+                Self::InsecureUrl(ConfigError { option: "url", problem, insecure: true })
+            }
+            "unauthorized" => Self::Unauthorized(message),
+            "token_unavailable" => Self::TokenUnavailable(message),
+            "auth_failed" => Self::AuthFailed(message),
+            "reauth_failed" => Self::ReauthFailed(message),
+            "reconnect_failed" => Self::ReconnectFailed(message),
+            "invalid_frame" => Self::InvalidFrame(message),
+            "queue_full" => Self::QueueFull { limit: number() },
+            "message_too_large" => {
+                let bytes = number();
+                Self::MessageTooLarge { bytes, limit: number() }
+            }
+            "invalid_message" => Self::InvalidMessage(message),
+            "closed" => Self::Closed,
+            "unconfirmed" => Self::Unconfirmed(message),
+            "server_error" => Self::Server { code: field("serverCode").unwrap_or_default(), message },
+            // `invalid_argument` ("the wasm is not instantiated"), or not the SDK's error at all.
+            _ => Self::InvalidArgument(message),
         }
     }
 }

@@ -1,15 +1,15 @@
-//! The events of a session as a Rust enum, with application messages deserialized into the app's
-//! own type straight from the object the browser's `JSON.parse` made (no second parse).
+//! The events of a session as a Rust enum, made from the JavaScript class's events, with
+//! application messages deserialized into the app's own type straight from the object the
+//! browser's `JSON.parse` made (no second parse).
 
 use std::time::Duration;
 
+use js_sys::Reflect;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 
 use super::Error;
-use crate::{
-    browser::JsObject,
-    core::{self, State},
-};
+use crate::core::State;
 
 /// Something that happened to the session: the same events, in the same order, as the
 /// JavaScript class's `on(type, handler)` delivers.
@@ -51,31 +51,48 @@ pub enum Event<T> {
     Error(Error),
 }
 
+/// The JavaScript class's event types a stream carries, by the index [`Event::from_js`] takes.
+pub(super) const TYPES: [&str; 7] =
+    ["state", "authenticated", "message", "reconnecting", "close", "error", "resync"];
+/// `state`'s index in [`TYPES`].
+pub(super) const STATE: usize = 0;
+
 impl<T: DeserializeOwned> Event<T> {
-    /// The core's event as this subscriber sees it. Never fails: a message that does not fit `T`
-    /// becomes an error event.
-    pub(super) fn from_core(event: &core::Event<JsObject>) -> Option<Self> {
-        Some(match event {
-            core::Event::State(state) => Self::State(*state),
-            core::Event::Authenticated { user_id, resumed } => {
-                Self::Authenticated { user_id: user_id.clone(), resumed: *resumed }
-            }
-            core::Event::Resync => Self::Resync,
-            core::Event::Message(message) => match serde_wasm_bindgen::from_value(message.0.clone()) {
+    /// The JS class's event of type `TYPES[kind]`, with the payload its listeners get, as this
+    /// subscriber sees it. Never fails: a message that does not fit `T` becomes an error event.
+    pub(super) fn from_js(kind: usize, payload: &JsValue) -> Self {
+        let field = |key: &str| Reflect::get(payload, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+        // The class's payloads hold whole numbers in range: the casts keep them.
+        let number = |key: &str| field(key).as_f64().unwrap_or_default();
+        match kind {
+            STATE => Self::State(state(&payload.as_string().unwrap_or_default())),
+            1 => Self::Authenticated {
+                user_id: field("userId").as_string(),
+                resumed: field("resumed").is_truthy(),
+            },
+            2 => match serde_wasm_bindgen::from_value(payload.clone()) {
                 Ok(message) => Self::Message(message),
                 Err(error) => Self::Error(Error::Deserialize(error.to_string())),
             },
-            core::Event::Reconnecting { attempt, delay_ms } => {
-                Self::Reconnecting { attempt: *attempt, delay: Duration::from_millis(*delay_ms) }
-            }
-            core::Event::Close { code, reason, will_reconnect } => {
-                Self::Close { code: *code, reason: reason.clone(), will_reconnect: *will_reconnect }
-            }
-            core::Event::Error(error) => Self::Error(error.clone().into()),
-            // Receipts are not part of the Rust stream: `send` returns once accepted.
-            core::Event::Delivered { .. } | core::Event::Unconfirmed(_) | core::Event::Undeliverable(_) => {
-                return None
-            }
-        })
+            3 => Self::Reconnecting {
+                attempt: number("attempt") as u32,
+                delay: Duration::from_millis(number("delayMs") as u64),
+            },
+            4 => Self::Close {
+                code: number("code") as u16,
+                reason: field("reason").as_string().unwrap_or_default(),
+                will_reconnect: field("willReconnect").is_truthy(),
+            },
+            5 => Self::Error(Error::from_js(payload)),
+            _ => Self::Resync,
+        }
     }
+}
+
+/// The [`State`] the class names `name` (its `state` getter and event).
+pub(super) fn state(name: &str) -> State {
+    const ALL: [State; 5] =
+        [State::Connecting, State::Authenticating, State::Authenticated, State::Reconnecting, State::Closed];
+    // The class names no other; a name it might add later reads as the end, where nothing is sent.
+    ALL.into_iter().find(|state| state.as_str() == name).unwrap_or(State::Closed)
 }

@@ -1,55 +1,45 @@
-//! Fan-out of the driver's events to the session's streams and `ready()` futures.
+//! Fan-out of the JavaScript class's events to the session's streams.
 //!
-//! The driver calls [`Hub::deliver`] with no borrow of its own held. Nothing here runs app code
-//! synchronously: events go into channels and are read when the app's task is polled, so an app
-//! can call `send` or `close` from its event loop without re-entering the driver.
+//! The class calls [`Hub::deliver`] from its listeners. Nothing here runs app code synchronously:
+//! events go into channels and are read when the app's task is polled, so an app can call `send`
+//! or `close` from its event loop without re-entering the class.
 
 use std::{
     cell::{Cell, RefCell},
     fmt,
     pin::Pin,
-    rc::Weak,
     task::{Context, Poll},
 };
 
-use futures_channel::{mpsc, oneshot};
+use futures_channel::mpsc;
 use futures_core::{FusedStream, Stream};
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 
-use super::{Error, Event};
-use crate::{
-    browser::{Driver, JsObject},
-    core::{self, State},
-};
+use super::{event, Event};
+use crate::core::State;
 
-/// One subscriber: turns a core event into its own `Event<T>` and queues it; `false` once its
-/// stream was dropped, so it is pruned.
-type Subscriber = Box<dyn Fn(&core::Event<JsObject>) -> bool>;
+/// One subscriber: turns the class's event (its type's index in [`event::TYPES`], its payload)
+/// into its own `Event<T>` and queues it; `false` once its stream was dropped, so it is pruned.
+type Subscriber = Box<dyn Fn(usize, &JsValue) -> bool>;
 
-/// What the session's streams and `ready()` futures wait on.
+/// What the session's streams wait on.
 #[derive(Default)]
 pub(super) struct Hub {
     subscribers: RefCell<Vec<Subscriber>>,
-    /// `ready()` futures waiting for `Authenticated` (Ok) or `Closed` (Err).
-    waiters: RefCell<Vec<oneshot::Sender<Result<(), Error>>>>,
-    /// The driver, asked for the error that ended the session (the core's one source of truth):
-    /// `ready()` reports it. Weak: the driver owns this hub through its event sink.
-    pub(super) driver: RefCell<Weak<Driver>>,
     closed: Cell<bool>,
 }
 
 impl Hub {
-    /// Hands `event` to every live subscriber; settles `ready()` futures on the way.
-    pub(super) fn deliver(&self, event: core::Event<JsObject>) {
-        if let core::Event::State(State::Authenticated) = &event {
-            self.settle(Ok(()));
-        }
-        self.subscribers.borrow_mut().retain(|subscriber| subscriber(&event));
-        if matches!(event, core::Event::State(State::Closed)) {
+    /// Hands the class's event of type `event::TYPES[kind]` to every live subscriber.
+    pub(super) fn deliver(&self, kind: usize, payload: &JsValue) {
+        self.subscribers.borrow_mut().retain(|subscriber| subscriber(kind, payload));
+        if kind == event::STATE
+            && payload.as_string().is_some_and(|state| event::state(&state) == State::Closed)
+        {
             self.closed.set(true);
             // Dropping the senders ends every stream once the app has read what is queued.
             self.subscribers.borrow_mut().clear();
-            self.settle(Err(self.end_error()));
         }
     }
 
@@ -58,34 +48,12 @@ impl Hub {
         let (sender, receiver) = mpsc::unbounded();
         // After the end, the sender is dropped here and the stream ends at once.
         if !self.closed.get() {
-            self.subscribers.borrow_mut().push(Box::new(move |event| {
+            self.subscribers.borrow_mut().push(Box::new(move |kind, payload| {
                 // Checked first: no deserializing for a stream nobody reads any more.
-                !sender.is_closed()
-                    && Event::from_core(event).is_none_or(|event| sender.unbounded_send(event).is_ok())
+                !sender.is_closed() && sender.unbounded_send(Event::from_js(kind, payload)).is_ok()
             }));
         }
         Events { receiver }
-    }
-
-    /// A channel that [`deliver`](Self::deliver) settles at the next `Authenticated` or `Closed`.
-    pub(super) fn wait(&self) -> oneshot::Receiver<Result<(), Error>> {
-        let (sender, receiver) = oneshot::channel();
-        self.waiters.borrow_mut().push(sender);
-        receiver
-    }
-
-    /// Why the session ended: the error that ended it, else `Closed` (an explicit `close()`).
-    pub(super) fn end_error(&self) -> Error {
-        let driver = self.driver.borrow().upgrade();
-        driver.and_then(|driver| driver.final_error()).map_or(Error::Closed, Into::into)
-    }
-
-    fn settle(&self, outcome: Result<(), Error>) {
-        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
-        for waiter in waiters {
-            // A dropped `ready()` future is not an error.
-            let _ = waiter.send(outcome.clone());
-        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! The Rust surface: the same session as the JavaScript class, for Rust front-ends (Leptos, Yew,
 //! Dioxus, plain `web-sys`), with typed messages through serde.
 //!
-//! One implementation, two faces: this module and the JS class both run the [`core`](crate::core)
-//! state machine through the same browser driver, so tokens, queueing, re-authentication and
-//! backoff behave exactly as the README documents. What differs is the shape:
+//! One implementation, two faces: this module is a typed face over the JavaScript class itself
+//! (src/api/secure-web-socket.js, with its driver in driver.js), which runs the
+//! [`core`](crate::core) state machine, so tokens, queueing, re-authentication and backoff behave
+//! exactly as the README documents. What differs is the shape:
 //!
 //! | JavaScript | Rust |
 //! |---|---|
@@ -13,9 +14,9 @@
 //! | `await ready()` | [`ready`](SecureWebSocket::ready)`().await` |
 //! | `close()` / `free()` | [`close`](SecureWebSocket::close) / drop |
 //!
-//! Messages go out as `serde-wasm-bindgen` values turned into JSON text by the browser, and come
-//! in as the object the browser's `JSON.parse` already made, deserialized into `T` without a
-//! second parse. A message that does not fit `T` is an [`Event::Error`] carrying
+//! Messages go out as `serde-wasm-bindgen` values that the class turns into JSON text with the
+//! browser's `JSON.stringify`, and come in as the object the browser's `JSON.parse` already made,
+//! deserialized into `T` without a second parse. A message that does not fit `T` is an [`Event::Error`] carrying
 //! [`Error::Deserialize`], never a panic and never a dropped connection.
 //!
 //! ```no_run
@@ -59,22 +60,23 @@
 //! ```
 
 mod builder;
+mod class;
 mod error;
 mod event;
 mod events;
+mod url;
 
 use std::{fmt, future::Future, rc::Rc, time::Duration};
 
-use js_sys::JSON;
+use js_sys::Object;
 use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 pub use self::{builder::Builder, error::Error, event::Event, events::Events};
-use self::{builder::TokenCallback, events::Hub};
+use self::{builder::Callbacks, class::Class, events::Hub};
+use crate::core::Delivery;
 pub use crate::core::{ConfigError, State, TokenError};
-use crate::{
-    browser::{Driver, JsText, Subscriptions, TokenSource},
-    core::Config,
-};
 
 /// An authenticated, self-healing WebSocket session, for Rust code.
 ///
@@ -86,11 +88,11 @@ use crate::{
 /// It is a handle for the app's UI code: share it with `Rc` (or a framework's local store) and
 /// read the events in one task.
 pub struct SecureWebSocket {
-    driver: Rc<Driver>,
+    class: Class,
     hub: Rc<Hub>,
-    /// The JS function the driver calls for `get_token`; declared after `driver`, so it is
-    /// dropped after the session that calls it.
-    _get_token: Option<TokenCallback>,
+    /// The class's listeners, which feed `hub`: they outlive the session's last events (see Drop).
+    listeners: Vec<Closure<dyn Fn(JsValue)>>,
+    callbacks: Callbacks,
 }
 
 impl SecureWebSocket {
@@ -111,28 +113,29 @@ impl SecureWebSocket {
         Builder::new(url)
     }
 
-    pub(super) fn start<T: DeserializeOwned + 'static>(
-        url: String,
-        token_source: TokenSource,
-        config: Config,
-        get_token: Option<TokenCallback>,
-        subscriptions: Option<Subscriptions>,
-    ) -> (Self, Events<T>) {
+    /// Makes the JavaScript class with `options` (checked) and listens to every event a stream
+    /// carries, right after its constructor as a JavaScript app does. The constructor's first
+    /// actions (a token request, a socket) emit nothing, so the stream sees the first event;
+    /// only a socket the browser refuses synchronously (mixed content) is reported within the
+    /// constructor, unseen by either face.
+    fn start<T: DeserializeOwned + 'static>(
+        url: &str,
+        options: &Object,
+        callbacks: Callbacks,
+    ) -> Result<(Self, Events<T>), Error> {
         let hub = Rc::new(Hub::default());
-        // Subscribed before the driver starts: the stream sees the very first event.
         let events = hub.subscribe();
-        let sink = Rc::clone(&hub);
-        let driver = Driver::start(
-            url,
-            token_source,
-            config,
-            subscriptions,
-            Rc::new(move |event| sink.deliver(event)),
-            // Messages reach the Rust app through the sink, as every event does.
-            wasm_bindgen::JsValue::UNDEFINED,
-        );
-        *hub.driver.borrow_mut() = Rc::downgrade(&driver);
-        (Self { driver, hub, _get_token: get_token }, events)
+        let class = Class::new(url, options).map_err(|error| Error::from_js(&error))?;
+        let listeners = (0..event::TYPES.len())
+            .map(|kind| {
+                let hub = Rc::clone(&hub);
+                let listener =
+                    Closure::<dyn Fn(JsValue)>::new(move |payload: JsValue| hub.deliver(kind, &payload));
+                class.listen(event::TYPES[kind], listener.as_ref().unchecked_ref());
+                listener
+            })
+            .collect();
+        Ok((Self { class, hub, listeners, callbacks }, events))
     }
 
     /// Sends `message` as JSON; queued until authenticated, then sent in order.
@@ -150,8 +153,7 @@ impl SecureWebSocket {
     /// [`Error::InvalidMessage`] when serde cannot turn it into JSON (a map with non-string keys,
     /// an integer beyond 2⁵³). Nothing is ever dropped silently.
     pub fn send<M: Serialize + ?Sized>(&self, message: &M) -> Result<(), Error> {
-        self.driver.send(json_text(message)?, false)?;
-        Ok(())
+        self.class.send_value(&json_value(message)?).map_err(|error| Error::from_js(&error))
     }
 
     /// Completes when the session is authenticated (at once if it is).
@@ -162,18 +164,13 @@ impl SecureWebSocket {
     /// The error that ended the session if it ends first ([`Error::Unauthorized`],
     /// [`Error::ReconnectFailed`], ...), or [`Error::Closed`] after `close()` or a drop.
     pub fn ready(&self) -> impl Future<Output = Result<(), Error>> + 'static {
-        let settled = match self.driver.state() {
-            State::Authenticated => Some(Ok(())),
-            State::Closed => Some(Err(self.hub.end_error())),
-            _ => None,
-        };
-        let waiting = settled.is_none().then(|| self.hub.wait());
+        // The class's `ready()` settles at the next `authenticated` or `closed`, dropped or not.
+        let waiting =
+            (self.state() != State::Authenticated).then(|| JsFuture::from(self.class.authenticated()));
         async move {
-            match (settled, waiting) {
-                (Some(outcome), _) => outcome,
-                // Canceled: the session was dropped while waiting.
-                (None, Some(waiting)) => waiting.await.unwrap_or(Err(Error::Closed)),
-                (None, None) => Err(Error::Closed),
+            match waiting {
+                Some(waiting) => waiting.await.map(drop).map_err(|error| Error::from_js(&error)),
+                None => Ok(()),
             }
         }
     }
@@ -187,38 +184,51 @@ impl SecureWebSocket {
     /// Closes with code 1000 and stops for good: no timer, token request or reconnect fires
     /// afterwards; queued messages are discarded; the streams end.
     pub fn close(&self) {
-        self.driver.close();
+        self.class.close_session();
     }
 
     /// The current state.
     pub fn state(&self) -> State {
-        self.driver.state()
+        event::state(&self.class.state_name())
     }
 
-    /// What the connection promises: [`Delivery::ExactlyOnce`](crate::core::Delivery::ExactlyOnce) once a server granted a
-    /// resumable session, else [`Delivery::AtMostOnce`](crate::core::Delivery::AtMostOnce).
-    pub fn delivery(&self) -> crate::core::Delivery {
-        self.driver.delivery()
+    /// What the connection promises: [`Delivery::ExactlyOnce`] once a server granted a resumable
+    /// session, else [`Delivery::AtMostOnce`].
+    pub fn delivery(&self) -> Delivery {
+        if self.class.delivery_name() == Delivery::ExactlyOnce.as_str() {
+            Delivery::ExactlyOnce
+        } else {
+            Delivery::AtMostOnce
+        }
     }
 
     /// How many messages the session still owes the server: waiting to be sent, or sent and not
     /// yet acknowledged (in a resumable session).
     pub fn queued_count(&self) -> usize {
-        self.driver.queued_count()
+        self.class.queued() as usize
     }
 
     /// Time until the next re-authentication on the live connection, if one is scheduled: the
     /// timing, never the token.
     pub fn next_reauth_in(&self) -> Option<Duration> {
-        self.driver.next_reauth_in_ms().map(Duration::from_millis)
+        // Whole, non-negative milliseconds from the class: the cast keeps them.
+        self.class.next_reauth_ms().map(|ms| Duration::from_millis(ms as u64))
     }
 }
 
 impl Drop for SecureWebSocket {
-    /// Closes first (close 1000, no reconnect); the driver then releases its socket, timer,
-    /// listeners and token request as it is dropped.
+    /// Closes (close 1000, no reconnect): the class releases its socket, timer, page listeners and
+    /// token request before `close()` returns, and delivers the events it causes in a microtask.
+    /// The app's `get_token` and `subscriptions` go at once; the listeners, which must still
+    /// receive those events to end the streams, go in a microtask after it, with the class.
     fn drop(&mut self) {
-        self.driver.close();
+        self.class.close_session();
+        drop(std::mem::take(&mut self.callbacks));
+        let (class, listeners) = (self.class.clone(), std::mem::take(&mut self.listeners));
+        class::after_queued_microtasks(move || {
+            class.detach();
+            drop(listeners);
+        });
     }
 }
 
@@ -231,15 +241,10 @@ impl fmt::Debug for SecureWebSocket {
     }
 }
 
-/// A value's JSON text, as the driver sends it. Maps become objects and `None` becomes `null`, as
-/// serde_json would write them.
-pub(super) fn json_text<M: Serialize + ?Sized>(message: &M) -> Result<JsText, Error> {
-    let value = message
+/// A value as the class sends it (as JSON text, with the browser's `JSON.stringify`). Maps become
+/// objects and `None` becomes `null`, as serde_json would write them.
+fn json_value<M: Serialize + ?Sized>(message: &M) -> Result<JsValue, Error> {
+    message
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|error| Error::InvalidMessage(error.to_string()))?;
-    let text = JSON::stringify(&value)
-        .ok()
-        .filter(|text| text.is_string())
-        .ok_or_else(|| Error::InvalidMessage("the value has no JSON text".into()))?;
-    Ok(JsText::new(text))
+        .map_err(|error| Error::InvalidMessage(error.to_string()))
 }
