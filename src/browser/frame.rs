@@ -13,13 +13,6 @@ use crate::core::{protocol, FrameError, FrameType, Inbound, JsonFields, Payload}
 extern "C" {
     #[wasm_bindgen(js_name = utf8Length)]
     fn utf8_length(text: &JsString) -> usize;
-    #[wasm_bindgen(js_name = wrapSequenced)]
-    fn wrap_sequenced(seq: f64, text: &JsString) -> JsString;
-}
-
-/// `{"type":"msg","seq":N,"data":…}` around an application message's text.
-pub(crate) fn sequenced(seq: u64, text: &JsString) -> JsString {
-    wrap_sequenced(seq as f64, text)
 }
 
 /// An application message's JSON text, with its size in UTF-8 bytes.

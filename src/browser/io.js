@@ -2,6 +2,7 @@
 // shape, `handler(kind, value, number)`, which answers a number: frames and token answers go on
 // to the wasm's `Session` as these numbers and values (issue 14: no web-sys binding, no closure
 // and no object per event in the wasm).
+import { wrapSequenced } from './text.js';
 
 // Each socket's listener, so that closing it can remove exactly that one.
 const listeners = new WeakMap();
@@ -64,6 +65,11 @@ export function sendText(ws, text) {
   try {
     ws.send(text);
   } catch {}
+}
+
+/** An application message: wrapped with its number `seq` on a resumable session, else (−1) as it is. */
+export function sendApp(ws, seq, text) {
+  sendText(ws, seq < 0 ? text : wrapSequenced(seq, text));
 }
 
 /** The bytes the browser holds unsent on the socket, by which the SDK paces its flush. */
