@@ -17,10 +17,10 @@ const repo = resolve(import.meta.dirname, '..');
 export const BUDGET_GZIP_BYTES = 23 * 1024;
 /**
  * What `npm test` fails over. The budget itself once it is met; until then, the size measured
- * with every feature plus ~1 %, so the size can only go down (issue 14): 32,980 B measured with
- * the class and its driver in JavaScript over the wasm's state machine (README, "Performance").
+ * with every feature plus ~1 %, so the size can only go down (issue 14): 30,731 B measured with
+ * the wasm's bytes leading the bundle and the outbox on a `Vec` (README, "Performance").
  */
-export const CEILING_GZIP_BYTES = 33_300;
+export const CEILING_GZIP_BYTES = 31_050;
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
@@ -37,7 +37,10 @@ export function measure() {
   });
   const bundle = outputFiles[0].text;
   const inlined = JSON.parse(readFileSync(join(repo, 'pkg/secure_ws_bytes.js'), 'utf8').match(/encodedWasm = (".*")/)[1]);
-  if (!bundle.includes(inlined)) throw new Error('the bundle does not hold the inlined wasm');
+  // First, as scripts/inline-wasm.mjs arranges: amid the JS, gzip made the bundle ~1.2 KB larger.
+  const at = bundle.indexOf(inlined);
+  if (at < 0) throw new Error('the bundle does not hold the inlined wasm');
+  if (at > 100) throw new Error(`the inlined wasm starts at character ${at} of the bundle, not first`);
   const glue = bundle.replace(inlined, '');
   return {
     wasm_bytes: wasm.length,

@@ -39,7 +39,7 @@ const HAND_OVER = 6;
 /** A token answer: TOKEN + io.js's answer kind. */
 const TOKEN = 7;
 
-/** The public states, by the index `Session.state` answers. */
+/** The public states, by the index `Session.status(0)` and a `STATE` action answer. */
 export const STATES = ['connecting', 'authenticating', 'authenticated', 'reconnecting', 'closed'];
 /** The longest delay `setTimeout` honours (2³¹−1 ms); a longer one fires at once in browsers. */
 const MAX_DELAY = 2147483647;
@@ -264,7 +264,7 @@ export class Driver {
   }
 
   /** `Session.handle`, every argument given (wasm-bindgen's debug glue checks the numbers). */
-  #tell(input, n = 0, value, number = 0) {
+  #tell(input, n = 0, value, number = NaN) {
     this.s.handle(input, n, value, number);
   }
 

@@ -54,7 +54,7 @@ mod input {
     pub const PAGE: u32 = 2;
     pub const TIMEOUT: u32 = 3;
     pub const SUBSCRIPTIONS: u32 = 4;
-    pub const CLOSE: u32 = 5;
+    pub const CLOSE_SESSION: u32 = 5;
     pub const HAND_OVER: u32 = 6;
     /// A token answer: 7 + its kind (0 token … 3 invalid).
     pub const TOKEN: u32 = 7;
@@ -184,7 +184,7 @@ impl Session {
                 };
                 self.core.handle_subscriptions(now, ConnectionId(n), messages);
             }
-            input::CLOSE => self.core.close(now),
+            input::CLOSE_SESSION => self.core.close(now),
             input::HAND_OVER => self.core.hand_over(now),
             _ => self.core.handle_token(now, RequestId(n), token_answer(input - input::TOKEN, value, number)),
         }

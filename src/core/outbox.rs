@@ -127,6 +127,9 @@ impl<P: Clone> Outbox<P> {
     /// At-most-once: removes the messages [`Self::take_next`] handed out, which the server will
     /// never acknowledge. One shift of what is left for a whole flush, not one per message.
     pub fn forget_sent(&mut self) {
+        // Only at-most-once sends may be in flight here: the session switches delivery only on a
+        // new connection, after `rewind`, so nothing numbered and unacknowledged is dropped.
+        debug_assert!(self.owed().iter().take(self.in_flight).all(|entry| entry.seq.is_none()));
         self.finish(self.in_flight);
         self.in_flight = 0;
     }
