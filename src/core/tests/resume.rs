@@ -17,10 +17,7 @@ fn granted(h: &mut Harness, resumed: bool, last_seq: u64, limits: Value) {
 
 /// Connects and authenticates with a server that grants session `s1`.
 fn connect_resumable(h: &mut Harness, resumed: bool, last_seq: u64) -> Vec<Action<Value>> {
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     granted(h, resumed, last_seq, json!({}));
     h.drain()
 }
@@ -113,10 +110,7 @@ fn a_lost_session_says_resync_and_renumbers_what_is_still_owed() {
     h.drain();
     h.closed_by_peer(1006, String::new());
     h.fire_next_timeout();
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     h.frame(json!({"type": "auth_response", "success": true, "userId": "alice",
         "session": {"id": "s2", "resumed": false, "lastSeq": 0}}));
     let actions = h.drain();
@@ -201,10 +195,7 @@ fn send_reads_the_clock_only_when_a_rate_paces_it() {
     connect_resumable(&mut h, false, 0);
     assert!(!h.core.send_reads_clock(), "no advertised rate: sent at once");
     let mut h = Harness::new(no_jitter());
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     granted(&mut h, false, 0, json!({"messagesPerMinute": 60}));
     assert!(h.core.send_reads_clock(), "paced: the clock decides");
 }
@@ -280,10 +271,7 @@ fn at_most_once_a_paced_backlog_leaves_the_queue_as_it_is_sent_and_is_never_sent
     for n in 0..80 {
         h.send(if n == 30 { big.clone() } else { msg(n) }).unwrap();
     }
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     let grant = json!({"type": "auth_response", "success": true, "userId": "alice",
         "limits": {"messagesPerMinute": 60, "maxMessageBytes": 100}});
     h.frame(grant.clone());
@@ -305,10 +293,7 @@ fn at_most_once_a_paced_backlog_leaves_the_queue_as_it_is_sent_and_is_never_sent
     assert_eq!(h.core.queued_count(), owed(&sent));
     h.closed_by_peer(1006, String::new());
     h.fire_next_timeout();
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     h.frame(grant);
     while sent.len() < 79 {
         record(&mut h, &mut sent);
@@ -328,10 +313,7 @@ fn pacing_keeps_a_flush_inside_the_advertised_rate() {
     for n in 0..100 {
         h.send(msg(n)).unwrap();
     }
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     granted(&mut h, false, 0, json!({"messagesPerMinute": 60, "maxMessageBytes": 10240}));
     // A model of the server's bucket: 60 at once, one more each second.
     let (mut server_tokens, mut last) = (60.0_f64, 0);
@@ -358,10 +340,7 @@ fn a_queued_message_the_server_cannot_take_is_dropped_and_reported_not_looped() 
     let mut h = Harness::new(no_jitter());
     h.send("x".repeat(5000)).unwrap();
     let receipt = h.core.send(h.now, msg(1), true).unwrap();
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     h.frame(json!({"type": "auth_response", "success": true, "limits": {"maxMessageBytes": 1000}}));
     let actions = h.drain();
     assert_eq!(app_frames(&actions), [(None, msg(1))]);

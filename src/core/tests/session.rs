@@ -125,12 +125,18 @@ impl Harness {
         self.frame(json!({"type": "auth_response", "success": true, "userId": "alice"}));
     }
 
-    /// From a fresh connect to authenticated; returns the actions of the last step.
-    pub fn authenticate(&mut self) -> Vec<Action<Value>> {
+    /// Runs what is pending, then gives the token and opens the socket: `auth` is sent and the
+    /// server's answer comes next.
+    pub fn connect_until_auth(&mut self) {
         self.drain();
         self.give_token(None);
         self.open();
         self.drain();
+    }
+
+    /// From a fresh connect to authenticated; returns the actions of the last step.
+    pub fn authenticate(&mut self) -> Vec<Action<Value>> {
+        self.connect_until_auth();
         self.auth_ok();
         self.drain()
     }
@@ -270,10 +276,7 @@ fn sends_after_auth_go_straight_out() {
 #[test]
 fn auth_timeout_closes_4001_and_reconnects_with_a_new_token() {
     let mut h = Harness::new(no_jitter());
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     assert_eq!(h.fire_next_timeout(), 5000);
     let actions = h.drain();
     assert_eq!(closes(&actions), [4001]);
@@ -289,10 +292,7 @@ fn auth_timeout_closes_4001_and_reconnects_with_a_new_token() {
 #[test]
 fn auth_rejection_closes_4003_reports_and_reconnects() {
     let mut h = Harness::new(no_jitter());
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     h.frame(json!({"type": "auth_response", "success": false, "error": "invalid token"}));
     let actions = h.drain();
     assert_eq!(closes(&actions), [4003]);
@@ -621,10 +621,7 @@ fn invalid_frames_raise_an_error_and_keep_the_connection() {
 #[test]
 fn app_messages_are_delivered_only_when_authenticated() {
     let mut h = Harness::new(Config::default());
-    h.drain();
-    h.give_token(None);
-    h.open();
-    h.drain();
+    h.connect_until_auth();
     h.frame(json!({"type": "chat", "text": "too early"}));
     assert_eq!(error_codes(&h.drain()), ["invalid_frame"]);
     h.auth_ok();
