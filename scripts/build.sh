@@ -21,12 +21,12 @@ wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --
 # pkg/ from the tarball. The root .gitignore already keeps pkg/ out of git.
 rm -f pkg/.gitignore pkg/web/.gitignore
 node scripts/inline-wasm.mjs pkg/secure_ws_bg.wasm pkg/secure_ws_wasm.js pkg/secure_ws_bytes.js
-# js/share/ makes the same errors as the class with the class's own sdkError and sendError
-# (src/api/events.js),
-# through a re-export at a stable path: wasm-bindgen names the snippets' folder with a hash.
+# js/share/ makes the class's errors and keeps its listeners and ready() promises with the class's
+# own events.js (src/api/events.js), through a re-export at a stable path: wasm-bindgen names the
+# snippets' folder with a hash.
 events=(pkg/snippets/*/src/api/events.js)
 [ ${#events[@]} = 1 ] && [ -f "${events[0]}" ] || { echo "build: expected one events.js snippet" >&2; exit 1; }
-echo "export { sdkError, sendError } from './${events[0]#pkg/}';" > pkg/sdk-error.js
+echo "export * from './${events[0]#pkg/}';" > pkg/events.js
 # The class itself (src/api/secure-web-socket.js) is a snippet too, beside the modules it imports:
 # re-exported at a stable path in both builds (js/index.js and bench/page import it).
 for dir in pkg pkg/web; do

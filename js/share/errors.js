@@ -1,7 +1,7 @@
 // SecureWebSocket errors, made by the class's own sdkError and sendError (src/api/events.js,
 // re-exported by scripts/build.sh), and their form on the channel: structured clone keeps an
 // Error's message but drops `code`.
-import { sdkError, sendError } from '../../pkg/sdk-error.js';
+import { sdkError, sendError } from '../../pkg/events.js';
 
 export { sdkError, sendError };
 

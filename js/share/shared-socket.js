@@ -5,6 +5,7 @@
 // leader confirms them, so a leader that goes away loses none of them; and every tab holds the
 // resumable session as the leader announces it (a Replica), so the next leader resumes it and
 // nothing is lost or repeated across the hand-over.
+import { createRegistry, dispatch, propertyHandler, setPropertyHandler, settle, subscribe, wait } from '../../pkg/events.js';
 import { closedError, errorFromWire, errorToWire, sdkError } from './errors.js';
 import { sessionName } from './names.js';
 import { limitsOf, outgoingText } from './outgoing.js';
@@ -34,14 +35,7 @@ function lifecycle(listener, method) {
   globalThis[method]?.('pageshow', listener);
 }
 
-function report(error) {
-  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-  else console.error(error);
-}
-
 export class SharedSecureWebSocket {
-  onMessage = null;
-  onAuthenticated = null;
   #WasmSocket;
   #url;
   #options;
@@ -70,8 +64,8 @@ export class SharedSecureWebSocket {
    * first; `seq` once the leader announced the number it went out under. */
   #outbox = [];
   #lastId = 0;
-  #handlers = new Map();
-  #waiters = [];
+  /** Listeners, property handlers and `ready()` promises, kept as the class keeps its own. */
+  #registry = createRegistry();
   /** The leader's followers (from `hello`, `follow`, `send`; gone at `bye`): who must hear an end. */
   #followers = new Set();
   /** The code of the last `error` this tab's handlers were given. */
@@ -140,15 +134,30 @@ export class SharedSecureWebSocket {
   ready() {
     if (this.#ended) return Promise.reject(this.#finalError ?? closedError());
     if (this.#state === 'authenticated') return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return wait(this.#registry);
   }
 
   on(type, handler) {
     if (!this.#eventTypes.includes(type)) throw sdkError('invalid_argument', `unknown event type '${type}'`);
-    if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
-    const entry = { handler };
-    this.#handlers.get(type).add(entry);
-    return () => this.#handlers.get(type).delete(entry);
+    return subscribe(this.#registry, type, handler);
+  }
+
+  /** Called with `{ userId }` on every successful authentication. */
+  get onAuthenticated() {
+    return propertyHandler(this.#registry, 0);
+  }
+
+  set onAuthenticated(handler) {
+    setPropertyHandler(this.#registry, 0, handler);
+  }
+
+  /** Called with each application message. */
+  get onMessage() {
+    return propertyHandler(this.#registry, 1);
+  }
+
+  set onMessage(handler) {
+    setPropertyHandler(this.#registry, 1, handler);
   }
 
   /** Ends this tab's participation only; a leader hands the socket to another tab. */
@@ -158,9 +167,7 @@ export class SharedSecureWebSocket {
 
   free() {
     this.close();
-    this.#handlers.clear();
-    this.onMessage = null;
-    this.onAuthenticated = null;
+    this.#registry = createRegistry();
   }
 
   #queue(data, receipt) {
@@ -424,27 +431,13 @@ export class SharedSecureWebSocket {
     if (type === 'state' && state === 'authenticated') {
       // A tab that joins an authenticated session learns who it is authenticated as.
       if (authenticated) this.#emit('authenticated', authenticated);
-      for (const { resolve } of this.#waiters.splice(0)) resolve();
+      settle(this.#registry, 0);
     }
   }
 
   #emit(type, payload) {
     if (type === 'error') this.#lastErrorCode = payload?.code;
-    for (const { handler } of [...(this.#handlers.get(type) ?? [])]) {
-      try {
-        handler(payload);
-      } catch (error) {
-        report(error);
-      }
-    }
-    const property = type === 'message' ? this.onMessage : type === 'authenticated' ? this.onAuthenticated : null;
-    if (typeof property === 'function') {
-      try {
-        property(payload);
-      } catch (error) {
-        report(error);
-      }
-    }
+    dispatch(this.#registry, type, payload);
   }
 
   #confirmed(ids) {
@@ -552,6 +545,6 @@ export class SharedSecureWebSocket {
       this.#state = 'closed';
       this.#emit('state', 'closed');
     }
-    for (const { reject } of this.#waiters.splice(0)) reject(rejection);
+    settle(this.#registry, 1, rejection);
   }
 }

@@ -42,7 +42,8 @@ export function wait(registry) {
   return new Promise((resolve, reject) => registry.w.push([resolve, reject]));
 }
 
-function settle(registry, index, value) {
+/** Settles every `ready()` promise: `index` 0 resolves, 1 rejects with `value`. */
+export function settle(registry, index, value) {
   const waiters = registry.w;
   registry.w = [];
   for (const waiter of waiters) waiter[index](value);
@@ -63,11 +64,19 @@ export function emit(registry, kind, a, b, n, m) {
     : kind === 6 ? { reason: 'session_lost' }
     : a;
   if (kind === 0 && a === 'authenticated') settle(registry, 0);
+  dispatch(registry, type, payload);
+  if (kind === 0 && a === 'closed') settle(registry, 1, b);
+}
+
+/**
+ * Delivers a made `payload` to the listeners of `type` and to its property handler: what `emit`
+ * does once it has the payload, and what js/share/ does with the events a leader relays.
+ */
+export function dispatch(registry, type, payload) {
   const entries = registry.l.get(type);
   if (entries) for (const entry of entries) invoke(entry.handler, payload);
-  const property = kind === 1 ? registry.p[0] : kind === 2 ? registry.p[1] : undefined;
+  const property = type === 'authenticated' ? registry.p[0] : type === 'message' ? registry.p[1] : undefined;
   if (typeof property === 'function') invoke(property, payload);
-  if (kind === 0 && a === 'closed') settle(registry, 1, b);
 }
 
 /** A `sendWithReceipt()` promise for message `id`. */
