@@ -39,13 +39,13 @@ const variants = {
 
 const page = (name) => `
   import { load } from './${name}.js';
-  import { Session } from './pkg/secure_ws_bg.js';
+  import { SecureWsSession } from './pkg/secure_ws_bg.js';
   import { SecureWebSocket, useSession } from './pkg/secure-web-socket.js';
   await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'alice', password: 'alice-pass' }) });
   const t0 = performance.now();
   await load();
-  useSession(Session);
+  useSession(SecureWsSession);
   const t1 = performance.now();
   const ws = new SecureWebSocket('ws://' + location.host + '/ws', { tokenUrl: '/api/ws-token' });
   await ws.ready();

@@ -68,10 +68,14 @@ unset USERS ALLOWED_ORIGINS
 # without `js`, as a Rust app depends on the crate. Its browser suite (tests/browser_rust) runs in
 # the browser loop above, against the same server.
 step "Rust API: clippy on wasm32 (as a Rust app builds it, and with every feature), doc tests"
-# A library must not choose a Rust app's global allocator: talc comes only with `js`.
-if cargo tree -q --target wasm32-unknown-unknown -p secure-ws -e normal -i talc >/dev/null 2>&1; then
+# A library must not choose a Rust app's global allocator: talc comes only with `js`. (The same
+# listing with `js` must show it, or this check could not see it at all.)
+normal_deps() { cargo tree -q --target wasm32-unknown-unknown -p secure-ws -e normal --prefix none "$@"; }
+grep -q '^talc ' <<<"$(normal_deps --features js)" || { echo "cargo tree shows no talc even with js" >&2; exit 1; }
+if grep -q '^talc ' <<<"$(normal_deps)"; then
   echo "the default features link talc: a Rust app would get the crate's allocator" >&2; exit 1
 fi
+cargo clippy --target wasm32-unknown-unknown -p secure-ws --no-default-features --features js-class --lib -q -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p secure-ws --lib --test browser_rust -q -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p secure-ws --all-features --lib --tests -q -- -D warnings
 # The Rust API exists only on wasm32: its doc examples (all `no_run`: they need a browser and a

@@ -1,10 +1,10 @@
 // The benchmark scenarios, run inside Chromium. Each SDK figure has a raw-WebSocket twin doing the
 // same work (JSON.stringify / JSON.parse, the same server, the same authentication) in the same run.
-import init, { Session } from './secure_ws.js';
+import init, { SecureWsSession } from './secure_ws.js';
 import { SecureWebSocket, useSession } from './secure-web-socket.js';
 
 const wasm = await init();
-useSession(Session);
+useSession(SecureWsSession);
 const wsUrl = `ws://${location.host}/ws`;
 const now = () => performance.now();
 const MESSAGE = { type: 'echo', seq: 0, room: 'general', content: 'x'.repeat(48), sentAt: 0 }; // ~100 bytes as JSON

@@ -104,7 +104,11 @@ export class Driver {
       this.s.replicate(sessionId, lastSeq, nextSeq);
     }
     this.#page = watchPage((change) => this.#input(() => this.#tell(PAGE, change)));
-    this.#pump();
+    // Held for a microtask like close()'s: the first actions emit nothing, but a socket the
+    // browser refuses at once (mixed content, a URL it will not open) ends a first attempt here,
+    // before anyone could listen. Delivered after the constructor, they reach the listeners an
+    // app (or the Rust API) attaches right after it.
+    this.#held();
   }
 
   /** Queues or sends `text` (a JSON text); the message id, or throws what `send()` throws. */
@@ -125,6 +129,11 @@ export class Driver {
    */
   close() {
     this.#tell(CLOSE_SESSION);
+    this.#held();
+  }
+
+  /** Runs the pending actions with the events they cause delivered in a microtask (see `close`). */
+  #held() {
     const outermost = !this.#deferring;
     this.#deferring = true;
     try {

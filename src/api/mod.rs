@@ -8,6 +8,7 @@ mod session;
 #[cfg(feature = "js")]
 mod typescript;
 
+#[cfg(any(feature = "js", feature = "rust-api"))]
 pub use session::Session;
 #[cfg(feature = "js")]
 pub use typescript::SecureWebSocketOptions;

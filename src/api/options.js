@@ -111,11 +111,14 @@ function checkUrl(url, allowInsecure) {
   } catch {
     refuse('url', 'is not a valid absolute URL');
   }
-  const { protocol, hostname, search } = parsed;
+  const { protocol, hostname, href } = parsed;
   if (protocol !== 'ws:' && protocol !== 'wss:') insecure('the URL must start with ws:// or wss://');
   if (parsed.username || parsed.password) insecure('the URL must not contain a user name or password');
-  for (const pair of search.slice(1).split('&')) {
-    if (pair && CREDENTIAL_PARAMS.includes(pair.split('=')[0].toLowerCase())) {
+  // A WebSocket URL has none: browsers refuse it (or drop it), so a session could never connect.
+  if (href.includes('#')) refuse('url', 'must not have a fragment (#…): a WebSocket URL has none');
+  // Names as a server reads them (percent-decoded, `+` a space): `?%74oken=` is a token too.
+  for (const name of parsed.searchParams.keys()) {
+    if (CREDENTIAL_PARAMS.includes(name.toLowerCase())) {
       insecure('the URL must not carry a credential; the SDK sends the token in the first message');
     }
   }

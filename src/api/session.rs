@@ -63,7 +63,10 @@ mod input {
 /// The session state machine of one `SecureWebSocket`. After every input, JS calls
 /// `pollAction()` until it answers 0 and runs each action, reading its fields with `n0`, `n1`,
 /// `text(i)` and `value` (see [`Session::poll_action`] for which action has which).
-#[wasm_bindgen(skip_typescript)]
+/// Exported to JS as `SecureWsSession`: a name no app's own export takes, since a Rust app's
+/// wasm exports this class too (the Rust API hands it to the JS class), and two exports of one
+/// name fail its build.
+#[wasm_bindgen(skip_typescript, js_name = SecureWsSession)]
 pub struct Session {
     core: SessionCore<JsObject, JsText>,
     /// The socket the core's frames go to, and the core's name for it.
@@ -88,7 +91,7 @@ fn flag(b: bool) -> f64 {
     f64::from(u8::from(b))
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = SecureWsSession)]
 impl Session {
     /// `numbers`: the options' numbers (see `options::config`). Throws the message of an
     /// `invalid_options` error (how values relate, `Config::validate`), which JS makes the error

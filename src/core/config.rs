@@ -1,7 +1,7 @@
 //! Validated options. The JavaScript layer reads the user's object; every check of a value's
 //! range or of how values relate lives here, so it is tested natively.
 
-use alloc::{format, string::String};
+use alloc::{format, string::String, vec::Vec};
 use core::fmt;
 
 use super::Millis;
@@ -142,10 +142,14 @@ pub struct UrlParts<'a> {
     pub has_userinfo: bool,
     /// `URL.search`, including the leading `?` when there is a query.
     pub search: &'a str,
+    /// Whether the URL has a fragment (`#` in `URL.href`, even with nothing after it).
+    pub has_fragment: bool,
 }
 
 /// Refuses URLs that would leak or expose a credential: anything but `ws:`/`wss:`, user-info,
-/// a credential-like query parameter, or plain `ws:` to a host other than loopback.
+/// a credential-like query parameter (its name read as a server reads it: percent-decoded, `+`
+/// a space), or plain `ws:` to a host other than loopback; and a URL with a fragment, which a
+/// WebSocket URL cannot have (browsers refuse or drop it).
 pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigError> {
     if url.scheme != "ws:" && url.scheme != "wss:" {
         return Err(ConfigError::insecure("the URL must start with ws:// or wss://"));
@@ -153,9 +157,12 @@ pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigEr
     if url.has_userinfo {
         return Err(ConfigError::insecure("the URL must not contain a user name or password"));
     }
+    if url.has_fragment {
+        return Err(ConfigError::new("url", "must not have a fragment (#…): a WebSocket URL has none"));
+    }
     let query = url.search.strip_prefix('?').unwrap_or(url.search);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let name = pair.split('=').next().unwrap_or(pair).to_ascii_lowercase();
+        let name = form_decoded(pair.split('=').next().unwrap_or(pair)).to_ascii_lowercase();
         if CREDENTIAL_PARAMS.contains(&name.as_str()) {
             return Err(ConfigError::insecure(
                 "the URL must not carry a credential; the SDK sends the token in the first message",
@@ -169,6 +176,32 @@ pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigEr
         ));
     }
     Ok(())
+}
+
+/// A query parameter's name as `application/x-www-form-urlencoded` reads it (what
+/// `URLSearchParams` and servers see): `+` a space, `%XX` the byte XX; anything else as it is.
+fn form_decoded(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b'+', ..) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, ..) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// An option the constructor refuses, with which one and why.

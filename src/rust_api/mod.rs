@@ -114,10 +114,9 @@ impl SecureWebSocket {
     }
 
     /// Makes the JavaScript class with `options` (checked) and listens to every event a stream
-    /// carries, right after its constructor as a JavaScript app does. The constructor's first
-    /// actions (a token request, a socket) emit nothing, so the stream sees the first event;
-    /// only a socket the browser refuses synchronously (mixed content) is reported within the
-    /// constructor, unseen by either face.
+    /// carries, right after its constructor as a JavaScript app does. The class delivers what its
+    /// constructor caused (a socket the browser refuses at once, as for mixed content) in a
+    /// microtask, so the streams see every event from the first.
     fn start<T: DeserializeOwned + 'static>(
         url: &str,
         options: &Object,

@@ -11,9 +11,11 @@ pub(super) fn check_url(url: &str, allow_insecure: bool) -> Result<String, Confi
         web_sys::Url::new(url).map_err(|_| ConfigError::new("url", "is not a valid absolute URL"))?;
     let (scheme, hostname, search) = (parsed.protocol(), parsed.hostname(), parsed.search());
     let has_userinfo = !parsed.username().is_empty() || !parsed.password().is_empty();
+    let href = parsed.href();
+    let has_fragment = href.contains('#');
     config::check_url(
-        UrlParts { scheme: &scheme, hostname: &hostname, has_userinfo, search: &search },
+        UrlParts { scheme: &scheme, hostname: &hostname, has_userinfo, search: &search, has_fragment },
         allow_insecure,
     )?;
-    Ok(parsed.href())
+    Ok(href)
 }

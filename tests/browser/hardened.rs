@@ -50,6 +50,10 @@ extern "C" {
     fn call_later(object: &JsValue, method: &str) -> Promise;
     #[wasm_bindgen(js_name = quietPeriod)]
     fn quiet_period(ms: u32) -> Promise;
+    #[wasm_bindgen(js_name = refuseSockets)]
+    fn refuse_sockets();
+    #[wasm_bindgen(js_name = allowSockets)]
+    fn allow_sockets();
 }
 
 /// `getToken` that asks the test server's token endpoint with the page's cookie.
@@ -205,6 +209,23 @@ async fn server_errors_never_pass_for_the_sdks_own_and_ready_rejects_only_with_t
         Some("closed"),
         "not the earlier, non-fatal error"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_socket_refused_inside_the_constructor_is_reported_to_listeners_attached_after_it() {
+    login("refused-at-once").await;
+    refuse_sockets();
+    let ws = connect(r#""reconnect":{"baseDelayMs":0,"jitter":false}"#);
+    allow_sockets();
+    // Attached once the constructor returned, as an app attaches them: the first attempt ended
+    // inside the constructor, and its events still reach them.
+    let events = Recorder::attach(&ws);
+    let close = events.wait_for("close", |_| true, WITHIN_MS).await;
+    assert_eq!(get(&close, "code").as_f64(), Some(1006.0));
+    assert_eq!(get(&close, "willReconnect").as_bool(), Some(true));
+    events.wait_for("reconnecting", |_| true, WITHIN_MS).await;
+    events.wait_for("authenticated", |_| true, WITHIN_MS).await;
+    ws.close();
 }
 
 /// Calls `method` on the JS object, as an app would.

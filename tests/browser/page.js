@@ -18,6 +18,18 @@ export function restoreOnline() {
   delete navigator.onLine;
 }
 
+// A browser that refuses every socket at once, inside `new WebSocket` (as it does for mixed
+// content): `allowSockets()` undoes it.
+const RealWebSocket = globalThis.WebSocket;
+export function refuseSockets() {
+  globalThis.WebSocket = function WebSocket() {
+    throw new DOMException('refused by the test', 'SecurityError');
+  };
+}
+export function allowSockets() {
+  globalThis.WebSocket = RealWebSocket;
+}
+
 // Each event is dispatched from a task of its own, as the browser dispatches real ones: never
 // from inside the test's own call into wasm.
 function later(fire) {
@@ -104,7 +116,7 @@ export function callLater(object, method) {
 // ---- instrument ---------------------------------------------------------------------------------
 
 // Counts live event listeners and pending timers across the whole page, by wrapping the DOM
-// methods the SDK's driver reaches through web-sys and gloo. Used by the leak test only.
+// methods the SDK's driver (src/api/driver.js, through io.js) calls. Used by the leak tests only.
 const listeners = [];
 const timers = new Set();
 

@@ -30,6 +30,7 @@ use secure_ws::rust_api::{Builder, Error, Event, SecureWebSocket, State, TokenEr
 use serde::{Deserialize, Serialize};
 use server::*;
 use support::*;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -207,6 +208,34 @@ async fn close_ends_the_session_its_sends_and_its_streams() {
     assert!(!rest.iter().any(|e| matches!(e, Event::Reconnecting { .. })), "{rest:?}");
     let mut late = ws.events::<FromServer>();
     assert_eq!(support::rest(&mut late).await, [], "a stream asked for after the end ends at once");
+}
+
+#[wasm_bindgen(module = "/tests/browser/page.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = refuseSockets)]
+    fn refuse_sockets();
+    #[wasm_bindgen(js_name = allowSockets)]
+    fn allow_sockets();
+}
+
+#[wasm_bindgen_test]
+async fn a_socket_refused_inside_connect_is_in_the_stream_and_one_that_ends_there_ends_it() {
+    login("rust-refused").await;
+    refuse_sockets();
+    let healing = connect(|b| b.reconnect_base_delay(Duration::ZERO).reconnect_jitter(false));
+    let ending = connect(|b| b.max_reconnect_attempts(0));
+    allow_sockets();
+    let (ws, mut events) = healing;
+    let (close, _) = next_matching(&mut events, "the close", |e| matches!(e, Event::Close { .. })).await;
+    assert!(matches!(close, Event::Close { code: 1006, will_reconnect: true, .. }), "{close:?}");
+    next_matching(&mut events, "the reconnection", |e| matches!(e, Event::Authenticated { .. })).await;
+    ws.close();
+    // A session whose only attempt failed inside `connect`: its stream still says so, and ends.
+    let (ws, mut events) = ending;
+    let rest = rest(&mut events).await;
+    assert!(rest.iter().any(|e| matches!(e, Event::Error(Error::ReconnectFailed(_)))), "{rest:?}");
+    assert_eq!(rest.last(), Some(&Event::State(State::Closed)), "{rest:?}");
+    assert!(matches!(ws.ready().await, Err(Error::ReconnectFailed(_))));
 }
 
 #[wasm_bindgen_test]

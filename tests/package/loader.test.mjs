@@ -19,7 +19,7 @@ test('the package exports the JS class: every member inherited, none redefined',
     'nextReauthInMs', 'sharing', 'onMessage', 'onAuthenticated', '_handOver', '_nextId'];
   for (const key of members) assert.ok(key in SecureWebSocket.prototype, `${key} is reachable`);
   // The wasm exports the state machine only: the class and its driver are JavaScript (issue 14).
-  assert.equal(typeof glue.Session, 'function');
+  assert.equal(typeof glue.SecureWsSession, 'function');
   assert.equal(glue.SecureWebSocket, undefined);
 });
 

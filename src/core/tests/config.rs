@@ -3,7 +3,7 @@
 use crate::core::config::*;
 
 fn url<'a>(scheme: &'a str, hostname: &'a str, search: &'a str) -> UrlParts<'a> {
-    UrlParts { scheme, hostname, has_userinfo: false, search }
+    UrlParts { scheme, hostname, has_userinfo: false, search, has_fragment: false }
 }
 
 #[test]
@@ -51,10 +51,25 @@ fn plain_ws_is_allowed_only_to_loopback() {
 
 #[test]
 fn credentials_in_the_url_are_refused() {
-    for search in ["?token=abc", "?room=1&access_token=x", "?JWT", "?Auth=1"] {
+    // Names as a server reads them: percent-decoded, `+` a space.
+    for search in
+        ["?token=abc", "?room=1&access_token=x", "?JWT", "?Auth=1", "?%74oken=abc", "?access%5Ftoken=x"]
+    {
         assert!(check_url(url("wss:", "example.com", search), false).is_err(), "{search}");
     }
-    assert!(check_url(url("wss:", "example.com", "?room=tokens"), false).is_ok());
+    for search in ["?room=tokens", "?to%6Ben%=1", "?tok+en=1", "?%=x&%zz=y"] {
+        assert!(check_url(url("wss:", "example.com", search), false).is_ok(), "{search}");
+    }
     let with_user = UrlParts { has_userinfo: true, ..url("wss:", "example.com", "") };
     assert!(check_url(with_user, false).is_err());
+}
+
+#[test]
+fn a_url_with_a_fragment_is_refused_at_construction() {
+    // A browser's WebSocket refuses it (or drops it): refused up front, never a session that
+    // cannot connect.
+    let with_fragment = UrlParts { has_fragment: true, ..url("wss:", "example.com", "") };
+    let error = check_url(with_fragment, false).unwrap_err();
+    assert_eq!((error.option, error.insecure), ("url", false));
+    assert!(error.problem.contains("fragment"), "{}", error.problem);
 }
