@@ -195,7 +195,14 @@ fn bad_options_throw_named_errors_at_construction() {
     assert!(message(r#"{"tokenUrl":"/t","authTimeoutMs":0}"#).contains("authTimeoutMs"));
     assert_eq!(code("ws://example.com/ws", token_url), "insecure_url");
     assert_eq!(code(&format!("{}?token=abc", ws_url()), token_url), "insecure_url");
+    assert_eq!(
+        code(&format!("{}?%74oken=abc", ws_url()), token_url),
+        "insecure_url",
+        "read as a server reads it"
+    );
     assert_eq!(code("https://example.com/ws", token_url), "insecure_url");
+    // A WebSocket URL has no fragment: refused here, not a session that can never connect.
+    assert_eq!(code(&format!("{}#part", ws_url()), token_url), "invalid_options");
 }
 
 #[wasm_bindgen_test]

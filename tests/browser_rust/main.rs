@@ -304,6 +304,14 @@ fn options_are_checked_like_the_js_class_with_the_same_codes() {
         refused(SecureWebSocket::builder("https://example.com/ws").token_url("/t")).code(),
         "insecure_url"
     );
+    assert_eq!(
+        refused(SecureWebSocket::builder(&format!("{}?%74oken=abc", ws_url())).token_url("/t")).code(),
+        "insecure_url"
+    );
+    assert_eq!(
+        refused(SecureWebSocket::builder(&format!("{}#part", ws_url())).token_url("/t")).code(),
+        "invalid_options"
+    );
     assert_eq!(refused(base()).code(), "invalid_options", "no token source");
     let both = refused(base().token_url("/t").get_token(|| async { Ok("t".to_owned()) }));
     assert_eq!(both.code(), "invalid_options");
