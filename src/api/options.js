@@ -7,27 +7,26 @@ import { sdkError } from './events.js';
 
 const DURATION = 2147483647; // the most setTimeout can wait; core::config::MAX_DURATION_MS
 const COUNT = 4294967295;
-// The compact form's numeric slots, in order: [key, where, name, largest value or 0 for a boolean].
+// Where an option lives: the options themselves, `reconnect` or `heartbeat` (its name's prefix).
+const PLACES = ['', 'reconnect.', 'heartbeat.'];
+// The compact form's numeric slots, in order: [key, place, largest value or 0 for a boolean].
 const NUMBERS = [
-  ['authTimeoutMs', 0, 'authTimeoutMs', DURATION],
-  ['reauthIntervalMs', 0, 'reauthIntervalMs', DURATION],
-  ['reauthTimeoutMs', 0, 'reauthTimeoutMs', DURATION],
-  ['maxQueuedMessages', 0, 'maxQueuedMessages', COUNT],
-  ['maxMessageBytes', 0, 'maxMessageBytes', COUNT],
-  ['baseDelayMs', 1, 'reconnect.baseDelayMs', DURATION],
-  ['maxDelayMs', 1, 'reconnect.maxDelayMs', DURATION],
-  ['maxAttempts', 1, 'reconnect.maxAttempts', COUNT],
-  ['minUptimeMs', 1, 'reconnect.minUptimeMs', DURATION],
-  ['jitter', 1, 'reconnect.jitter', 0],
-  ['intervalMs', 2, 'heartbeat.intervalMs', DURATION],
-  ['timeoutMs', 2, 'heartbeat.timeoutMs', DURATION],
+  ['authTimeoutMs', 0, DURATION],
+  ['reauthIntervalMs', 0, DURATION],
+  ['reauthTimeoutMs', 0, DURATION],
+  ['maxQueuedMessages', 0, COUNT],
+  ['maxMessageBytes', 0, COUNT],
+  ['baseDelayMs', 1, DURATION],
+  ['maxDelayMs', 1, DURATION],
+  ['maxAttempts', 1, COUNT],
+  ['minUptimeMs', 1, DURATION],
+  ['jitter', 1, 0],
+  ['intervalMs', 2, DURATION],
+  ['timeoutMs', 2, DURATION],
 ];
-const KNOWN = [
-  ['tokenUrl', 'getToken', 'authTimeoutMs', 'reauthIntervalMs', 'reauthTimeoutMs', 'reconnect',
-    'maxQueuedMessages', 'maxMessageBytes', 'allowInsecure', 'heartbeat', 'subscriptions'],
-  ['baseDelayMs', 'maxDelayMs', 'maxAttempts', 'jitter', 'minUptimeMs'],
-  ['intervalMs', 'timeoutMs'],
-];
+// The keys each place accepts: its numbers, and at the top the options that are no number.
+const KNOWN = PLACES.map((_, place) => NUMBERS.filter((n) => n[1] === place).map((n) => n[0]));
+KNOWN[0].push('tokenUrl', 'getToken', 'reconnect', 'allowInsecure', 'heartbeat', 'subscriptions');
 // Query parameters that would put a credential in the URL (core::config::CREDENTIAL_PARAMS).
 const CREDENTIAL_PARAMS = ['token', 'access_token', 'auth_token', 'jwt', 'authorization', 'auth'];
 
@@ -68,7 +67,8 @@ export function readOptions(url, options) {
   for (const [n, key] of [[1, 'reconnect'], [2, 'heartbeat']]) {
     if (options[key] !== undefined) nested[n] = object(options[key], key, KNOWN[n]);
   }
-  const numbers = NUMBERS.map(([key, where, option, max]) => {
+  const numbers = NUMBERS.map(([key, where, max]) => {
+    const option = PLACES[where] + key;
     const value = nested[where]?.[key];
     if (!max) return typed(value, option, 'boolean');
     if (value === undefined) {
