@@ -55,8 +55,8 @@ pub struct Outbox<P> {
     /// From `done` on, the messages owed, oldest first; before it, finished ones not yet dropped.
     entries: Vec<Entry<P>>,
     done: usize,
-    /// How many of the owed messages at the front were sent: awaiting an acknowledgement (resumable), or
-    /// (at-most-once) awaiting [`Self::forget_sent`].
+    /// How many of the owed messages at the front were sent: awaiting an acknowledgement
+    /// (resumable), or (at-most-once) awaiting [`Self::forget_sent`].
     in_flight: usize,
     limit: usize,
     next_id: MessageId,
@@ -125,7 +125,7 @@ impl<P: Clone> Outbox<P> {
     }
 
     /// At-most-once: removes the messages [`Self::take_next`] handed out, which the server will
-    /// never acknowledge. One shift of what is left for a whole flush, not one per message.
+    /// never acknowledge: the whole flush's batch at once, counted off the front (`finish`).
     pub fn forget_sent(&mut self) {
         // Only at-most-once sends may be in flight here: the session switches delivery only on a
         // new connection, after `rewind`, so nothing numbered and unacknowledged is dropped.
