@@ -36,6 +36,7 @@ const TIMEOUT = 3;
 const SUBSCRIPTIONS = 4;
 const CLOSE_SESSION = 5;
 const HAND_OVER = 6;
+const STAGE = 11;
 /** A token answer: TOKEN + io.js's answer kind. */
 const TOKEN = 7;
 
@@ -100,7 +101,7 @@ export class Driver {
       // `auth`: the core offers the last leader's session in it.
       const [hook, sessionId, lastSeq, nextSeq, seqs, texts] = share;
       this.#replicate = hook;
-      seqs?.forEach((seq, i) => this.s.stage(texts[i], seq));
+      seqs?.forEach((seq, i) => this.#tell(STAGE, 0, texts[i], seq));
       this.s.replicate(sessionId, lastSeq, nextSeq);
     }
     this.#page = watchPage((change) => this.#input(() => this.#tell(PAGE, change)));
@@ -233,7 +234,7 @@ export class Driver {
         // The app's function runs before the next action, which is the queue's flush.
         const conn = s.n0;
         const texts = collect(this.#subscriptions);
-        texts?.forEach((text) => s.stage(text, 0));
+        texts?.forEach((text) => this.#tell(STAGE, 0, text));
         return this.#tell(SUBSCRIPTIONS, conn, undefined, texts ? 1 : 0);
       }
       case STATE: {

@@ -56,6 +56,7 @@ mod input {
     pub const SUBSCRIPTIONS: u32 = 4;
     pub const CLOSE_SESSION: u32 = 5;
     pub const HAND_OVER: u32 = 6;
+    pub const STAGE: u32 = 11;
     /// A token answer: 7 + its kind (0 token … 3 invalid).
     pub const TOKEN: u32 = 7;
 }
@@ -75,7 +76,7 @@ pub struct Session {
     armed: Option<Millis>,
     /// The last clock reading, for the inputs that need none (a `send`, most frames).
     clock: Millis,
-    /// Messages `stage`d for `handle(SUBSCRIPTIONS)` or `replicate` (with their numbers).
+    /// Messages staged (`handle(STAGE)`) for `SUBSCRIPTIONS` or `replicate`, with their numbers.
     staged: Vec<(u64, JsText)>,
     n0: f64,
     n1: f64,
@@ -114,12 +115,6 @@ impl Session {
         })
     }
 
-    /// Stages a message (JSON text) for `handle(SUBSCRIPTIONS)`, or a log entry `seq` of the
-    /// session `replicate` resumes.
-    pub fn stage(&mut self, text: JsString, seq: f64) {
-        self.staged.push((seq as u64, JsText::new(text)));
-    }
-
     /// Leads a shared connection (js/share/): replication records come out as actions. With a
     /// `session_id`, resumes the last leader's session (options.js checked it), with the staged
     /// log.
@@ -145,9 +140,15 @@ impl Session {
     /// session for the tab that takes over ·
     /// 7 + k io.js's `fetchToken` answer k for request `n`: 0 a token (`value`; `number` its
     /// `expiresIn` in seconds or NaN), 1 unauthorized, 2 unavailable (`value`: why), 3 invalid
-    /// (`value`: which way).
+    /// (`value`: which way) ·
+    /// 11 stages a message (JSON text `value`) for `SUBSCRIPTIONS`, or a log entry numbered
+    /// `number` of the session `replicate` resumes (no clock read, nothing happens yet).
     /// One export for all of them: each export costs ~90 B gzip of shim and glue (issue 14).
     pub fn handle(&mut self, input: u32, n: u32, value: JsValue, number: f64) {
+        if input == input::STAGE {
+            self.staged.push((number as u64, JsText::new(value.unchecked_into())));
+            return;
+        }
         let now = self.now();
         match input {
             input::OPENED => {
