@@ -80,7 +80,7 @@ pub struct Session {
     staged: Vec<(u64, JsText)>,
     n0: f64,
     n1: f64,
-    text: [Option<String>; 2],
+    text: [JsValue; 2],
     value: JsValue,
 }
 
@@ -110,7 +110,7 @@ impl Session {
             staged: Vec::new(),
             n0: 0.0,
             n1: 0.0,
-            text: [None, None],
+            text: [JsValue::UNDEFINED, JsValue::UNDEFINED],
             value: JsValue::UNDEFINED,
         })
     }
@@ -269,9 +269,10 @@ impl Session {
         self.n1
     }
 
-    /// The current action's string `i` (0 or 1), taken.
-    pub fn text(&mut self, i: usize) -> Option<String> {
-        self.text.get_mut(i).and_then(Option::take)
+    /// The current action's string `i` (0 or 1), taken; `undefined` when it has none. Made a JS
+    /// string in the wasm, so the export hands over a reference, not a copy to decode.
+    pub fn text(&mut self, i: usize) -> JsValue {
+        self.text.get_mut(i).map(|text| core::mem::replace(text, JsValue::UNDEFINED)).unwrap_or_default()
     }
 
     /// The current action's JS value, taken.
@@ -365,14 +366,14 @@ impl Session {
             Action::CloseSocket { code, reason } => {
                 // Forgotten first: nothing more is written to a socket the core closed.
                 self.socket = None;
-                self.text[0] = Some(reason.into());
+                self.text[0] = JsValue::from_str(reason);
                 (kind::CLOSE_SOCKET, code.into(), 0.0)
             }
             Action::CollectSubscriptions(conn) => (kind::COLLECT_SUBSCRIPTIONS, conn.0.into(), 0.0),
             Action::Emit(event) => match event {
                 Event::State(state) => (kind::STATE, state_index(state).into(), 0.0),
                 Event::Authenticated { user_id, resumed } => {
-                    self.text[0] = user_id;
+                    self.text[0] = user_id.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
                     (kind::AUTHENTICATED, 0.0, flag(resumed))
                 }
                 Event::Message(message) => {
@@ -383,7 +384,7 @@ impl Session {
                     (kind::RECONNECTING, attempt.into(), delay_ms as f64)
                 }
                 Event::Close { code, reason, will_reconnect } => {
-                    self.text[0] = Some(reason);
+                    self.text[0] = JsValue::from_str(&reason);
                     (kind::CLOSE, code.into(), flag(will_reconnect))
                 }
                 Event::Error(error) => {
@@ -420,9 +421,9 @@ impl Session {
 
 /// An error's code and message as `text(0)` and `text(1)`, its server code as `value` (fields
 /// of `Session`, borrowed apart from its core: the final error stays the core's).
-fn load_error(text: &mut [Option<String>; 2], value: &mut JsValue, error: &SdkError) {
+fn load_error(text: &mut [JsValue; 2], value: &mut JsValue, error: &SdkError) {
     *value = error.code.server_code().map_or(JsValue::UNDEFINED, JsValue::from_str);
-    *text = [Some(error.code.as_str().into()), Some(error.message.clone())];
+    *text = [JsValue::from_str(error.code.as_str()), JsValue::from_str(&error.message)];
 }
 
 fn state_index(state: State) -> u32 {
