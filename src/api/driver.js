@@ -36,9 +36,9 @@ const TIMEOUT = 3;
 const SUBSCRIPTIONS = 4;
 const CLOSE_SESSION = 5;
 const HAND_OVER = 6;
-const STAGE = 11;
-/** A token answer: TOKEN + io.js's answer kind. */
+/** A token answer: TOKEN + io.js's answer kind (7 to 10). */
 const TOKEN = 7;
+const STAGE = 11;
 
 /** The public states, by the index `Session.status(0)` and a `STATE` action answer. */
 export const STATES = ['connecting', 'authenticating', 'authenticated', 'reconnecting', 'closed'];
@@ -109,7 +109,7 @@ export class Driver {
     // browser refuses at once (mixed content, a URL it will not open) ends a first attempt here,
     // before anyone could listen. Delivered after the constructor, they reach the listeners an
     // app (or the Rust API) attaches right after it.
-    this.#held();
+    this.#pumpDeferred();
   }
 
   /** Queues or sends `text` (a JSON text); the message id, or throws what `send()` throws. */
@@ -130,11 +130,11 @@ export class Driver {
    */
   close() {
     this.#tell(CLOSE_SESSION);
-    this.#held();
+    this.#pumpDeferred();
   }
 
   /** Runs the pending actions with the events they cause delivered in a microtask (see `close`). */
-  #held() {
+  #pumpDeferred() {
     const outermost = !this.#deferring;
     this.#deferring = true;
     try {

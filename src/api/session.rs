@@ -56,9 +56,9 @@ mod input {
     pub const SUBSCRIPTIONS: u32 = 4;
     pub const CLOSE_SESSION: u32 = 5;
     pub const HAND_OVER: u32 = 6;
-    pub const STAGE: u32 = 11;
     /// A token answer: 7 + its kind (0 token … 3 invalid).
     pub const TOKEN: u32 = 7;
+    pub const STAGE: u32 = 11;
 }
 
 /// The session state machine of one `SecureWebSocket`. After every input, JS calls
