@@ -39,6 +39,7 @@ const HAND_OVER = 6;
 /** A token answer: TOKEN + io.js's answer kind (7 to 10). */
 const TOKEN = 7;
 const STAGE = 11;
+const REPLICATE_SESSION = 12;
 
 /** The public states, by the index `Session.status(0)` and a `STATE` action answer. */
 export const STATES = ['connecting', 'authenticating', 'authenticated', 'reconnecting', 'closed'];
@@ -102,7 +103,7 @@ export class Driver {
       const [hook, sessionId, lastSeq, nextSeq, seqs, texts] = share;
       this.#replicate = hook;
       seqs?.forEach((seq, i) => this.#tell(STAGE, 0, texts[i], seq));
-      this.s.replicate(sessionId, lastSeq, nextSeq);
+      this.#tell(REPLICATE_SESSION, nextSeq, sessionId, lastSeq);
     }
     this.#page = watchPage((change) => this.#input(() => this.#tell(PAGE, change)));
     // Held for a microtask like close()'s: the first actions emit nothing, but a socket the

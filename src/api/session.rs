@@ -5,7 +5,7 @@
 //! never becomes a value the JavaScript driver holds. Application messages go the same way, so
 //! the hot path (`send`, then `pollAction`) needs no field read from JS.
 
-use alloc::{string::String, vec::Vec};
+use alloc::vec::Vec;
 
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
@@ -59,6 +59,7 @@ mod input {
     /// A token answer: 7 + its kind (0 token … 3 invalid).
     pub const TOKEN: u32 = 7;
     pub const STAGE: u32 = 11;
+    pub const REPLICATE_SESSION: u32 = 12;
 }
 
 /// The session state machine of one `SecureWebSocket`. After every input, JS calls
@@ -115,19 +116,6 @@ impl Session {
         })
     }
 
-    /// Leads a shared connection (js/share/): replication records come out as actions. With a
-    /// `session_id`, resumes the last leader's session (options.js checked it), with the staged
-    /// log.
-    pub fn replicate(&mut self, session_id: Option<String>, last_in: f64, next_seq: f64) {
-        let log = core::mem::take(&mut self.staged);
-        self.core.replicate(session_id.map(|session_id| Handover {
-            session_id,
-            last_in: last_in as u64,
-            next_seq: next_seq as u64,
-            log,
-        }));
-    }
-
     /// Everything that happens to the session but frames and sends, as driver.js's constants of
     /// the same names (the `input` module) tell it, with `n`, `value` and `number`:
     /// 0 socket `n` opened (`value` the WebSocket, opened for an `OpenSocket` action) ·
@@ -142,13 +130,28 @@ impl Session {
     /// `expiresIn` in seconds or NaN), 1 unauthorized, 2 unavailable (`value`: why), 3 invalid
     /// (`value`: which way) ·
     /// 11 stages a message (JSON text `value`) for `SUBSCRIPTIONS`, or a log entry numbered
-    /// `number` of the session `replicate` resumes (no clock read, nothing happens yet).
+    /// `number` of the session `REPLICATE_SESSION` resumes (no clock read; nothing happens yet) ·
+    /// 12 leads a shared connection (js/share/): replication records come out as actions; with
+    /// a session id `value` (options.js checked it), resumes the last leader's session, which
+    /// received up to `number` and numbers its next send `n`, with the staged log.
     /// One export for all of them: each export costs ~90 B gzip of shim and glue (issue 14).
-    pub fn handle(&mut self, input: u32, n: u32, value: JsValue, number: f64) {
-        if input == input::STAGE {
-            self.staged.push((number as u64, JsText::new(value.unchecked_into())));
-            return;
+    pub fn handle(&mut self, input: u32, n: f64, value: JsValue, number: f64) {
+        match input {
+            input::STAGE => return self.staged.push((number as u64, JsText::new(value.unchecked_into()))),
+            input::REPLICATE_SESSION => {
+                let log = core::mem::take(&mut self.staged);
+                return self.core.replicate(value.as_string().map(|session_id| Handover {
+                    session_id,
+                    last_in: number as u64,
+                    next_seq: n as u64,
+                    log,
+                }));
+            }
+            _ => {}
         }
+        // The inputs left have a socket, a request or a page change as `n`: small whole numbers
+        // (`f64` is for the sequence number above).
+        let n = n as u32;
         let now = self.now();
         match input {
             input::OPENED => {
