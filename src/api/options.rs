@@ -1,6 +1,6 @@
 //! The constructor's options: options.js checks their types and ranges, and the driver hands
-//! their numbers over as one array of numbers (copied into wasm memory as `&[f64]`); this fills
-//! the core's [`Config`] from it, whose `validate` checks how values relate.
+//! their numbers over as one JS array of numbers, read here in place; this fills the core's
+//! [`Config`] from it, whose `validate` checks how values relate.
 
 use wasm_bindgen::prelude::*;
 
@@ -9,8 +9,14 @@ use crate::core::{error::text, Config, Heartbeat};
 /// The core's configuration from `numbers`, in the order of options.js's `NUMBERS` (NaN: the
 /// default; `jitter` as 0 or 1), then 1 when the app gave `subscriptions`. The error is the
 /// message of the `invalid_options` error to throw.
-pub(crate) fn config(numbers: &[f64]) -> Result<Config, JsValue> {
-    let at = |i: usize| numbers.get(i).copied().filter(|n| !n.is_nan());
+pub(crate) fn config(numbers: &JsValue) -> Result<Config, JsValue> {
+    // Read in place through `Reflect.get`, which the frames' fields use too: copying the array
+    // into wasm memory took glue of its own.
+    const SLOTS: [&str; 13] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
+    let at = |i: usize| {
+        let slot = JsValue::from_str(SLOTS.get(i)?);
+        js_sys::Reflect::get(numbers, &slot).ok()?.as_f64().filter(|n| !n.is_nan())
+    };
     let mut config = Config::default();
     let set = |i: usize, target: &mut u64| {
         if let Some(value) = at(i) {

@@ -99,7 +99,7 @@ impl Session {
     /// `invalid_options` error (how values relate, `Config::validate`), which JS makes the error
     /// object of.
     #[wasm_bindgen(constructor)]
-    pub fn new(numbers: &[f64], online: bool) -> Result<Session, JsValue> {
+    pub fn new(numbers: &JsValue, online: bool) -> Result<Session, JsValue> {
         let config = options::config(numbers)?;
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let clock = now();
