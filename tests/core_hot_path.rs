@@ -1,6 +1,7 @@
-//! The core's hot path allocates nothing per message (issue 14): on a resumable session in its
-//! steady state, an echo (a `send()` out, a numbered `msg` in, delivered) takes no heap
-//! allocation. What does allocate is per batch, not per message: the batched `ack` frame's text.
+//! The core's hot path allocates nothing per message (issue 14): in a session's steady state, an
+//! echo (a `send()` out, the server's message in, delivered) takes no heap allocation. On a
+//! resumable session what does allocate is per batch, not per message: the batched `ack` frame's
+//! text; on an at-most-once session nothing does.
 //!
 //! A native test of the same `SessionCore` the wasm runs, with a counting global allocator around
 //! the core's calls only (the test's own frames are built outside the count). It lives in a test
@@ -137,19 +138,27 @@ impl Client {
     }
 }
 
-#[test]
-fn an_echo_on_a_resumable_session_allocates_nothing_per_message() {
+/// A client authenticated by a server that grants a resumable `session`, or none (at-most-once).
+fn connected(session: Option<SessionGrant>) -> Client {
     let mut client = Client { core: SessionCore::new(Config::default(), 7, 0, true), conn: None, now: 0 };
     let mut seen = Seen::default();
     client.drain(&mut seen);
-    client.frame(Inbound::AuthResponse(Verdict::Accepted {
-        user_id: Some("alice".into()),
-        session: Some(SessionGrant { id: "s1".into(), resumed: false, last_seq: 0 }),
-        limits: ServerLimits::default(),
-    }));
+    let limits = ServerLimits::default();
+    client.frame(Inbound::AuthResponse(Verdict::Accepted { user_id: Some("alice".into()), session, limits }));
     client.drain(&mut seen);
-    let text =
-        Text(Rc::from(r#"{"type":"echo","content":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#));
+    client
+}
+
+/// The bench's ~100-byte message.
+fn echo_text() -> Text {
+    Text(Rc::from(r#"{"type":"echo","content":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#))
+}
+
+#[test]
+fn an_echo_on_a_resumable_session_allocates_nothing_per_message() {
+    let mut client = connected(Some(SessionGrant { id: "s1".into(), resumed: false, last_seq: 0 }));
+    let mut seen = Seen::default();
+    let text = echo_text();
 
     // One echo: the send goes out numbered, the server's numbered copy comes back and is
     // delivered; the server acknowledges every 32, as the test server does.
@@ -193,4 +202,35 @@ fn an_echo_on_a_resumable_session_allocates_nothing_per_message() {
         10_999 % 32 + 1,
         "kept until acknowledged: the last unacked batch"
     );
+}
+
+#[test]
+fn an_echo_on_an_at_most_once_session_allocates_nothing() {
+    // No acknowledgements, so nothing at all: the send leaves the outbox with its flush (the
+    // outbox drops finished messages in batches, without allocating), the message is delivered.
+    let mut client = connected(None);
+    let text = echo_text();
+    let echo = |client: &mut Client, seen: &mut Seen| {
+        client.now += 1;
+        let message = text.clone();
+        counted(|| {
+            client.core.send(client.now, message, false).expect("accepted");
+            client.drain(seen);
+            client.frame(Inbound::App(Message));
+            client.drain(seen);
+        })
+        .1
+    };
+    let mut seen = Seen::default();
+    for _ in 0..1_000 {
+        echo(&mut client, &mut seen);
+    }
+    let mut steady = Seen { sent: Vec::with_capacity(10_000), ..Seen::default() };
+    let allocations: usize = (0..10_000).map(|_| echo(&mut client, &mut steady)).sum();
+
+    assert_eq!(steady.sent, vec![None; 10_000], "every send went out, unnumbered");
+    assert_eq!(steady.delivered, 10_000, "every echo was delivered");
+    assert_eq!(steady.acks, 0, "an at-most-once session acknowledges nothing");
+    assert_eq!(allocations, 0, "{allocations} allocations for 10,000 echoes");
+    assert_eq!(client.core.queued_count(), 0, "nothing kept after sending");
 }
