@@ -94,7 +94,7 @@ async fn a_socket_whose_token_expires_without_reauth_is_closed_4003() {
 #[tokio::test]
 async fn a_reauth_before_expiry_keeps_the_socket_open() {
     let server = TestServer::start_with(|c| {
-        c.token_lifetime_secs = 2;
+        c.token_lifetime_secs = 4;
         c.limits.token_expiry_grace = Duration::from_millis(200);
     })
     .await;
@@ -103,10 +103,12 @@ async fn a_reauth_before_expiry_keeps_the_socket_open() {
     let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
     send(&mut socket, json!({"type": "auth", "token": first})).await;
     assert_eq!(recv(&mut socket).await["success"], true);
-    // The token's expiry is in whole seconds: once a second has passed, a fresh token outlives
-    // the first one by at least a second.
-    let first_expiry = tokio::time::Instant::now() + Duration::from_secs(2);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A token's expiry is the second it was issued in, truncated, plus its lifetime: the first
+    // token expires up to a second before `first_expiry` (3 s after issue at the earliest, so
+    // the reauth below has over a second to spare), and a token issued two seconds later expires
+    // at least two whole seconds after it, well after the check at `first_expiry` + 400 ms.
+    let first_expiry = tokio::time::Instant::now() + Duration::from_secs(4);
+    tokio::time::sleep(Duration::from_millis(2050)).await;
     send(&mut socket, json!({"type": "reauth", "token": token_of(&server, &cookie).await})).await;
     assert_eq!(recv(&mut socket).await, json!({"type": "reauth_response", "success": true}));
     tokio::time::sleep_until(first_expiry + Duration::from_millis(400)).await;
