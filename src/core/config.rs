@@ -1,7 +1,7 @@
 //! Validated options. The JavaScript layer reads the user's object; every check of a value's
 //! range or of how values relate lives here, so it is tested natively.
 
-use alloc::{format, string::String, vec::Vec};
+use alloc::{format, string::String};
 use core::fmt;
 
 use super::Millis;
@@ -140,16 +140,16 @@ pub struct UrlParts<'a> {
     pub hostname: &'a str,
     /// Whether `URL.username` or `URL.password` is set.
     pub has_userinfo: bool,
-    /// `URL.search`, including the leading `?` when there is a query.
-    pub search: &'a str,
+    /// The query's parameter names, as `URL.searchParams` decodes them (as a server reads them:
+    /// `?%74oken=` is `token`).
+    pub query_names: &'a [String],
     /// Whether the URL has a fragment (`#` in `URL.href`, even with nothing after it).
     pub has_fragment: bool,
 }
 
 /// Refuses URLs that would leak or expose a credential: anything but `ws:`/`wss:`, user-info,
-/// a credential-like query parameter (its name read as a server reads it: percent-decoded, `+`
-/// a space), or plain `ws:` to a host other than loopback; and a URL with a fragment, which a
-/// WebSocket URL cannot have (browsers refuse or drop it).
+/// a credential-like query parameter, or plain `ws:` to a host other than loopback; and a URL
+/// with a fragment, which a WebSocket URL cannot have (browsers refuse or drop it).
 pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigError> {
     if url.scheme != "ws:" && url.scheme != "wss:" {
         return Err(ConfigError::insecure("the URL must start with ws:// or wss://"));
@@ -160,10 +160,8 @@ pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigEr
     if url.has_fragment {
         return Err(ConfigError::new("url", "must not have a fragment (#…): a WebSocket URL has none"));
     }
-    let query = url.search.strip_prefix('?').unwrap_or(url.search);
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let name = form_decoded(pair.split('=').next().unwrap_or(pair)).to_ascii_lowercase();
-        if CREDENTIAL_PARAMS.contains(&name.as_str()) {
+    for name in url.query_names {
+        if CREDENTIAL_PARAMS.contains(&name.to_ascii_lowercase().as_str()) {
             return Err(ConfigError::insecure(
                 "the URL must not carry a credential; the SDK sends the token in the first message",
             ));
@@ -176,32 +174,6 @@ pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigEr
         ));
     }
     Ok(())
-}
-
-/// A query parameter's name as `application/x-www-form-urlencoded` reads it (what
-/// `URLSearchParams` and servers see): `+` a space, `%XX` the byte XX; anything else as it is.
-fn form_decoded(name: &str) -> String {
-    let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
-        match (bytes[i], hex(i + 1), hex(i + 2)) {
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-            }
-            (b'+', ..) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, ..) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// An option the constructor refuses, with which one and why.

@@ -9,12 +9,21 @@ use crate::core::config::{self, ConfigError, UrlParts};
 pub(super) fn check_url(url: &str, allow_insecure: bool) -> Result<String, ConfigError> {
     let parsed =
         web_sys::Url::new(url).map_err(|_| ConfigError::new("url", "is not a valid absolute URL"))?;
-    let (scheme, hostname, search) = (parsed.protocol(), parsed.hostname(), parsed.search());
+    let (scheme, hostname) = (parsed.protocol(), parsed.hostname());
     let has_userinfo = !parsed.username().is_empty() || !parsed.password().is_empty();
+    // Decoded by the browser's own `URLSearchParams`, as options.js reads them.
+    let query_names: Vec<String> =
+        parsed.search_params().keys().into_iter().filter_map(|name| name.ok()?.as_string()).collect();
     let href = parsed.href();
     let has_fragment = href.contains('#');
     config::check_url(
-        UrlParts { scheme: &scheme, hostname: &hostname, has_userinfo, search: &search, has_fragment },
+        UrlParts {
+            scheme: &scheme,
+            hostname: &hostname,
+            has_userinfo,
+            query_names: &query_names,
+            has_fragment,
+        },
         allow_insecure,
     )?;
     Ok(href)

@@ -2,8 +2,12 @@
 
 use crate::core::config::*;
 
-fn url<'a>(scheme: &'a str, hostname: &'a str, search: &'a str) -> UrlParts<'a> {
-    UrlParts { scheme, hostname, has_userinfo: false, search, has_fragment: false }
+fn url<'a>(scheme: &'a str, hostname: &'a str, query_names: &'a [String]) -> UrlParts<'a> {
+    UrlParts { scheme, hostname, has_userinfo: false, query_names, has_fragment: false }
+}
+
+fn names(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| name.to_string()).collect()
 }
 
 #[test]
@@ -40,27 +44,26 @@ fn relations_between_options_are_checked() {
 #[test]
 fn plain_ws_is_allowed_only_to_loopback() {
     for host in ["127.0.0.1", "[::1]", "localhost"] {
-        assert!(check_url(url("ws:", host, ""), false).is_ok(), "{host}");
+        assert!(check_url(url("ws:", host, &[]), false).is_ok(), "{host}");
     }
-    let err = check_url(url("ws:", "example.com", ""), false).unwrap_err();
+    let err = check_url(url("ws:", "example.com", &[]), false).unwrap_err();
     assert!(err.insecure);
-    assert!(check_url(url("ws:", "example.com", ""), true).is_ok());
-    assert!(check_url(url("wss:", "example.com", ""), false).is_ok());
-    assert!(check_url(url("https:", "example.com", ""), false).is_err());
+    assert!(check_url(url("ws:", "example.com", &[]), true).is_ok());
+    assert!(check_url(url("wss:", "example.com", &[]), false).is_ok());
+    assert!(check_url(url("https:", "example.com", &[]), false).is_err());
 }
 
 #[test]
 fn credentials_in_the_url_are_refused() {
-    // Names as a server reads them: percent-decoded, `+` a space.
-    for search in
-        ["?token=abc", "?room=1&access_token=x", "?JWT", "?Auth=1", "?%74oken=abc", "?access%5Ftoken=x"]
-    {
-        assert!(check_url(url("wss:", "example.com", search), false).is_err(), "{search}");
+    // The names as the browser's `URLSearchParams` decoded them (`?%74oken=` arrives as `token`:
+    // the browser tests of both faces check that), in any case.
+    for query in [&["token"][..], &["room", "access_token"], &["JWT"], &["Auth"], &["access_token"]] {
+        assert!(check_url(url("wss:", "example.com", &names(query)), false).is_err(), "{query:?}");
     }
-    for search in ["?room=tokens", "?to%6Ben%=1", "?tok+en=1", "?%=x&%zz=y"] {
-        assert!(check_url(url("wss:", "example.com", search), false).is_ok(), "{search}");
+    for query in [&["room"][..], &["tokens"], &["to%6Ben%"], &["tok en"], &["%", "%zz"]] {
+        assert!(check_url(url("wss:", "example.com", &names(query)), false).is_ok(), "{query:?}");
     }
-    let with_user = UrlParts { has_userinfo: true, ..url("wss:", "example.com", "") };
+    let with_user = UrlParts { has_userinfo: true, ..url("wss:", "example.com", &[]) };
     assert!(check_url(with_user, false).is_err());
 }
 
@@ -68,7 +71,7 @@ fn credentials_in_the_url_are_refused() {
 fn a_url_with_a_fragment_is_refused_at_construction() {
     // A browser's WebSocket refuses it (or drops it): refused up front, never a session that
     // cannot connect.
-    let with_fragment = UrlParts { has_fragment: true, ..url("wss:", "example.com", "") };
+    let with_fragment = UrlParts { has_fragment: true, ..url("wss:", "example.com", &[]) };
     let error = check_url(with_fragment, false).unwrap_err();
     assert_eq!((error.option, error.insecure), ("url", false));
     assert!(error.problem.contains("fragment"), "{}", error.problem);
