@@ -165,9 +165,10 @@ export class SharedSecureWebSocket {
     this.#end(null, { leaving: true });
   }
 
+  /** Detaches every handler, then closes, as the class's free() does: nothing reaches an object being let go of. */
   free() {
-    this.close();
     this.#registry = createRegistry();
+    this.close();
   }
 
   #queue(data, receipt) {

@@ -79,3 +79,25 @@ test('close() in a follower ends only that tab; close() in the leader hands the 
   assert.equal(await follower.evaluate(() => window.ws.sharing), 'follower', 'the closed follower never led');
   await context.close();
 });
+
+test('free() detaches first, as the class\'s does: nothing reaches that tab\'s handlers, and a freed leader hands over', async () => {
+  const { context, tabs } = await openTabs(env, 'tabs-free', 3);
+  await startAll(tabs);
+  const [leader, follower, other] = tabs;
+  const freeAndWatch = (tab) =>
+    tab.evaluate(() => {
+      const before = JSON.stringify(window.seen);
+      window.ws.free();
+      return { state: window.ws.state, silent: JSON.stringify(window.seen) === before };
+    });
+
+  assert.deepEqual(await freeAndWatch(follower), { state: 'closed', silent: true });
+  assert.deepEqual(await freeAndWatch(leader), { state: 'closed', silent: true });
+  await other.waitForFunction(() => window.ws.sharing === 'leader' && window.ws.state === 'authenticated', null, WAIT);
+  await other.evaluate(() => window.ws.send({ type: 'echo', from: 'other' }));
+  await other.waitForFunction(() => window.seen.messages.some((m) => m.from === 'other'), null, WAIT);
+  for (const tab of [leader, follower]) {
+    assert.equal(await tab.evaluate(() => window.seen.messages.length), 0, 'a freed tab gets nothing more');
+  }
+  await context.close();
+});
