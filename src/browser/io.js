@@ -168,8 +168,10 @@ async function token(source, signal) {
       token = await new Promise((resolve, reject) => {
         const onAbort = () => reject(signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });
+        // Not called at all once aborted (a socket closed in the task that made it, as React's
+        // StrictMode does): the app's getToken may not heed the signal.
         Promise.resolve()
-          .then(() => source({ signal }))
+          .then(() => (signal.throwIfAborted(), source({ signal })))
           .then(resolve, reject)
           .finally(() => signal.removeEventListener('abort', onAbort));
       });

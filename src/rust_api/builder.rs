@@ -2,11 +2,20 @@
 //! [`core::Config`](crate::core::Config) by the same checks, then handed to the class as the
 //! options object a JavaScript app would write.
 
-use std::{fmt, future::Future, pin::Pin, rc::Rc, time::Duration};
+use std::{
+    fmt,
+    future::{self, Future},
+    pin::Pin,
+    rc::Rc,
+    task::Poll,
+    time::Duration,
+};
 
 use js_sys::{Array, Object, Promise, Reflect};
 use serde::{de::DeserializeOwned, Serialize};
-use wasm_bindgen::{closure::Closure, JsValue};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, AddEventListenerOptions};
 
 use super::{json_value, url::check_url, Error, Events, SecureWebSocket};
 use crate::core::{
@@ -273,20 +282,59 @@ fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
 }
 
 /// Wraps the app's token function in the shape of the class's `getToken`: one implementation of
-/// token handling (requests, aborts, timeouts) for both faces.
+/// token handling (requests, aborts, timeouts) for both faces. When the class gives a request up
+/// (`close()`, its token timeout), it aborts the `signal` it passed: the app's future is dropped
+/// then, and with it whatever it holds (a request in flight, say), rather than kept until it ends
+/// on its own, which it may never do.
 fn token_callback(get_token: GetToken) -> Closure<dyn FnMut(JsValue) -> Promise> {
-    Closure::new(move |_context: JsValue| {
+    Closure::new(move |context: JsValue| {
         let token = get_token();
+        let signal =
+            Reflect::get(&context, &JsValue::from_str("signal")).ok().and_then(|s| s.dyn_into().ok());
         wasm_bindgen_futures::future_to_promise(async move {
-            match token.await {
-                Ok(token) => Ok(JsValue::from(token)),
+            let answer = match signal {
+                Some(signal) => unless_aborted(token, &signal).await,
+                None => Some(token.await),
+            };
+            match answer {
+                Some(Ok(token)) => Ok(JsValue::from(token)),
                 // The class reads `{ code: 'unauthorized' }` as the end of the session.
-                Err(TokenError::Unauthorized) => Err(unauthorized()),
-                // The class reports any other failure as `token_unavailable`, without echoing it.
-                Err(_) => Err(JsValue::UNDEFINED),
+                Some(Err(TokenError::Unauthorized)) => Err(unauthorized()),
+                // The class reports any other failure as `token_unavailable`, without echoing it;
+                // after an abort it reads no answer at all.
+                Some(Err(_)) | None => Err(JsValue::UNDEFINED),
             }
         })
     })
+}
+
+/// `token`'s output, or `None` (and `token` dropped) as soon as `signal` aborts.
+async fn unless_aborted<T>(mut token: Pin<Box<dyn Future<Output = T>>>, signal: &AbortSignal) -> Option<T> {
+    // A promise resolved by the abort, or by us once the token came: it always settles, so the
+    // `JsFuture` on it never leaves its callbacks behind in the wasm's memory.
+    let mut settle = None;
+    let aborted = Promise::new(&mut |resolve, _reject| {
+        if signal.aborted() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        } else {
+            let once = AddEventListenerOptions::new();
+            once.set_once(true);
+            let _ = signal
+                .add_event_listener_with_callback_and_add_event_listener_options("abort", &resolve, &once);
+        }
+        settle = Some(resolve);
+    });
+    let mut aborted = JsFuture::from(aborted);
+    let answer = future::poll_fn(|cx| match Pin::new(&mut aborted).poll(cx) {
+        Poll::Ready(_) => Poll::Ready(None),
+        Poll::Pending => token.as_mut().poll(cx).map(Some),
+    })
+    .await;
+    if let Some(settle) = settle {
+        let _ = signal.remove_event_listener_with_callback("abort", &settle);
+        let _ = settle.call0(&JsValue::UNDEFINED);
+    }
+    answer
 }
 
 fn unauthorized() -> JsValue {

@@ -2,6 +2,7 @@
 //! the core's virtual clock). Covers:
 //! - a `getToken` that never settles: each attempt aborts the last request's signal and makes a
 //!   fresh one, and the session authenticates once the source answers;
+//! - a socket closed in the task that made it (React's StrictMode) never calls `getToken`;
 //! - a server that accepts auth and drops the socket at once: the backoff grows and the session
 //!   ends `reconnect_failed` after `maxAttempts`, instead of a reconnect storm;
 //! - a page that loads offline spends nothing and connects on `online`;
@@ -89,6 +90,19 @@ async fn a_get_token_that_never_settles_is_abandoned_and_the_next_attempt_asks_a
     assert_eq!(aborted, [true, true, false], "each timed-out request was aborted");
     assert_eq!(events.count("reconnecting"), 2);
     ws.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_socket_closed_in_the_task_that_made_it_never_calls_get_token() {
+    // React's StrictMode mounts, unmounts and mounts again at once: the first socket must cost
+    // the app's backend nothing, whether or not its getToken heeds the signal.
+    let fetch = fetch_token();
+    let source = hanging_get_token(0, fetch.as_ref().unchecked_ref());
+    let ws = with_options("", &get(&source, "getToken"));
+    ws.close();
+    JsFuture::from(quiet_period(50)).await.unwrap();
+    assert_eq!(js_sys::Array::from(&get(&source, "signals")).length(), 0, "getToken was not called");
+    assert_eq!(ws.state(), "closed");
 }
 
 #[wasm_bindgen_test]

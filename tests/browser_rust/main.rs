@@ -11,7 +11,8 @@
 //! - `close()` ends the session: `send` and `ready` return `Error::Closed`, the streams end;
 //! - dropping the session releases its listeners, timers and `get_token` function, and the
 //!   server sees the connection go;
-//! - a Rust `get_token` that returns `Unauthorized` ends the session without a retry;
+//! - a Rust `get_token` that returns `Unauthorized` ends the session without a retry; one whose
+//!   future is still pending when the session closes is dropped then, not kept;
 //! - options are checked like the JS class's, with the same codes; `send` errors are `Result`s;
 //! - no `Debug` output of the API's values holds the token.
 #![cfg(target_arch = "wasm32")]
@@ -287,6 +288,41 @@ async fn a_rust_get_token_that_says_unauthorized_ends_the_session_without_retryi
     let rest = rest(&mut events).await;
     assert!(!rest.iter().any(|e| matches!(e, Event::Reconnecting { .. })), "no retry: {rest:?}");
     assert_eq!(*calls.borrow(), 1);
+}
+
+/// Says on its channel when it is dropped.
+struct DropSignal(Option<futures_channel::oneshot::Sender<()>>);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        if let Some(dropped) = self.0.take() {
+            let _ = dropped.send(());
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_get_token_future_still_pending_at_close_is_dropped_with_what_it_holds() {
+    let (called_tx, called) = futures_channel::oneshot::channel();
+    let (dropped_tx, dropped) = futures_channel::oneshot::channel();
+    let first_call = RefCell::new(Some((called_tx, DropSignal(Some(dropped_tx)))));
+    let (ws, _events) = SecureWebSocket::builder(&ws_url())
+        .get_token(move || {
+            // A token request that never ends (a stalled backend call, say), holding the guard.
+            let held = first_call.borrow_mut().take().map(|(called, guard)| {
+                let _ = called.send(());
+                guard
+            });
+            async move {
+                let _held = held;
+                std::future::pending::<Result<String, TokenError>>().await
+            }
+        })
+        .connect::<FromServer>()
+        .unwrap();
+    within("call of get_token", called).await.expect("get_token was called");
+    ws.close();
+    within("drop of the pending get_token future", dropped).await.expect("dropped, not leaked");
 }
 
 #[wasm_bindgen_test]

@@ -1,7 +1,7 @@
 //! Waiting for the Rust API's events without sleeping: every wait is woken by the stream and
 //! bounded by a deadline, and a failed wait lists what it saw.
 
-use std::fmt::Debug;
+use std::{fmt::Debug, future::Future, pin::pin};
 
 use futures_channel::oneshot;
 use futures_util::{
@@ -37,6 +37,15 @@ impl Deadline {
             Either::Left((item, _)) => Ok(item),
             Either::Right(_) => Err(()),
         }
+    }
+}
+
+/// `future`'s output; fails the test if it does not come within `WITHIN_MS`.
+pub async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    let deadline = Deadline::start();
+    match future::select(pin!(future), deadline.expired).await {
+        Either::Left((output, _)) => output,
+        Either::Right(_) => panic!("no {what} within {WITHIN_MS} ms"),
     }
 }
 
