@@ -14,6 +14,7 @@ source scripts/env.sh
 # The npm package is the JavaScript class and its allocator (feature `js`, off for Rust apps),
 # without the Rust API (default feature `rust-api`): see Cargo.toml's [features].
 features=(--no-default-features --features js)
+npm_wasm_flags
 wasm-pack build --release --target bundler --out-dir pkg --out-name secure_ws --no-pack -- "${features[@]}"
 # The web build, with its explicit init(), is for bench/page only: the package does not ship it.
 wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --no-pack -- "${features[@]}"

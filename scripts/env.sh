@@ -102,3 +102,14 @@ serve_and_test() {
   stop_server
   if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; return 1; fi
 }
+
+# npm_wasm_flags: for the npm wasm's release builds (build.sh, size-report.sh). Panic locations
+# name their source files, and a dependency's path starts with this machine's cargo home: cut to
+# `deps/`, so that the shipped bytes do not depend on where cargo keeps its sources.
+npm_wasm_flags() {
+  local dir
+  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+    RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=${dir%/}=deps"
+  done
+  export RUSTFLAGS
+}

@@ -8,6 +8,7 @@ source scripts/env.sh
 command -v twiggy >/dev/null || cargo install twiggy --locked
 out=target/size-report
 mkdir -p "$out"
+npm_wasm_flags
 cargo build -q --release --target wasm32-unknown-unknown --lib --no-default-features --features js
 wasm-bindgen --target bundler --out-dir "$out" --out-name secure_ws target/wasm32-unknown-unknown/release/secure_ws.wasm
 # The flags of Cargo.toml's [package.metadata.wasm-pack.profile.release], plus -g.
