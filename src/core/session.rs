@@ -368,8 +368,8 @@ pub const BUFFERED_HIGH_WATER: u32 = 256 * 1024;
 /// How often a paused flush reads `bufferedAmount` again (the browser has no "drained" event).
 const DRAIN_POLL_MS: Millis = 10;
 
-/// Bytes of the `{"type":"msg","seq":N,"data":…}` wrapping, at most: a message must fit the
-/// server's frame limit with it.
+/// Bytes of the `{"type":"msg","seq":N,"data":…}` wrapping, at most: counted in what the socket
+/// buffers (the server's limit is on the message inside it, PROTOCOL.md).
 const WRAPPING_BYTES: usize = 48;
 
 /// What follows the loss of a socket.
@@ -577,20 +577,14 @@ impl<M, P: Payload> SessionCore<M, P> {
     }
 
     /// The largest message `send()` accepts: the option, and on a connection to a server that
-    /// advertised a smaller frame limit, that limit less the `msg` wrapping.
+    /// advertised a smaller limit, that limit. It bounds the application message itself: the
+    /// `msg` wrapping comes on top, and a server must accept it (PROTOCOL.md).
     fn message_limit(&self) -> usize {
         let server = match &self.phase {
-            Phase::Authenticated(live) => live.server_max_bytes.map(|max| self.wrapped_limit(max)),
+            Phase::Authenticated(live) => live.server_max_bytes,
             _ => None,
         };
         server.map_or(self.config.max_message_bytes, |server| server.min(self.config.max_message_bytes))
-    }
-
-    fn wrapped_limit(&self, server_max: usize) -> usize {
-        match self.delivery {
-            Delivery::ExactlyOnce => server_max.saturating_sub(WRAPPING_BYTES),
-            Delivery::AtMostOnce => server_max,
-        }
     }
 
     /// Sends what waits, in order, as far as the connection and its pacing allow.
@@ -605,9 +599,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// [`Self::flush`]'s loop: every `return` leaves the at-most-once batch to its caller.
     fn flush_outbox(&mut self, now: Millis, sequenced: bool) {
         let limit = match &self.phase {
-            Phase::Authenticated(live) if live.awaiting_subscriptions.is_none() => {
-                live.server_max_bytes.map(|max| self.wrapped_limit(max))
-            }
+            Phase::Authenticated(live) if live.awaiting_subscriptions.is_none() => live.server_max_bytes,
             _ => return,
         };
         while let Some(next) = self.outbox.next_unsent() {

@@ -350,6 +350,26 @@ fn a_queued_message_the_server_cannot_take_is_dropped_and_reported_not_looped() 
 }
 
 #[test]
+fn on_an_exactly_once_session_the_server_limit_bounds_the_message_not_its_wrapping() {
+    // PROTOCOL.md: `maxMessageBytes` bounds `data`; the `msg` envelope comes on top, and a server
+    // must accept it. A message of exactly the limit goes out, numbered; one byte more does not.
+    let at_limit = format!(r#"{{"m":"{}"}}"#, "x".repeat(92));
+    let over = format!(r#"{{"m":"{}"}}"#, "x".repeat(93));
+    assert_eq!((at_limit.len(), over.len()), (100, 101));
+    let mut h = Harness::new(no_jitter());
+    h.send(at_limit.clone()).unwrap();
+    h.send(over.clone()).unwrap();
+    h.connect_until_auth();
+    granted(&mut h, false, 0, json!({"maxMessageBytes": 100}));
+    let actions = h.drain();
+    assert_eq!(app_frames(&actions), [(Some(1), at_limit.clone())], "queued before the limit was known");
+    assert_eq!(error_codes(&actions), ["message_too_large"]);
+    h.send(at_limit.clone()).expect("a message of exactly the limit is accepted");
+    assert_eq!(app_frames(&h.drain()), [(Some(2), at_limit)]);
+    assert!(matches!(h.send(over), Err(SendError::MessageTooLarge { bytes: 101, limit: 100 })));
+}
+
+#[test]
 fn acks_for_a_replaced_socket_are_ignored() {
     let mut h = Harness::new(no_jitter());
     connect_resumable(&mut h, false, 0);
