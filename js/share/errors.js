@@ -10,8 +10,9 @@ export function errorToWire(error) {
   return { code: error?.code ?? 'closed', message: String(error?.message ?? error), serverCode: error?.serverCode };
 }
 
+/** Never throws: a malformed message on the channel must not break the tab that reads it. */
 export function errorFromWire(wire) {
-  return sdkError(wire.code, wire.message, wire.serverCode);
+  return sdkError(wire?.code ?? 'closed', wire?.message, wire?.serverCode);
 }
 
 export function closedError() {

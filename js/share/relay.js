@@ -30,7 +30,7 @@ export class Relay {
   /**
    * `adopt`: the last leader's session as this tab holds it, `{ sessionId, lastSeq, nextSeq,
    * log: [{ seq, text, origin }] }`, or null. `sink`: `{ event(type, payload, seq), confirm(tab,
-   * ids), refuse(tab, id, error), ended(error), session(id, resumed), logged(seq, text, origin),
+   * ids, unconfirmed), refuse(tab, id, error), ended(error), session(id, resumed), logged(seq, text, origin),
    * acked(seq) }`. Throws what the wasm constructor throws.
    */
   constructor(WasmSocket, url, options, eventTypes, adopt, sink) {
@@ -127,7 +127,8 @@ export class Relay {
         if (number === 0) {
           // At most once: gone to the socket, nothing more will be known of it.
           this.#origins.delete(id);
-          if (origin) this.#sink.confirm(origin.tab, [origin.id]);
+          // Its receipt rejects `unconfirmed`, as the class's does: nothing will confirm it.
+          if (origin) this.#sink.confirm(origin.tab, [origin.id], true);
           // Room in the wasm queue (no acknowledgement will say so): what waited goes now.
           if (this.#backlog.length > 0) queueMicrotask(() => this.#drain());
         } else {

@@ -6,7 +6,7 @@
 // resumable session as the leader announces it (a Replica), so the next leader resumes it and
 // nothing is lost or repeated across the hand-over.
 import { createRegistry, dispatch, propertyHandler, setPropertyHandler, settle, subscribe, wait } from '../../pkg/events.js';
-import { closedError, errorFromWire, errorToWire, sdkError } from './errors.js';
+import { closedError, errorFromWire, errorToWire, sdkError, sendError } from './errors.js';
 import { sessionName } from './names.js';
 import { limitsOf, outgoingText } from './outgoing.js';
 import { probe } from './probe.js';
@@ -59,6 +59,8 @@ export class SharedSecureWebSocket {
   #state = 'connecting';
   #delivery = 'at-most-once';
   #ended = false;
+  /** Set by free(): no handler runs after it. */
+  #detached = false;
   #finalError = null;
   /** This tab's sends that no leader has confirmed yet: `{ id, text, receipt?, seq? }`, oldest
    * first; `seq` once the leader announced the number it went out under. */
@@ -126,9 +128,11 @@ export class SharedSecureWebSocket {
 
   /** Resolves when the server acknowledged `data` (resumable sessions), or it left for the socket. */
   sendWithReceipt(data) {
-    return new Promise((resolve, reject) => {
-      this.#queue(data, { resolve, reject });
-    });
+    const receipt = {};
+    const confirmation = new Promise((resolve, reject) => Object.assign(receipt, { resolve, reject }));
+    // Outside the promise: a send that cannot be queued throws, as the class's does.
+    this.#queue(data, receipt);
+    return confirmation;
   }
 
   ready() {
@@ -165,10 +169,14 @@ export class SharedSecureWebSocket {
     this.#end(null, { leaving: true });
   }
 
-  /** Detaches every handler, then closes, as the class's free() does: nothing reaches an object being let go of. */
+  /**
+   * Detaches every handler, then closes, as the class's free() does: no handler runs for an object
+   * being let go of, but a pending `ready()` or receipt still rejects.
+   */
   free() {
-    this.#registry = createRegistry();
+    this.#detached = true;
     this.close();
+    this.#registry = createRegistry();
   }
 
   #queue(data, receipt) {
@@ -217,7 +225,8 @@ export class SharedSecureWebSocket {
         this.#post({ t: 'event', type, payload: type === 'error' ? errorToWire(payload) : payload, seq, ...this.#snapshot() });
         this.#apply(type, payload, this.#snapshot(), seq);
       },
-      confirm: (tab, ids) => (tab === this.#tab ? this.#confirmed(ids) : this.#post({ t: 'confirm', to: tab, ids })),
+      confirm: (tab, ids, unconfirmed) =>
+        tab === this.#tab ? this.#confirmed(ids, unconfirmed) : this.#post({ t: 'confirm', to: tab, ids, unconfirmed }),
       refuse: (tab, id, error) =>
         tab === this.#tab ? this.#refused(id, error) : this.#post({ t: 'refuse', to: tab, id, error: errorToWire(error) }),
       ended: (error) => this.#endForAll(error),
@@ -398,7 +407,7 @@ export class SharedSecureWebSocket {
         if (message.from === this.#leader) this.#leader = null;
         break;
       case 'confirm':
-        if (Array.isArray(message.ids) && this.#fromLeader(message)) this.#confirmed(message.ids);
+        if (Array.isArray(message.ids) && this.#fromLeader(message)) this.#confirmed(message.ids, message.unconfirmed);
         break;
       case 'refuse':
         if (this.#fromLeader(message)) this.#refused(message.id, errorFromWire(message.error));
@@ -438,14 +447,16 @@ export class SharedSecureWebSocket {
 
   #emit(type, payload) {
     if (type === 'error') this.#lastErrorCode = payload?.code;
-    dispatch(this.#registry, type, payload);
+    if (!this.#detached) dispatch(this.#registry, type, payload);
   }
 
-  #confirmed(ids) {
+  /** This tab's sends `ids` are done: acknowledged, or (`unconfirmed`) gone out at most once. */
+  #confirmed(ids, unconfirmed) {
     const done = new Set(ids);
     this.#outbox = this.#outbox.filter((entry) => {
       if (!done.has(entry.id)) return true;
-      entry.receipt?.resolve();
+      if (unconfirmed) entry.receipt?.reject(sendError(3));
+      else entry.receipt?.resolve();
       return false;
     });
   }

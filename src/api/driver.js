@@ -6,7 +6,7 @@
 // closures, Rc/RefCell and shims were ~9 KB gzip of it). The one driver of both faces: the Rust
 // API (src/rust_api) runs this class too.
 import { closeSocket, fetchToken, online, openSocket, watchPage } from '../browser/io.js';
-import { collect, emit, sdkError, sendError, settleReceipts } from './events.js';
+import { collect, emit, sdkError, sendError, settle, settleReceipts } from './events.js';
 
 // What `Session.pollAction()` answers: the `kind` module of src/api/session.rs.
 const TIMER = 1;
@@ -162,7 +162,7 @@ export class Driver {
     this.close();
   }
 
-  /** `free()`: no event is delivered from now on, then the session closes. Idempotent. */
+  /** `free()`: no handler runs from now on, then the session closes. Idempotent. */
   free() {
     if (!this.#attached) return;
     this.#attached = false;
@@ -291,10 +291,12 @@ export class Driver {
     else this.#deliver(kind, a, b, n, m);
   }
 
+  // Once detached no handler runs, but promises still settle: a `ready()` or a receipt pending at
+  // free() rejects with the error that ended the session, as after close().
   #deliver(kind, a, b, n, m) {
-    if (!this.#attached) return;
     if (kind === RECEIPTS) settleReceipts(this.#registry, a, b, n);
-    else emit(this.#registry, kind, a, b, n, m);
+    else if (this.#attached) emit(this.#registry, kind, a, b, n, m);
+    else if (kind === 0 && a === 'closed') settle(this.#registry, 1, b);
   }
 
   #open(conn) {

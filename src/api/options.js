@@ -42,10 +42,15 @@ const refuse = (option, problem, code = 'invalid_options') => {
 };
 const insecure = (problem) => refuse('url', problem, 'insecure_url');
 
+/**
+ * `value`'s own properties, each read once, in an object with no prototype: an option inherited
+ * from a polluted `Object.prototype` (`allowInsecure`, say) is never read, and a getter cannot
+ * answer the check and the use differently.
+ */
 function object(value, option, known) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse(option, 'must be an object');
   for (const key of Object.keys(value)) if (!known.includes(key)) refuse(option, `unknown option '${key}'`);
-  return value;
+  return Object.assign(Object.create(null), value);
 }
 
 function typed(value, option, type) {
@@ -57,8 +62,8 @@ function typed(value, option, type) {
  * `[href, tokenUrl or getToken, subscriptions, ...NUMBERS]`, an absent value as `undefined` (the
  * core's default; no heartbeat without both of its numbers). Throws the constructor's errors.
  */
-export function readOptions(url, options) {
-  object(options, 'options', KNOWN[0]);
+export function readOptions(url, given) {
+  const options = object(given, 'options', KNOWN[0]);
   const tokenUrl = typed(options.tokenUrl, 'tokenUrl', 'string');
   const getToken = typed(options.getToken, 'getToken', 'function');
   if ((tokenUrl === undefined) === (getToken === undefined)) refuse('tokenUrl', 'give exactly one of tokenUrl or getToken');

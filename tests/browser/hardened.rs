@@ -13,7 +13,8 @@
 //! - a token-endpoint failure closes with 4004, never 1000;
 //! - a server `error` frame is `server_error` with the server's code beside it, and `ready()`
 //!   rejects only with the error that ended the session;
-//! - `free()` from inside a handler, or on its own: no event afterwards, nothing left running.
+//! - `free()` from inside a handler, or on its own: no event afterwards, nothing left running; a
+//!   pending `ready()` or receipt rejects `closed`.
 
 use js_sys::{Function, Promise, JSON};
 use wasm_bindgen::{prelude::*, JsCast};
@@ -275,6 +276,21 @@ async fn free_inside_a_handler_fired_by_close_is_safe_and_silences_everything() 
     assert_eq!(events.summary(), seen, "no event after free()");
     assert!(!seen.iter().any(|e| e.starts_with("state")), "free() came before the state event: {seen:?}");
     assert_eq!((live_listeners(), live_timers()), before, "free() inside a handler released everything");
+}
+
+#[wasm_bindgen_test]
+async fn free_rejects_a_pending_ready_and_receipt_without_calling_any_handler() {
+    // A component unmounted while connecting: whoever awaits the socket hears that it is closed,
+    // rather than waiting forever.
+    let ws = connect("");
+    let events = Recorder::attach(&ws);
+    let ready = JsFuture::from(ws.ready());
+    let receipt = JsFuture::from(ws.send_with_receipt(&JSON::parse(r#"{"type":"echo"}"#).unwrap()).unwrap());
+    ws.free();
+    let code = |error: JsValue| get(&error, "code").as_string();
+    assert_eq!(code(ready.await.expect_err("ready() rejects")), Some("closed".into()));
+    assert_eq!(code(receipt.await.expect_err("the receipt rejects")), Some("closed".into()));
+    assert_eq!(events.summary(), Vec::<String>::new(), "no handler runs against a freed object");
 }
 
 #[wasm_bindgen_test]

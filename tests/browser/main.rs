@@ -203,6 +203,16 @@ fn bad_options_throw_named_errors_at_construction() {
     assert_eq!(code("https://example.com/ws", token_url), "insecure_url");
     // A WebSocket URL has no fragment: refused here, not a session that can never connect.
     assert_eq!(code(&format!("{}#part", ws_url()), token_url), "invalid_options");
+    // Only the options' own properties count: a polluted `Object.prototype` (a bug elsewhere in
+    // the app, or a JSON merge of attacker input) cannot switch on cleartext to any host.
+    let prototype = js_sys::Reflect::get_prototype_of(&js_sys::Object::new()).unwrap();
+    let allow_insecure = JsValue::from_str("allowInsecure");
+    js_sys::Reflect::set(&prototype, &allow_insecure, &JsValue::TRUE).unwrap();
+    let polluted =
+        SecureWebSocket::new("ws://example.com/ws", JSON::parse(token_url).unwrap().unchecked_ref());
+    js_sys::Reflect::delete_property(&prototype, &allow_insecure).unwrap();
+    let error = polluted.err().expect("an inherited allowInsecure is not read");
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("insecure_url"));
 }
 
 #[wasm_bindgen_test]

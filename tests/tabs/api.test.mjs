@@ -32,8 +32,12 @@ test('constructor and send() throw the same codes in a follower as the wasm sock
       window.trySend({ type: 'echo', n: 2 }),
       window.trySend({ type: 'echo', n: 3 }),
       window.ws.queuedCount,
+      // sendWithReceipt refuses as send() does: by throwing, not with a rejected promise.
+      window.tryReceipt({ type: 'echo', n: 1n }),
+      window.tryReceipt({ type: 'echo', big: 'x'.repeat(100) }),
+      window.tryReceipt({ type: 'echo', n: 4 }),
     ]);
-  const expected = ['invalid_message', 'message_too_large', null, null, 'queue_full', 2];
+  const expected = ['invalid_message', 'message_too_large', null, null, 'queue_full', 2, 'invalid_message', 'message_too_large', 'queue_full'];
   assert.deepEqual(await follower.evaluate(() => window.ws.state === 'authenticated'), false, 'still held back');
   assert.deepEqual(await codes(follower), expected);
   assert.deepEqual(await codes(leader), expected);

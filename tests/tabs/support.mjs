@@ -23,9 +23,9 @@ export const WAIT = { timeout: 10_000 };
 
 /**
  * Starts Chromium (unless `chromium: false`) and a server whose static root links page/, js/ and
- * pkg/; `prepare(root)` may add files to it first.
+ * pkg/; `prepare(root)` may add files to it first; `env` adds to the server's settings.
  */
-export async function setUp({ prepare, chromium = true } = {}) {
+export async function setUp({ prepare, chromium = true, env = {} } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'secure-ws-tabs-'));
   await prepare?.(root);
   for (const file of ['index.html', 'channel-spy.js', 'tab.js', 'login.js']) symlinkSync(join(import.meta.dirname, 'page', file), join(root, file));
@@ -35,6 +35,7 @@ export async function setUp({ prepare, chromium = true } = {}) {
       USERS: USERS.map((user) => `${user}:${user}-pass`).join(','),
       // The tests stream more than the default 60 frames a minute through one connection.
       RATE_LIMIT_PER_MINUTE: '6000',
+      ...env,
     },
   });
   const browser = chromium ? await launchChromium() : null;

@@ -176,11 +176,14 @@ pub struct ResumeConfig {
     /// Unacknowledged messages kept per session (`RESUME_BUFFER`, default 1000): older ones are
     /// dropped, and a resume that needs them gets `resumed: false`.
     pub buffer: usize,
+    /// Whether `resume` offers are taken up (`RESUMABLE_SESSIONS`, default 1). With 0 the server
+    /// plays one that predates them: an offer is ignored, so the client's sends are at most once.
+    pub enabled: bool,
 }
 
 impl Default for ResumeConfig {
     fn default() -> Self {
-        Self { window: Duration::from_secs(120), buffer: 1000 }
+        Self { window: Duration::from_secs(120), buffer: 1000, enabled: true }
     }
 }
 
@@ -307,6 +310,9 @@ impl ServerConfig {
         }
         if let Some(n) = number("RESUME_BUFFER")? {
             config.resume.buffer = (n as usize).max(1);
+        }
+        if let Some(n) = number("RESUMABLE_SESSIONS")? {
+            config.resume.enabled = n != 0;
         }
         let limits = &mut config.limits;
         if let Some(n) = number("CONTROL_FRAMES_PER_MINUTE")? {

@@ -207,7 +207,7 @@ mod tests {
     use super::*;
 
     fn config() -> ResumeConfig {
-        ResumeConfig { window: Duration::from_secs(60), buffer: 3 }
+        ResumeConfig { window: Duration::from_secs(60), buffer: 3, enabled: true }
     }
 
     #[test]

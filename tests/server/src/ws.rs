@@ -468,7 +468,7 @@ impl ConnectionLogic {
         let mut reply = json!({"type": "auth_response", "success": true, "userId": user});
         let mut replay = Vec::new();
         let mut taken_from = None;
-        if let Some(offer) = resume {
+        if let Some(offer) = resume.filter(|_| state.config.resume.enabled) {
             let config = state.config.resume;
             for member in shared.resume.expire(now.into(), &config) {
                 shared.rooms.disconnect(member);

@@ -56,6 +56,16 @@ async fn a_session_and_the_limits_are_negotiated_in_auth() {
 }
 
 #[tokio::test]
+async fn with_resumable_sessions_off_an_offer_is_ignored_as_by_an_older_server() {
+    let server = TestServer::start_with(|c| c.resume.enabled = false).await;
+    let (mut socket, reply) = server.resumable("alice", NEW()).await;
+    assert_eq!(reply, json!({"type": "auth_response", "success": true, "userId": "alice"}));
+    // Application messages travel unwrapped: nothing numbered, nothing acknowledged.
+    send(&mut socket, json!({"type": "echo", "n": 1})).await;
+    assert_eq!(recv(&mut socket).await, json!({"type": "echo", "n": 1}));
+}
+
+#[tokio::test]
 async fn messages_are_numbered_and_acknowledged_in_batches() {
     let server = TestServer::start_with(|c| c.limits.messages_per_minute = 1000).await;
     let (mut socket, _) = server.resumable("alice", NEW()).await;

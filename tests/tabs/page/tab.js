@@ -47,6 +47,21 @@ window.trySend = (data) => {
   }
 };
 
+/** What a synchronous sendWithReceipt throws, as its code, or null; `window.receipts` gets the
+ * receipt's outcome ('confirmed' or its rejection's code) once it settles. */
+window.receipts = [];
+window.tryReceipt = (data) => {
+  try {
+    window.ws.sendWithReceipt(data).then(
+      () => window.receipts.push('confirmed'),
+      (error) => window.receipts.push(error.code),
+    );
+    return null;
+  } catch (error) {
+    return error.code;
+  }
+};
+
 /** Resolves once `check()` holds (checked every 20 ms), rejects after `timeoutMs`: for WebDriver, which has no waitForFunction. */
 window.until = (check, timeoutMs = 10_000) =>
   new Promise((resolve, reject) => {
