@@ -28,7 +28,10 @@ const NUMBERS = [
 const KNOWN = PLACES.map((_, place) => NUMBERS.filter((n) => n[1] === place).map((n) => n[0]));
 KNOWN[0].push('tokenUrl', 'getToken', 'reconnect', 'allowInsecure', 'heartbeat', 'subscriptions');
 // Query parameters that would put a credential in the URL (core::config::CREDENTIAL_PARAMS).
-const CREDENTIAL_PARAMS = ['token', 'access_token', 'auth_token', 'jwt', 'authorization', 'auth'];
+const CREDENTIAL_PARAMS = [
+  'token', 'access_token', 'access-token', 'auth_token', 'id_token', 'refresh_token', 'jwt', 'authorization', 'auth',
+  'api_key', 'apikey',
+];
 
 // The internal option of a tab that leads a shared connection (js/share/): a symbol key, so no
 // JSON options object and no spread of the app's own can carry it by accident, and it is not in

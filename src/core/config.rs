@@ -129,7 +129,19 @@ fn whole_number(option: &'static str, value: f64, max: u64) -> Result<u64, Confi
 }
 
 /// Query parameters that would put a credential in the URL; the SDK refuses to open such URLs.
-const CREDENTIAL_PARAMS: &[&str] = &["token", "access_token", "auth_token", "jwt", "authorization", "auth"];
+const CREDENTIAL_PARAMS: &[&str] = &[
+    "token",
+    "access_token",
+    "access-token",
+    "auth_token",
+    "id_token",
+    "refresh_token",
+    "jwt",
+    "authorization",
+    "auth",
+    "api_key",
+    "apikey",
+];
 
 /// The parts of the WebSocket URL the SDK checks, as the browser's `URL` parser split them.
 #[derive(Debug, Clone, Copy)]

@@ -195,6 +195,8 @@ fn bad_options_throw_named_errors_at_construction() {
     assert!(message(r#"{"tokenUrl":"/t","authTimeoutMs":0}"#).contains("authTimeoutMs"));
     assert_eq!(code("ws://example.com/ws", token_url), "insecure_url");
     assert_eq!(code(&format!("{}?token=abc", ws_url()), token_url), "insecure_url");
+    assert_eq!(code(&format!("{}?room=1&id_token=abc", ws_url()), token_url), "insecure_url");
+    assert_eq!(code(&format!("{}?apiKey=abc", ws_url()), token_url), "insecure_url", "in any case");
     assert_eq!(
         code(&format!("{}?%74oken=abc", ws_url()), token_url),
         "insecure_url",

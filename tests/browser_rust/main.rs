@@ -333,6 +333,10 @@ fn options_are_checked_like_the_js_class_with_the_same_codes() {
     assert_eq!(insecure.code(), "insecure_url");
     assert!(insecure.to_string().ends_with("(insecure_url)"), "{insecure}");
     assert_eq!(
+        refused(SecureWebSocket::builder(&format!("{}?ID_TOKEN=abc", ws_url())).token_url("/t")).code(),
+        "insecure_url"
+    );
+    assert_eq!(
         refused(SecureWebSocket::builder(&format!("{}?token=abc", ws_url())).token_url("/t")).code(),
         "insecure_url"
     );

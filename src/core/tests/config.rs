@@ -57,7 +57,15 @@ fn plain_ws_is_allowed_only_to_loopback() {
 fn credentials_in_the_url_are_refused() {
     // The names as the browser's `URLSearchParams` decoded them (`?%74oken=` arrives as `token`:
     // the browser tests of both faces check that), in any case.
-    for query in [&["token"][..], &["room", "access_token"], &["JWT"], &["Auth"], &["access_token"]] {
+    for query in [
+        &["token"][..],
+        &["room", "access_token"],
+        &["JWT"],
+        &["Auth"],
+        &["id_token"],
+        &["API_KEY"],
+        &["access-token"],
+    ] {
         assert!(check_url(url("wss:", "example.com", &names(query)), false).is_err(), "{query:?}");
     }
     for query in [&["room"][..], &["tokens"], &["to%6Ben%"], &["tok en"], &["%", "%zz"]] {
