@@ -105,11 +105,8 @@ serve_and_test() {
 
 # npm_wasm_flags: for the npm wasm's release builds (build.sh, size-report.sh). Panic locations
 # name their source files, and a dependency's path starts with this machine's cargo home: cut to
-# `deps/`, so that the shipped bytes do not depend on where cargo keeps its sources.
+# `deps/`, so that the shipped bytes do not depend on where cargo keeps its sources. (A cargo home
+# whose path has a space would split RUSTFLAGS: not supported.)
 npm_wasm_flags() {
-  local dir
-  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
-    RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=${dir%/}=deps"
-  done
-  export RUSTFLAGS
+  export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=deps"
 }

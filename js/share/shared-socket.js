@@ -5,7 +5,7 @@
 // leader confirms them, so a leader that goes away loses none of them; and every tab holds the
 // resumable session as the leader announces it (a Replica), so the next leader resumes it and
 // nothing is lost or repeated across the hand-over.
-import { createRegistry, dispatch, propertyHandler, setPropertyHandler, settle, subscribe, wait } from '../../pkg/events.js';
+import { createRegistry, detach, dispatch, propertyHandler, setPropertyHandler, settle, subscribe, wait } from '../../pkg/events.js';
 import { closedError, errorFromWire, errorToWire, sdkError, sendError } from './errors.js';
 import { sessionName } from './names.js';
 import { limitsOf, outgoingText } from './outgoing.js';
@@ -59,8 +59,6 @@ export class SharedSecureWebSocket {
   #state = 'connecting';
   #delivery = 'at-most-once';
   #ended = false;
-  /** Set by free(): no handler runs after it. */
-  #detached = false;
   #finalError = null;
   /** This tab's sends that no leader has confirmed yet: `{ id, text, receipt?, seq? }`, oldest
    * first; `seq` once the leader announced the number it went out under. */
@@ -76,7 +74,9 @@ export class SharedSecureWebSocket {
 
   /** `options.shareAcrossTabs` is `true` or a key; the rest are SecureWebSocket's options. */
   constructor(WasmSocket, url, options) {
-    const { shareAcrossTabs, ...rest } = options;
+    // Own properties only, as the class reads them (src/api/options.js): nothing inherited.
+    const { shareAcrossTabs, ...own } = options;
+    const rest = Object.assign(Object.create(null), own);
     this.#WasmSocket = WasmSocket;
     this.#url = url;
     this.#options = rest;
@@ -174,9 +174,8 @@ export class SharedSecureWebSocket {
    * being let go of, but a pending `ready()` or receipt still rejects.
    */
   free() {
-    this.#detached = true;
+    detach(this.#registry);
     this.close();
-    this.#registry = createRegistry();
   }
 
   #queue(data, receipt) {
@@ -447,7 +446,7 @@ export class SharedSecureWebSocket {
 
   #emit(type, payload) {
     if (type === 'error') this.#lastErrorCode = payload?.code;
-    if (!this.#detached) dispatch(this.#registry, type, payload);
+    dispatch(this.#registry, type, payload);
   }
 
   /** This tab's sends `ids` are done: acknowledged, or (`unconfirmed`) gone out at most once. */

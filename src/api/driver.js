@@ -6,7 +6,7 @@
 // closures, Rc/RefCell and shims were ~9 KB gzip of it). The one driver of both faces: the Rust
 // API (src/rust_api) runs this class too.
 import { closeSocket, fetchToken, online, openSocket, watchPage } from '../browser/io.js';
-import { collect, emit, sdkError, sendError, settle, settleReceipts } from './events.js';
+import { collect, detach, emit, sdkError, sendError, settleReceipts } from './events.js';
 
 // What `Session.pollAction()` answers: the `kind` module of src/api/session.rs.
 const TIMER = 1;
@@ -166,6 +166,7 @@ export class Driver {
   free() {
     if (!this.#attached) return;
     this.#attached = false;
+    detach(this.#registry);
     this.close();
   }
 
@@ -291,12 +292,11 @@ export class Driver {
     else this.#deliver(kind, a, b, n, m);
   }
 
-  // Once detached no handler runs, but promises still settle: a `ready()` or a receipt pending at
-  // free() rejects with the error that ended the session, as after close().
+  // Once detached (free()) no handler runs, but promises still settle: a `ready()` or a receipt
+  // pending at free() rejects with the error that ended the session, as after close().
   #deliver(kind, a, b, n, m) {
     if (kind === RECEIPTS) settleReceipts(this.#registry, a, b, n);
-    else if (this.#attached) emit(this.#registry, kind, a, b, n, m);
-    else if (kind === 0 && a === 'closed') settle(this.#registry, 1, b);
+    else emit(this.#registry, kind, a, b, n, m);
   }
 
   #open(conn) {

@@ -7,11 +7,12 @@
 const TYPES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
 
 /**
- * One socket's listeners (`l`, by type), property handlers (`p`), `ready()` waiters (`w`) and
- * `sendWithReceipt()` receipts (`r`: `[message id, resolve, reject]`, oldest first).
+ * One socket's listeners (`l`, by type), property handlers (`p`), `ready()` waiters (`w`),
+ * `sendWithReceipt()` receipts (`r`: `[message id, resolve, reject]`, oldest first), and whether
+ * it was detached (`d`, by free()).
  */
 export function createRegistry() {
-  return { l: new Map(), p: [], w: [], r: [] };
+  return { l: new Map(), p: [], w: [], r: [], d: false };
 }
 
 // Each type's listeners are an array replaced on every change, never changed in place: a dispatch
@@ -74,9 +75,20 @@ export function emit(registry, kind, a, b, n, m) {
  */
 export function dispatch(registry, type, payload) {
   const entries = registry.l.get(type);
-  if (entries) for (const entry of entries) invoke(entry.handler, payload);
+  // Checked before each handler: one that frees the socket stops the rest of this event too.
+  if (entries) for (const entry of entries) if (!registry.d) invoke(entry.handler, payload);
   const property = type === 'authenticated' ? registry.p[0] : type === 'message' ? registry.p[1] : undefined;
-  if (typeof property === 'function') invoke(property, payload);
+  if (!registry.d && typeof property === 'function') invoke(property, payload);
+}
+
+/**
+ * `free()`: no handler runs from now on, not even the rest of the event being dispatched, and
+ * none is kept; the `ready()` waiters and receipts stay, to be settled as the session ends.
+ */
+export function detach(registry) {
+  registry.d = true;
+  registry.l = new Map();
+  registry.p = [];
 }
 
 /** A `sendWithReceipt()` promise for message `id`. */

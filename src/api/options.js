@@ -98,7 +98,7 @@ export function readOptions(url, given) {
  */
 function readShare(share) {
   const bad = () => refuse('share', 'is internal to shareAcrossTabs');
-  object(share, 'share', ['replicate', 'adopt']);
+  share = object(share, 'share', ['replicate', 'adopt']);
   if (typeof share.replicate !== 'function') bad();
   if (share.adopt === undefined) return [share.replicate];
   const { sessionId, lastSeq, nextSeq, log } = object(share.adopt, 'share', ['sessionId', 'lastSeq', 'nextSeq', 'log']);

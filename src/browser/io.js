@@ -171,7 +171,10 @@ async function token(source, signal) {
         // Not called at all once aborted (a socket closed in the task that made it, as React's
         // StrictMode does): the app's getToken may not heed the signal.
         Promise.resolve()
-          .then(() => (signal.throwIfAborted(), source({ signal })))
+          .then(() => {
+            if (signal.aborted) throw signal.reason;
+            return source({ signal });
+          })
           .then(resolve, reject)
           .finally(() => signal.removeEventListener('abort', onAbort));
       });

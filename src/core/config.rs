@@ -173,7 +173,8 @@ pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigEr
         return Err(ConfigError::new("url", "must not have a fragment (#…): a WebSocket URL has none"));
     }
     for name in url.query_names {
-        if CREDENTIAL_PARAMS.contains(&name.to_ascii_lowercase().as_str()) {
+        // Lowercased as JS's toLowerCase does (options.js): both faces refuse the same names.
+        if CREDENTIAL_PARAMS.contains(&name.to_lowercase().as_str()) {
             return Err(ConfigError::insecure(
                 "the URL must not carry a credential; the SDK sends the token in the first message",
             ));

@@ -325,8 +325,10 @@ async fn unless_aborted<T>(mut token: Pin<Box<dyn Future<Output = T>>>, signal: 
         settle = Some(resolve);
     });
     let mut aborted = JsFuture::from(aborted);
+    // The signal itself first: the promise tells only a microtask after the abort.
     let answer = future::poll_fn(|cx| match Pin::new(&mut aborted).poll(cx) {
         Poll::Ready(_) => Poll::Ready(None),
+        Poll::Pending if signal.aborted() => Poll::Ready(None),
         Poll::Pending => token.as_mut().poll(cx).map(Some),
     })
     .await;

@@ -268,9 +268,12 @@ async fn free_inside_a_handler_fired_by_close_is_safe_and_silences_everything() 
         .unchecked_into::<Function>()
         .call2(&object, &"close".into(), on_close.as_ref())
         .unwrap();
+    // Listeners after the one that frees do not run, even for the event being dispatched.
+    let later = Recorder::attach(object.unchecked_ref());
     JsFuture::from(call_later(&object, "close")).await.expect("close() returns normally");
     events.wait_for("close", |_| true, WITHIN_MS).await;
     assert!(freed.get(), "the close handler ran, and its free() did not throw");
+    assert_eq!(later.summary(), Vec::<String>::new(), "no listener ran after the one that freed");
     let seen = events.summary();
     JsFuture::from(quiet_period(50)).await.unwrap();
     assert_eq!(events.summary(), seen, "no event after free()");

@@ -133,7 +133,7 @@ pub struct Recorder {
 const EVENTS: [&str; 6] = ["state", "authenticated", "message", "reconnecting", "close", "error"];
 
 impl Recorder {
-    pub fn attach(ws: &SecureWebSocket) -> Self {
+    pub fn attach(ws: &JsSecureWebSocket) -> Self {
         let log = Rc::new(RefCell::new(Vec::new()));
         let wake: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
         let handlers = EVENTS

@@ -126,3 +126,25 @@ test('where the lock request is refused, the tab falls back to its own socket', 
   assert.deepEqual(tab.problems, []);
   await context.close();
 });
+
+// Only the options' own properties count, in a shared socket as in the class: a polluted
+// Object.prototype (a bug elsewhere in the app) can neither lower a tab's limits nor plant a
+// session for the leader to adopt.
+test('options inherited from a polluted Object.prototype are ignored by a shared socket', async () => {
+  const initScript = () => {
+    Object.prototype.maxMessageBytes = 1;
+    Object.prototype.adopt = { sessionId: 'planted', lastSeq: 0, nextSeq: 2, log: [[1, '{"type":"echo","planted":true}']] };
+  };
+  const { context, tabs } = await openTabs(env, 'tabs-proto', 2, { initScript });
+  const [leader, follower] = tabs;
+  await leader.evaluate(() => window.start({ shareAcrossTabs: true }));
+  await leader.waitForFunction(() => window.ws.sharing === 'leader', null, WAIT);
+  await follower.evaluate(() => window.start({ shareAcrossTabs: true }));
+  for (const tab of tabs) await stateIs(tab, 'authenticated');
+  for (const tab of tabs) assert.equal(await tab.evaluate(() => window.trySend({ type: 'echo', from: 'own' })), null);
+  await follower.waitForFunction(() => window.seen.messages.filter((m) => m.from === 'own').length === 2, null, WAIT);
+  const [connection] = (await audit(env, 'tabs-proto')).connections;
+  assert.deepEqual(appFrames(connection).map((frame) => frame.planted ?? frame.from), ['own', 'own'], 'nothing planted went out');
+  assert.equal(JSON.parse(connection.frames[0]).resume?.sessionId, null, 'a new session, not a planted one');
+  await context.close();
+});

@@ -65,6 +65,7 @@ fn credentials_in_the_url_are_refused() {
         &["id_token"],
         &["API_KEY"],
         &["access-token"],
+        &["to\u{212A}en"], // a Kelvin sign lowercases to `k`, in JS as here
     ] {
         assert!(check_url(url("wss:", "example.com", &names(query)), false).is_err(), "{query:?}");
     }
