@@ -5,6 +5,7 @@
 //! - a session authenticates through `tokenUrl` (credentialed fetch, HttpOnly cookie) and
 //!   receives an echoed message via `on('message')` and `onMessage`;
 //! - frames sent before authentication reach the server only after `auth`, in order;
+//! - against a server without resumable sessions: `at-most-once`, unwrapped, receipts `unconfirmed`;
 //! - no URL the browser requested carried the token, and the socket URL has no query;
 //! - a rejected token ends in a 4003 close, never in `authenticated`;
 //! - without a login, the token endpoint's 401 ends in `closed` / `unauthorized`;
@@ -66,6 +67,29 @@ async fn authenticates_and_receives_a_message() {
     assert_eq!(events.count("message"), 1, "auth frames are never surfaced as messages");
     ws.close();
     assert_eq!(ws.state(), "closed");
+}
+
+#[wasm_bindgen_test]
+async fn against_a_server_without_resumable_sessions_sends_are_at_most_once_and_receipts_say_so() {
+    login("oldserver").await;
+    faults("oldserver", r#""ignoreResume":true"#).await;
+    let ws = connect("");
+    let events = Recorder::attach(&ws);
+    let receipt = ws.send_with_receipt(&message("echo", 1)).unwrap();
+    events.wait_for("message", is_n(1), WITHIN_MS).await;
+    assert_eq!(ws.delivery(), "at-most-once");
+    let error = JsFuture::from(receipt).await.expect_err("nothing will acknowledge it");
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("unconfirmed"));
+    assert_eq!(ws.queued_count(), 0, "a message sent at most once is not owed");
+    let connection = get(&get(&audit("oldserver").await, "connections"), "0");
+    let frames = js_sys::Array::from(&get(&connection, "frames"));
+    let sent = JSON::parse(&frames.get(1).as_string().unwrap()).unwrap();
+    assert_eq!(
+        get(&sent, "type").as_string().as_deref(),
+        Some("echo"),
+        "sent unwrapped, not as a numbered msg"
+    );
+    ws.close();
 }
 
 #[wasm_bindgen_test]

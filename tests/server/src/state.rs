@@ -105,6 +105,9 @@ pub struct Faults {
     pub close_after_auth: u32,
     /// The code of those closes; 0 means 1011 (internal error, a crashing server).
     pub close_after_auth_code: u16,
+    /// Ignore `resume` offers, as a server that predates resumable sessions (what
+    /// `RESUMABLE_SESSIONS=0` does for every user): this user's sends are at most once.
+    pub ignore_resume: bool,
 }
 
 /// Everything behind a lock, taken briefly and never across an await.

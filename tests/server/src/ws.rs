@@ -408,6 +408,7 @@ impl ConnectionLogic {
         }
         let mut delay = None;
         let mut close_after = None;
+        let mut resume = resume;
         if state.faults_enabled() {
             if let Some(faults) = shared.faults.get_mut(&claims.user_id) {
                 if faults.drop_auth > 0 {
@@ -422,6 +423,9 @@ impl ConnectionLogic {
                 if faults.delay_auth > 0 {
                     faults.delay_auth -= 1;
                     delay = Some(Duration::from_millis(faults.delay_auth_ms));
+                }
+                if faults.ignore_resume {
+                    resume = None;
                 }
                 if faults.close_after_auth > 0 {
                     faults.close_after_auth -= 1;
