@@ -56,7 +56,7 @@ export interface SecureWebSocketOptions {
 export interface SecureWebSocketError extends Error {
   code: 'invalid_options' | 'insecure_url' | 'unauthorized' | 'token_unavailable' | 'auth_failed'
     | 'reauth_failed' | 'reconnect_failed' | 'invalid_frame' | 'queue_full' | 'message_too_large'
-    | 'invalid_message' | 'invalid_argument' | 'closed' | 'server_error';
+    | 'invalid_message' | 'invalid_argument' | 'closed' | 'unconfirmed' | 'server_error';
   /** For `server_error`: the code of the server's `error` frame (`rate_limited`, `not_in_room`, …). */
   serverCode?: string;
 }
