@@ -126,7 +126,7 @@ export class SharedSecureWebSocket {
     this.#queue(data);
   }
 
-  /** Resolves when the server acknowledged `data` (resumable sessions), or it left for the socket. */
+  /** Resolves when the server acknowledged `data`; rejects `unconfirmed` once it went out at most once. */
   sendWithReceipt(data) {
     const receipt = {};
     const confirmation = new Promise((resolve, reject) => Object.assign(receipt, { resolve, reject }));
