@@ -63,6 +63,11 @@ export class Relay {
     return this.#ws.nextReauthInMs;
   }
 
+  /** The `maxMessageBytes` the server of the live connection advertised, or NaN. */
+  get serverLimit() {
+    return this.#ws._serverLimit;
+  }
+
   /** Offers send `id` of `tab` (JSON `text`); ids of one tab arrive in increasing order. */
   submit(tab, id, text) {
     if (this.#stopped || id <= (this.#taken.get(tab) ?? 0)) return;

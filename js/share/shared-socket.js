@@ -40,6 +40,8 @@ export class SharedSecureWebSocket {
   #url;
   #options;
   #limits;
+  /** The `maxMessageBytes` the leader's server advertised (Infinity: none), from its snapshots. */
+  #serverLimit = Infinity;
   #eventTypes;
   #name;
   #tab = globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`;
@@ -179,7 +181,8 @@ export class SharedSecureWebSocket {
   }
 
   #queue(data, receipt) {
-    const text = outgoingText(data, { limits: this.#limits, closed: this.#ended, queued: this.#outbox.length });
+    const limits = { ...this.#limits, maxMessageBytes: Math.min(this.#limits.maxMessageBytes, this.#serverLimit) };
+    const text = outgoingText(data, { limits, closed: this.#ended, queued: this.#outbox.length });
     const entry = { id: ++this.#lastId, text, receipt };
     this.#outbox.push(entry);
     this.#offer(entry);
@@ -346,7 +349,7 @@ export class SharedSecureWebSocket {
   }
 
   #snapshot() {
-    return { state: this.#relay.state, delivery: this.#relay.delivery };
+    return { state: this.#relay.state, delivery: this.#relay.delivery, limit: this.#relay.serverLimit };
   }
 
   /** What a joining tab needs: the snapshot, the last `authenticated` payload ({ userId }) and the session. */
@@ -427,9 +430,11 @@ export class SharedSecureWebSocket {
    * Mirrors the leader's socket: its state and delivery, then the event to this tab's handlers;
    * a server message numbered `seq` once only (a new leader's resume may replay it).
    */
-  #apply(type, payload, { state, delivery, authenticated }, seq) {
+  #apply(type, payload, { state, delivery, authenticated, limit }, seq) {
     if (type === 'message' && !this.#replica.fresh(seq)) return;
     this.#delivery = delivery ?? this.#delivery;
+    // The server's own limit, as the class checks it once authenticated (NaN: none advertised).
+    if (limit !== undefined) this.#serverLimit = limit >= 0 ? limit : Infinity;
     const changed = state !== undefined && state !== this.#state;
     if (state !== undefined) this.#state = state;
     if (type === 'state') {

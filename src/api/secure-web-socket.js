@@ -18,6 +18,7 @@ const RESUMABLE = 1;
 const QUEUED = 2;
 const NEXT_ID = 3;
 const NEXT_REAUTH_AT = 4;
+const SERVER_MESSAGE_LIMIT = 5;
 
 /** Sets the wasm's exported `Session` class; once, before the first construction. */
 export function useSession(session) {
@@ -145,6 +146,11 @@ export class SecureWebSocket {
   /** Internal to `shareAcrossTabs`: the id the next accepted send gets. */
   get _nextId() {
     return this.#driver.s.status(NEXT_ID);
+  }
+
+  /** Internal to `shareAcrossTabs`: the server's advertised `maxMessageBytes`, or NaN. */
+  get _serverLimit() {
+    return this.#driver.s.status(SERVER_MESSAGE_LIMIT);
   }
 
   /** Internal to `shareAcrossTabs`: closes for good, keeping the server's session (close 4015). */

@@ -296,7 +296,8 @@ impl Session {
             1 => flag(core.delivery() == Delivery::ExactlyOnce),
             2 => core.queued_count() as f64,
             3 => core.next_message_id() as f64,
-            _ => nan_or(core.next_reauth_at()),
+            4 => nan_or(core.next_reauth_at()),
+            _ => nan_or(core.server_message_limit().map(|limit| limit as u64)),
         }
     }
 

@@ -580,11 +580,17 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// advertised a smaller limit, that limit. It bounds the application message itself: the
     /// `msg` wrapping comes on top, and a server must accept it (PROTOCOL.md).
     fn message_limit(&self) -> usize {
-        let server = match &self.phase {
+        self.server_message_limit()
+            .map_or(self.config.max_message_bytes, |server| server.min(self.config.max_message_bytes))
+    }
+
+    /// The `maxMessageBytes` the server of the authenticated connection advertised, if any: what
+    /// a shared socket's leader tells the other tabs, whose own option may differ.
+    pub fn server_message_limit(&self) -> Option<usize> {
+        match &self.phase {
             Phase::Authenticated(live) => live.server_max_bytes,
             _ => None,
-        };
-        server.map_or(self.config.max_message_bytes, |server| server.min(self.config.max_message_bytes))
+        }
     }
 
     /// Sends what waits, in order, as far as the connection and its pacing allow.
