@@ -46,7 +46,9 @@ test('the production build authenticates and echoes, with a clean console', asyn
 });
 
 test("StrictMode's double mount opens exactly one socket, and the console stays clean", async () => {
-  run('npx', ['vite', 'build', '--mode', 'development', '--outDir', 'dist-dev', '--logLevel', 'warn'], app);
+  // NODE_ENV too: `--mode development` alone builds React's production build, where StrictMode
+  // mounts nothing twice.
+  run('npx', ['vite', 'build', '--mode', 'development', '--outDir', 'dist-dev', '--logLevel', 'warn'], app, { NODE_ENV: 'development' });
   const { page, problems, origin } = await open('dist-dev', 'quick');
   await page.locator('#status[data-message="the packaged app"]', { hasText: 'authenticated' }).waitFor(WAIT);
   assert.equal((await connectionsOf(origin, 'alice')).length, 1, 'one socket was ever opened');
