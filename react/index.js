@@ -45,7 +45,7 @@ export function useSecureWebSocket(url, options, handlers) {
   const [queuedCount, setQueuedCount] = useState(0);
   // What send() talks to, never read during render: the live socket, or the sends made before
   // it exists. `listen` subscribes to events of handlers added after the socket was made.
-  const link = useRef({ socket: null, pending: [], ended: false, listen: null });
+  const link = useRef({ socket: null, pending: [], ended: false, mounted: false, listen: null });
 
   useEffect(() => {
     const current = link.current;
@@ -115,12 +115,21 @@ export function useSecureWebSocket(url, options, handlers) {
     };
   }, [url]);
 
-  // Unmounting (not a new url) ends the queue: later sends throw `closed`.
+  // Unmounting (not a new url) drops what was sent before the socket existed, as close() drops
+  // what it queued, and ends the queue: later sends throw `closed`. The end waits a microtask:
+  // StrictMode runs this cleanup and then every effect again at once, a child's before this
+  // one, and that child's sends must queue as in production, not throw.
   useEffect(() => {
     const current = link.current;
+    current.mounted = true;
     return () => {
-      current.ended = true;
+      current.mounted = false;
       current.pending = [];
+      queueMicrotask(() => {
+        if (current.mounted) return;
+        current.ended = true;
+        current.pending = [];
+      });
     };
   }, []);
 
