@@ -18,12 +18,14 @@ export type SecureWebSocketEvents<In extends { type: string } = SecureWebSocketM
  * (each with a string `type`), `Out` what the app sends; both default to untyped JSON.
  */
 export interface SecureWebSocket<In extends { type: string } = SecureWebSocketMessage, Out = unknown>
-  extends Omit<WasmSecureWebSocket, 'send' | 'on' | 'onMessage'> {
+  extends Omit<WasmSecureWebSocket, 'send' | 'sendWithReceipt' | 'on' | 'onMessage'> {
   /**
    * Sends a JSON-serialisable value; queued until authenticated.
    * @throws {SecureWebSocketError} `queue_full`, `message_too_large`, `invalid_message` or `closed`.
    */
   send(data: Out): void;
+  /** Like `send()`; resolves when the server acknowledged the message (see the class's typings). */
+  sendWithReceipt(data: Out): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof SecureWebSocketEvents<In>>(type: K, handler: (payload: SecureWebSocketEvents<In>[K]) => void): () => void;
   /**

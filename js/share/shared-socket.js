@@ -564,3 +564,5 @@ export class SharedSecureWebSocket {
     settle(this.#registry, 1, rejection);
   }
 }
+
+if (typeof Symbol.dispose === 'symbol') SharedSecureWebSocket.prototype[Symbol.dispose] = SharedSecureWebSocket.prototype.free;

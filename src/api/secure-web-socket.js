@@ -40,10 +40,15 @@ export class SecureWebSocket {
   #driver;
   #registry = createRegistry();
 
-  /** @throws {Error} with `code` `'invalid_options'` or `'insecure_url'`. */
+  /** @throws {Error} with `code` `'invalid_options'`, `'insecure_url'` or `'invalid_argument'`. */
   constructor(url, options) {
     if (!Session) throw sdkError('invalid_argument', 'the wasm is not instantiated');
-    this.#driver = new Driver(Session, readOptions(url, options), this.#registry);
+    const read = readOptions(url, options);
+    // A server render (Node has no page events): a named error, not a TypeError from deep inside.
+    if (typeof addEventListener !== 'function') {
+      throw sdkError('invalid_argument', 'needs a browser: create it in an effect');
+    }
+    this.#driver = new Driver(Session, read, this.#registry);
     finalizer?.register(this, this.#driver, this);
   }
 

@@ -297,7 +297,7 @@ impl Session {
             2 => core.queued_count() as f64,
             3 => core.next_message_id() as f64,
             4 => nan_or(core.next_reauth_at()),
-            _ => nan_or(core.server_message_limit().map(|limit| limit as u64)),
+            _ => core.server_message_limit().map_or(f64::NAN, |limit| limit as f64),
         }
     }
 

@@ -67,15 +67,28 @@ export interface SecureWebSocketMessage { type: string; [key: string]: unknown }
 /** Payloads of each event. */
 export interface SecureWebSocketEventMap {
   state: ConnectionState;
-  authenticated: { userId: string | null };
+  /** `resumed`: the server kept the session across a reconnect (nothing was lost or repeated). */
+  authenticated: { userId: string | null; resumed: boolean };
   message: SecureWebSocketMessage;
   reconnecting: { attempt: number; delayMs: number };
   close: { code: number; reason: string; willReconnect: boolean };
   error: SecureWebSocketError;
+  /** A resumable session could not be resumed: messages may have been missed; reload your state. */
+  resync: { reason: 'session_lost' };
+}
+
+declare global {
+  // `[Symbol.dispose]` below, for a project whose `lib` lacks ESNext.Disposable (as @types/node declares it).
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
 }
 
 export interface SecureWebSocket {
-  /** Detaches every handler, then closes: nothing reaches an object that is being let go of. */
+  /**
+   * Detaches every handler, then closes: no handler runs for an object that is being let go of;
+   * a pending `ready()` or receipt rejects `closed`.
+   */
   free(): void;
   [Symbol.dispose](): void;
   /** Closes with code 1000 and stops for good: no timer, fetch or reconnect fires afterwards. */
@@ -85,13 +98,23 @@ export interface SecureWebSocket {
    * is scheduled. For diagnostics: the timing, never the token.
    */
   readonly nextReauthInMs: number | null;
-  /** How many sends wait for an authenticated connection. */
+  /**
+   * Messages the session still owes the server: waiting to be sent, or sent and not yet
+   * acknowledged (resumable session). Bounded by `maxQueuedMessages`.
+   */
   readonly queuedCount: number;
+  /** `'at-most-once'` until a server grants a resumable session, then `'exactly-once'`. */
+  readonly delivery: 'at-most-once' | 'exactly-once';
   /**
    * Sends a JSON-serialisable value; queued until authenticated.
    * @throws {SecureWebSocketError} `queue_full`, `message_too_large`, `invalid_message` or `closed`.
    */
   send(data: unknown): void;
+  /**
+   * Like `send()`, with the same synchronous errors; resolves when the server acknowledged the
+   * message, rejects `unconfirmed` on an at-most-once connection, or with the error that ended the session.
+   */
+  sendWithReceipt(data: unknown): Promise<void>;
   /** Resolves when authenticated; rejects with the error that ended the session if it ends `closed` first. */
   ready(): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */

@@ -41,6 +41,8 @@ test('constructor and send() throw the same codes in a follower as the wasm sock
   assert.deepEqual(await follower.evaluate(() => window.ws.state === 'authenticated'), false, 'still held back');
   assert.deepEqual(await codes(follower), expected);
   assert.deepEqual(await codes(leader), expected);
+  // `using ws = new SecureWebSocket(…)` works for a shared socket too.
+  for (const tab of tabs) assert.equal(await tab.evaluate(() => window.ws[Symbol.dispose] === window.ws.free), true);
   for (const tab of tabs) {
     await tab.waitForFunction(() => window.ws.state === 'authenticated' && window.ws.queuedCount === 0, null, WAIT);
     const code = await tab.evaluate(() => {

@@ -12,3 +12,15 @@ keyed.sharing = 'leader';
 new SecureWebSocket('wss://example.com/ws', { tokenUrl: '/api/ws-token', shareAcrossTabs: 1 });
 const hookOptions: UseSecureWebSocketOptions = { tokenUrl: '/api/ws-token', shareAcrossTabs: true };
 export { role, hookOptions };
+
+// The rest of the class's surface, as the README documents it.
+type In = { type: 'echo'; n: number };
+const typed = new SecureWebSocket<In, In>('wss://example.com/ws', { tokenUrl: '/api/ws-token' });
+const receipt: Promise<void> = typed.sendWithReceipt({ type: 'echo', n: 1 });
+// @ts-expect-error: sendWithReceipt takes the app's outgoing type
+typed.sendWithReceipt({ type: 'other' });
+const delivery: 'at-most-once' | 'exactly-once' = typed.delivery;
+typed.on('resync', ({ reason }) => reason satisfies 'session_lost');
+typed.on('authenticated', ({ userId, resumed }) => [userId, resumed satisfies boolean]);
+typed[Symbol.dispose]();
+export { receipt, delivery };
