@@ -50,6 +50,7 @@ extern "C" {
     fn hanging_get_token(hangs: u32, fetch_token: &Function) -> JsValue;
     #[wasm_bindgen(js_name = callLater)]
     fn call_later(object: &JsValue, method: &str) -> Promise;
+    fn within(promise: &Promise, ms: f64) -> Promise;
     #[wasm_bindgen(js_name = quietPeriod)]
     fn quiet_period(ms: u32) -> Promise;
     #[wasm_bindgen(js_name = refuseSockets)]
@@ -287,8 +288,9 @@ async fn free_rejects_a_pending_ready_and_receipt_without_calling_any_handler() 
     // rather than waiting forever.
     let ws = connect("");
     let events = Recorder::attach(&ws);
-    let ready = JsFuture::from(ws.ready());
-    let receipt = JsFuture::from(ws.send_with_receipt(&JSON::parse(r#"{"type":"echo"}"#).unwrap()).unwrap());
+    let ready = JsFuture::from(within(&ws.ready(), WITHIN_MS));
+    let receipt = ws.send_with_receipt(&JSON::parse(r#"{"type":"echo"}"#).unwrap()).unwrap();
+    let receipt = JsFuture::from(within(&receipt, WITHIN_MS));
     ws.free();
     let code = |error: JsValue| get(&error, "code").as_string();
     assert_eq!(code(ready.await.expect_err("ready() rejects")), Some("closed".into()));

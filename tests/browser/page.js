@@ -107,6 +107,12 @@ export function quietPeriod(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// `promise`, or a rejection with code 'timed_out' after `ms`: a wait that fails rather than hangs.
+export function within(promise, ms) {
+  const late = new Promise((_, reject) => setTimeout(() => reject({ code: 'timed_out' }), ms));
+  return Promise.race([promise, late]);
+}
+
 // Calls `object[method]()` from a task of its own (as an app's code runs), never from inside the
 // test's own call into wasm.
 export function callLater(object, method) {
