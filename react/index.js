@@ -118,7 +118,9 @@ export function useSecureWebSocket(url, options, handlers) {
   // Unmounting (not a new url) drops what was sent before the socket existed, as close() drops
   // what it queued, and ends the queue: later sends throw `closed`. The end waits a microtask:
   // StrictMode runs this cleanup and then every effect again at once, a child's before this
-  // one, and that child's sends must queue as in production, not throw.
+  // one, and that child's sends must queue as in production, not throw. A send made in that
+  // window by a component that is really going (a child's cleanup) is reported, not dropped
+  // silently: there is no caller left to throw to.
   useEffect(() => {
     const current = link.current;
     current.mounted = true;
@@ -128,6 +130,7 @@ export function useSecureWebSocket(url, options, handlers) {
       queueMicrotask(() => {
         if (current.mounted) return;
         current.ended = true;
+        if (current.pending.length > 0) globalThis.reportError?.(closedError());
         current.pending = [];
       });
     };

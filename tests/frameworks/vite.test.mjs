@@ -65,6 +65,16 @@ test("sends made before the hook's socket exists are queued and go out in order,
   await page.close();
 });
 
+test('a send from a cleanup after the socket is gone is reported as closed, never dropped silently', async () => {
+  const { page, problems } = await open('dist-dev', 'leave');
+  await page.locator('#room', { hasText: 'authenticated' }).waitFor(WAIT);
+  await page.getByRole('button', { name: 'leave' }).click();
+  await page.locator('#status[data-reported="closed"]').waitFor(WAIT);
+  // The page handled the report (preventDefault): nothing else reached the console.
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('early sends are refused with the same codes and bounds as SecureWebSocket.send', async () => {
   const { page, problems } = await open('dist-dev', 'limits');
   const status = page.locator('#status:not([data-sdk=""])');

@@ -4,11 +4,12 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Early } from './Early';
 import { Latest } from './Latest';
+import { Leave } from './Leave';
 import { Limits } from './Limits';
 import { Quick } from './Quick';
 import { SocketState } from './SocketState';
 
-const cases = { quick: Quick, early: Early, latest: Latest, limits: Limits, 'socket-state': SocketState };
+const cases = { quick: Quick, early: Early, latest: Latest, limits: Limits, 'socket-state': SocketState, leave: Leave };
 const Case = cases[(new URLSearchParams(location.search).get('case') ?? 'quick') as keyof typeof cases];
 
 await fetch('/api/login', {
