@@ -45,7 +45,7 @@ export declare const SecureWebSocket: {
   /**
    * Connects to `url` (`wss://`, or `ws://` to loopback) with `options`; the first call also
    * instantiates the wasm (synchronously).
-   * @throws {SecureWebSocketError} `invalid_options` or `insecure_url`.
+   * @throws {SecureWebSocketError} `invalid_options` or `insecure_url`; `invalid_argument` outside a browser (a server render).
    */
   new <In extends { type: string } = SecureWebSocketMessage, Out = unknown>(
     url: string,

@@ -2,13 +2,21 @@
 // `secure-ws/react`: one SecureWebSocket per mounted component, closed and freed on unmount.
 // 'use client' lets a server component import this module; the hook itself runs only in the
 // browser (the socket is made in an effect, which server rendering never runs).
-import { useCallback, useEffect, useInsertionEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useInsertionEffect, useLayoutEffect, useRef, useState } from 'react';
 import { SecureWebSocket } from '../js/index.js';
 import { enqueue } from './pending.js';
 import { throughRef } from './through-ref.js';
 
 // The events the hook's own state follows; a handler's event is subscribed to on top.
 const TRACKED = ['state', 'message', 'error'];
+
+/** Reports an error with no caller to throw to, as an uncaught one would be. */
+const report = (error) => (globalThis.reportError ? reportError(error) : setTimeout(() => { throw error; }));
+
+// Layout effects come back before every passive effect of the subtree (StrictMode's second run,
+// an <Activity> shown again), so the queue opens again before a child's effect sends. No effect
+// runs on the server: useEffect there spares React 18's warning about useLayoutEffect.
+const useReopeningEffect = typeof document === 'undefined' ? useEffect : useLayoutEffect;
 
 function closedError() {
   const error = new Error('the socket is closed (the component unmounted or the options were refused)');
@@ -117,20 +125,21 @@ export function useSecureWebSocket(url, options, handlers) {
 
   // Unmounting (not a new url) drops what was sent before the socket existed, as close() drops
   // what it queued, and ends the queue: later sends throw `closed`. The end waits a microtask:
-  // StrictMode runs this cleanup and then every effect again at once, a child's before this
-  // one, and that child's sends must queue as in production, not throw. A send made in that
-  // window by a component that is really going (a child's cleanup) is reported, not dropped
-  // silently: there is no caller left to throw to.
-  useEffect(() => {
+  // StrictMode (and an <Activity> shown again) runs this cleanup and then every effect again, a
+  // child's passive ones after this one's setup, and that child's sends must queue, not throw.
+  // A send made in that window by a component that is really going (a child's cleanup, run
+  // after its parent's) is reported, not dropped silently: there is no caller left to throw to.
+  useReopeningEffect(() => {
     const current = link.current;
     current.mounted = true;
+    current.ended = false;
     return () => {
       current.mounted = false;
       current.pending = [];
       queueMicrotask(() => {
         if (current.mounted) return;
         current.ended = true;
-        if (current.pending.length > 0) globalThis.reportError?.(closedError());
+        if (current.pending.length > 0) report(closedError());
         current.pending = [];
       });
     };

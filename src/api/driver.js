@@ -94,6 +94,12 @@ export class Driver {
       // A string is the core's `Config::validate` message; anything else is not ours to rename.
       throw typeof problem === 'string' ? sdkError('invalid_options', problem) : problem;
     }
+    // A server render (Node has no page events), once the options passed every check: a named
+    // error, not a TypeError from watchPage.
+    if (typeof addEventListener !== 'function') {
+      this.s.free();
+      throw sdkError('invalid_argument', 'needs a browser: create it in an effect');
+    }
     [this.#url, this.#source, this.#subscriptions] = options;
     this.#registry = registry;
     const share = options[15];

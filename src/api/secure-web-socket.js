@@ -43,12 +43,7 @@ export class SecureWebSocket {
   /** @throws {Error} with `code` `'invalid_options'`, `'insecure_url'` or `'invalid_argument'`. */
   constructor(url, options) {
     if (!Session) throw sdkError('invalid_argument', 'the wasm is not instantiated');
-    const read = readOptions(url, options);
-    // A server render (Node has no page events): a named error, not a TypeError from deep inside.
-    if (typeof addEventListener !== 'function') {
-      throw sdkError('invalid_argument', 'needs a browser: create it in an effect');
-    }
-    this.#driver = new Driver(Session, read, this.#registry);
+    this.#driver = new Driver(Session, readOptions(url, options), this.#registry);
     finalizer?.register(this, this.#driver, this);
   }
 

@@ -65,6 +65,17 @@ test("sends made before the hook's socket exists are queued and go out in order,
   await page.close();
 });
 
+test('a child of an <Activity> shown again sends from its effect as on its first mount', async () => {
+  const { page, problems } = await open('dist-dev', 'hidden');
+  await page.locator('#panel[data-seen="child"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  const toggle = page.getByRole('button', { name: 'toggle' });
+  await toggle.click();
+  await toggle.click();
+  await page.locator('#panel[data-seen="child,child"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a send from a cleanup after the socket is gone is reported as closed, never dropped silently', async () => {
   const { page, problems } = await open('dist-dev', 'leave');
   await page.locator('#room', { hasText: 'authenticated' }).waitFor(WAIT);

@@ -34,6 +34,8 @@ test("the loader starts the wasm as wasm-pack's bundler entry does", () => {
 test('the constructor instantiates the wasm on first use and keeps its synchronous errors', () => {
   assert.throws(() => new SecureWebSocket('ws://127.0.0.1:1/ws', { tokenUrl: 42 }), { code: 'invalid_options' });
   assert.throws(() => new SecureWebSocket('ws://example.com/ws', { tokenUrl: '/t' }), { code: 'insecure_url' });
-  // Valid options, but no browser (a server render): a named error, not a TypeError.
+  // Options that only the core can refuse are refused as in a browser; valid ones, with no
+  // browser (a server render), get a named error, not a TypeError.
+  assert.throws(() => new SecureWebSocket('ws://127.0.0.1:1/ws', { tokenUrl: '/t', maxQueuedMessages: 0 }), { code: 'invalid_options' });
   assert.throws(() => new SecureWebSocket('ws://127.0.0.1:1/ws', { tokenUrl: '/t' }), { code: 'invalid_argument' });
 });

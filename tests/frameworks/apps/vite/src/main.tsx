@@ -3,13 +3,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Early } from './Early';
+import { Hidden } from './Hidden';
 import { Latest } from './Latest';
 import { Leave } from './Leave';
 import { Limits } from './Limits';
 import { Quick } from './Quick';
 import { SocketState } from './SocketState';
 
-const cases = { quick: Quick, early: Early, latest: Latest, limits: Limits, 'socket-state': SocketState, leave: Leave };
+const cases = { quick: Quick, early: Early, latest: Latest, limits: Limits, 'socket-state': SocketState, leave: Leave, hidden: Hidden };
 const Case = cases[(new URLSearchParams(location.search).get('case') ?? 'quick') as keyof typeof cases];
 
 await fetch('/api/login', {
