@@ -3,7 +3,7 @@
 // `sink`. The token stays inside the wasm object: nothing here reads it, and what goes to the sink
 // is events, states, send ids, sequence numbers, the session id (no credential: a resume needs a
 // valid token of the same user) and the app's own messages.
-import { sdkError } from './errors.js';
+import { sendError } from './errors.js';
 import { append, prune } from './replica.js';
 
 // The class's internal option for a tab that leads (src/api/options.js).
@@ -154,7 +154,7 @@ export class Relay {
       case 4: {
         const origin = this.#origins.get(id);
         this.#origins.delete(id);
-        if (origin) this.#sink.refuse(origin.tab, origin.id, sdkError('message_too_large', 'the server takes no message this large'));
+        if (origin) this.#sink.refuse(origin.tab, origin.id, sendError(4));
         break;
       }
       default:

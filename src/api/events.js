@@ -109,7 +109,7 @@ export function settleReceipts(registry, mode, id, error) {
     return !hit;
   });
   if (mode === 1) error = sendError(3);
-  if (mode === 2) error = sdkError('message_too_large', 'the server does not accept a message this large');
+  if (mode === 2) error = sendError(4);
   if (mode < 4) for (const entry of settled) (mode ? entry[2] : entry[1])(error);
 }
 
@@ -139,13 +139,15 @@ export function sdkError(code, message, serverCode) {
 
 /**
  * What `send()` throws for core::SendError (`kind` 0 queue full, 1 too large, 2 closed), and what
- * a receipt rejects with once its message went out at most once (3).
+ * a receipt rejects with once its message went out at most once (3), or once the server's limit
+ * turned out smaller than the message queued (4).
  */
 export function sendError(kind, bytes, limit) {
   return kind === 0 ? sdkError('queue_full', `send queue is full (${limit} messages waiting)`)
     : kind === 1 ? sdkError('message_too_large', `message is ${bytes} bytes, over the limit of ${limit}`)
     : kind === 2 ? sdkError('closed', 'the connection is closed')
-    : sdkError('unconfirmed', 'sent, but this server does not acknowledge messages (at-most-once delivery)');
+    : kind === 3 ? sdkError('unconfirmed', 'sent, but this server does not acknowledge messages (at-most-once delivery)')
+    : sdkError('message_too_large', 'the server does not accept a message this large');
 }
 
 /** JSON.stringify, or undefined for what it cannot carry (undefined, functions, cycles, BigInt). */
