@@ -75,10 +75,11 @@ export function emit(registry, kind, a, b, n, m) {
  */
 export function dispatch(registry, type, payload) {
   const entries = registry.l.get(type);
-  // Checked before each handler: one that frees the socket stops the rest of this event too.
+  // Checked before each handler: one that frees the socket stops the rest of this event too (the
+  // property handler is read after them, from what `detach` left: none).
   if (entries) for (const entry of entries) if (!registry.d) invoke(entry.handler, payload);
   const property = type === 'authenticated' ? registry.p[0] : type === 'message' ? registry.p[1] : undefined;
-  if (!registry.d && typeof property === 'function') invoke(property, payload);
+  if (typeof property === 'function') invoke(property, payload);
 }
 
 /**
