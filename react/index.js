@@ -4,14 +4,12 @@
 // browser (the socket is made in an effect, which server rendering never runs).
 import { useCallback, useEffect, useInsertionEffect, useLayoutEffect, useRef, useState } from 'react';
 import { SecureWebSocket } from '../js/index.js';
+import { report, sdkError } from '../pkg/events.js';
 import { enqueue } from './pending.js';
 import { throughRef } from './through-ref.js';
 
 // The events the hook's own state follows; a handler's event is subscribed to on top.
 const TRACKED = ['state', 'message', 'error'];
-
-/** Reports an error with no caller to throw to, as an uncaught one would be. */
-const report = (error) => (globalThis.reportError ? reportError(error) : setTimeout(() => { throw error; }));
 
 // Layout effects come back before every passive effect of the subtree (StrictMode's second run,
 // an <Activity> shown again), so the queue opens again before a child's effect sends. No effect
@@ -19,10 +17,7 @@ const report = (error) => (globalThis.reportError ? reportError(error) : setTime
 const useReopeningEffect = typeof document === 'undefined' ? useEffect : useLayoutEffect;
 
 function closedError() {
-  const error = new Error('the socket is closed (the component unmounted or the options were refused)');
-  error.name = 'SecureWebSocketError';
-  error.code = 'closed';
-  return error;
+  return sdkError('closed', 'the socket is closed (the component unmounted or the options were refused)');
 }
 
 /**

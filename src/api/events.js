@@ -124,9 +124,14 @@ function invoke(handler, payload) {
   try {
     handler(payload);
   } catch (error) {
-    if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-    else console.error(error);
+    report(error);
   }
+}
+
+/** Reports an error that has no caller left to throw to, as an uncaught one is reported. */
+export function report(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else console.error(error);
 }
 
 /** An `Error` with a string `code`, as every error of the SDK is; `serverCode` for `server_error`. */
