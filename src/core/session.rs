@@ -907,15 +907,17 @@ impl<M, P: Payload> SessionCore<M, P> {
         let Phase::Authenticated(live) = &mut self.phase else { return };
         let Some((user_id, resumed)) = live.awaiting_subscriptions.take() else { return };
         match result {
-            Ok(messages) => {
+            Ok(mut messages) => {
                 let limit = self.message_limit();
-                let (fit, too_large): (Vec<P>, Vec<P>) =
-                    messages.into_iter().partition(|m| m.byte_len() <= limit);
-                for message in too_large {
+                // In place, in order: the ones over the limit are reported, the rest go first.
+                messages.retain(|message| {
                     let bytes = message.byte_len();
-                    self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
-                }
-                self.outbox.push_first(fit);
+                    if bytes > limit {
+                        self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
+                    }
+                    bytes <= limit
+                });
+                self.outbox.push_first(messages);
             }
             Err(error) => self.emit(Event::Error(error)),
         }

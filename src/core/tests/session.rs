@@ -940,6 +940,19 @@ fn subscriptions_go_out_first_on_every_new_session_before_the_queue() {
 }
 
 #[test]
+fn a_subscription_over_the_size_limit_is_an_error_and_the_others_go_out_in_order() {
+    let config = Config { subscriptions: true, max_message_bytes: 16, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.subscriptions = vec![r#"{"room":"a"}"#.into(), "x".repeat(17), r#"{"room":"b"}"#.into()];
+    h.drain();
+    h.send(r#"{"type":"q"}"#.into()).unwrap();
+    let actions = h.authenticate();
+    assert_eq!(sent_texts(&actions), [r#"{"room":"a"}"#, r#"{"room":"b"}"#, r#"{"type":"q"}"#]);
+    assert_eq!(error_codes(&actions), ["message_too_large"]);
+    assert_eq!(h.core.state(), State::Authenticated);
+}
+
+#[test]
 fn online_cuts_a_backoff_short() {
     let mut h = Harness::new(no_jitter());
     h.drain();
