@@ -44,6 +44,9 @@ enum Input {
     StaleClose,
     StaleFrame,
     Advance(u32),
+    /// The driver's timer fires before the deadline (the wasm `Session` keeps an earlier timer
+    /// rather than re-arming it for a later deadline).
+    EarlyTimer,
     Send,
     Close,
     Network(bool),
@@ -69,6 +72,7 @@ fn input() -> impl Strategy<Value = Input> {
         1 => Just(Input::StaleClose),
         1 => Just(Input::StaleFrame),
         4 => (0u32..40_000).prop_map(Input::Advance),
+        1 => Just(Input::EarlyTimer),
         4 => Just(Input::Send),
         1 => Just(Input::Close),
         1 => any::<bool>().prop_map(Input::Network),
@@ -341,6 +345,15 @@ proptest! {
                         pump(&mut core, &mut observer, &policy)?;
                     }
                     now = end;
+                }
+                Input::EarlyTimer => {
+                    if let Some(at) = core.poll_timeout().filter(|at| *at > now) {
+                        let state = core.state();
+                        core.handle_timeout(now);
+                        prop_assert!(core.poll_action().is_none(), "a timer fired early acted");
+                        prop_assert_eq!(core.state(), state, "a timer fired early changed the state");
+                        prop_assert_eq!(core.poll_timeout(), Some(at), "a timer fired early moved the deadline");
+                    }
                 }
                 Input::Send => {
                     next_seq += 1;
