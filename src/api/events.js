@@ -24,6 +24,8 @@ export function subscribe(registry, type, handler) {
   const entry = { handler };
   registry.l.set(type, [...(registry.l.get(type) ?? []), entry]);
   return () => {
+    // Cleared too, as the DOM does: an event being dispatched does not reach it any more.
+    entry.handler = undefined;
     const entries = registry.l.get(type);
     if (entries?.includes(entry)) registry.l.set(type, entries.filter((e) => e !== entry));
   };
@@ -76,8 +78,9 @@ export function emit(registry, kind, a, b, n, m) {
 export function dispatch(registry, type, payload) {
   const entries = registry.l.get(type);
   // Checked before each handler: one that frees the socket stops the rest of this event too (the
-  // property handler is read after them, from what `detach` left: none).
-  if (entries) for (const entry of entries) if (!registry.d) invoke(entry.handler, payload);
+  // property handler is read after them, from what `detach` left: none), and one unsubscribed
+  // by an earlier handler is not called.
+  if (entries) for (const entry of entries) if (!registry.d && entry.handler) invoke(entry.handler, payload);
   const property = type === 'authenticated' ? registry.p[0] : type === 'message' ? registry.p[1] : undefined;
   if (typeof property === 'function') invoke(property, payload);
 }
