@@ -144,7 +144,12 @@ fn connected(session: Option<SessionGrant>) -> Client {
     let mut seen = Seen::default();
     client.drain(&mut seen);
     let limits = ServerLimits::default();
-    client.frame(Inbound::AuthResponse(Verdict::Accepted { user_id: Some("alice".into()), session, limits }));
+    client.frame(Inbound::AuthResponse(Verdict::Accepted {
+        user_id: Some("alice".into()),
+        session,
+        limits,
+        ignored: None,
+    }));
     client.drain(&mut seen);
     client
 }
@@ -165,7 +170,7 @@ fn an_echo_on_a_resumable_session_allocates_nothing_per_message() {
     let echo = |client: &mut Client, seen: &mut Seen, n: u64| {
         client.now += 1;
         let message = text.clone();
-        let numbered = Inbound::Sequenced { seq: n, data: Message };
+        let numbered = Inbound::Sequenced { seq: n, data: Some(Message) };
         let ack = (n % 32 == 0).then_some(Inbound::Ack { seq: n });
         counted(|| {
             client.core.send(client.now, message, false).expect("accepted");

@@ -83,7 +83,8 @@ pub(crate) fn inbound(kind: u32, value: JsValue, number: f64) -> Result<Inbound<
             0 => FrameError::Binary,
             1 => FrameError::NotJson,
             2 => FrameError::NotAnObject,
-            _ => FrameError::MissingType,
+            3 => FrameError::MissingType,
+            _ => FrameError::ClientFrame,
         }),
     }
 }

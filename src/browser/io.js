@@ -9,15 +9,18 @@ const listeners = new WeakMap();
 // Server frame types the core tells apart, in the order of core::protocol::FrameType; any other
 // `type` is an application message (FrameType::App, the last).
 const TYPES = ['auth_response', 'reauth_response', 'ping', 'pong', 'msg', 'ack', 'error'];
+// Frames only a client sends (core::protocol::is_client_frame): echoed back by a server or proxy,
+// they would hand the app its own token, so they are refused, inside `msg` too.
+const CLIENT = ['auth', 'reauth'];
 
 /**
  * Opens a WebSocket: `handler(0)` open, `handler(1, reason, code)` close, and for each frame one
  * call that classifies it (issue 14: one crossing into the wasm per frame): `handler(2, _, n)` a
  * frame that is not a JSON object with a string `type` (n as core::FrameError: 0 binary, 1 not
- * JSON, 2 not an object, 3 no type), or `handler(3 + t, object, seq)` for FrameType t, where a
- * `msg` frame hands over its `data` (undefined unless an object with a string `type`) and `seq`.
- * When the handler answers 1, the application message goes to `deliver` from here, with no
- * second crossing.
+ * JSON, 2 not an object, 3 no type, 4 a client frame), or `handler(3 + t, object, seq)` for
+ * FrameType t, where a `msg` frame hands over its `data` (undefined unless an object with a
+ * string `type`, not a client frame's) and `seq`. When the handler answers 1, the application
+ * message goes to `deliver` from here, with no second crossing.
  */
 export function openSocket(url, handler, deliver) {
   const ws = new WebSocket(url);
@@ -34,13 +37,14 @@ export function openSocket(url, handler, deliver) {
     if (object === null || typeof object !== 'object' || Array.isArray(object)) return handler(2, undefined, 2);
     const { type } = object;
     if (typeof type !== 'string') return handler(2, undefined, 3);
+    if (CLIENT.includes(type)) return handler(2, undefined, 4);
     let kind = TYPES.indexOf(type);
     let seq = 0;
     if (kind < 0) kind = TYPES.length;
     else if (kind === 4) {
       seq = typeof object.seq === 'number' ? object.seq : NaN;
       object = object.data;
-      if (object === null || typeof object !== 'object' || Array.isArray(object) || typeof object.type !== 'string') {
+      if (object === null || typeof object !== 'object' || Array.isArray(object) || typeof object.type !== 'string' || CLIENT.includes(object.type)) {
         object = undefined;
       }
     }

@@ -62,12 +62,14 @@ pub struct Outbox<P> {
     next_id: MessageId,
     /// The next sequence number of the current session.
     next_seq: u64,
+    /// The highest number the server acknowledged in the current session.
+    acknowledged: u64,
 }
 
 impl<P: Clone> Outbox<P> {
     /// An empty outbox that holds at most `limit` messages.
     pub fn new(limit: usize) -> Self {
-        Self { entries: Vec::new(), done: 0, in_flight: 0, limit, next_id: 1, next_seq: 1 }
+        Self { entries: Vec::new(), done: 0, in_flight: 0, limit, next_id: 1, next_seq: 1, acknowledged: 0 }
     }
 
     /// Accepts a message from `send()`, or says why it cannot: a full outbox is an error.
@@ -137,8 +139,17 @@ impl<P: Clone> Outbox<P> {
     /// Drops the next waiting message (one the server could never take), returning its id and
     /// whether a receipt waits for it.
     pub fn drop_next(&mut self) -> Option<(MessageId, bool)> {
-        (self.in_flight < self.len()).then(|| {
-            let entry = self.entries.remove(self.done + self.in_flight);
+        let next = self.done + self.in_flight;
+        (next < self.entries.len()).then(|| {
+            let entry = self.entries.remove(next);
+            if let Some(seq) = entry.seq {
+                // Numbered, and not received (it waits to be sent again after a resume): its
+                // number goes to the next, and so on, or the server would see a gap (4012).
+                for later in self.entries.iter_mut().skip(next) {
+                    later.seq = None;
+                }
+                self.next_seq = seq;
+            }
             (entry.id, entry.receipt)
         })
     }
@@ -152,6 +163,7 @@ impl<P: Clone> Outbox<P> {
             self.owed().iter().take(done).filter(|entry| entry.receipt).last().map(|entry| entry.id);
         self.in_flight -= done;
         self.finish(done);
+        self.acknowledged = self.acknowledged.max(seq);
         receipt
     }
 
@@ -160,6 +172,7 @@ impl<P: Clone> Outbox<P> {
     pub fn acknowledge_rewound(&mut self, seq: u64) -> Option<MessageId> {
         self.in_flight = self.owed().iter().take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
         let receipt = self.acknowledge(seq);
+        self.acknowledged = seq;
         // What is left must follow `seq` without a hole, or the server would see a gap (4012) on
         // every resume. A log adopted from another tab can have one (an announcement that never
         // arrived), or the server can have more than the log knows of: the rest is numbered
@@ -171,9 +184,11 @@ impl<P: Clone> Outbox<P> {
             for entry in self.owed_mut() {
                 entry.seq = None;
             }
-            self.next_seq = seq.saturating_add(1);
         }
-        self.next_seq = self.next_seq.max(seq.saturating_add(1));
+        // And so must what is sent next: after the last one still numbered, or after `seq` (a
+        // server that lost what it had acknowledged expects `seq + 1` next, not a later number).
+        let numbered = self.owed().iter().map_while(|e| e.seq).count() as u64;
+        self.next_seq = seq.saturating_add(1).saturating_add(numbered);
         receipt
     }
 
@@ -201,6 +216,7 @@ impl<P: Clone> Outbox<P> {
     pub fn renumber(&mut self) {
         self.in_flight = 0;
         self.next_seq = 1;
+        self.acknowledged = 0;
         self.finish_now();
         self.entries.retain(|entry| !entry.setup);
         for entry in &mut self.entries {
@@ -215,6 +231,16 @@ impl<P: Clone> Outbox<P> {
         self.done = 0;
         self.in_flight = 0;
         count
+    }
+
+    /// The highest sequence number given out in the current session (0: none).
+    pub fn numbered(&self) -> u64 {
+        self.next_seq.saturating_sub(1)
+    }
+
+    /// The highest sequence number the server acknowledged in the current session.
+    pub fn acknowledged(&self) -> u64 {
+        self.acknowledged
     }
 
     /// The id the next accepted message will get.

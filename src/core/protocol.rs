@@ -54,6 +54,9 @@ pub enum Verdict {
         session: Option<SessionGrant>,
         /// The limits the server advertised.
         limits: ServerLimits,
+        /// Why the `session` part was ignored: it was there but malformed (reported as
+        /// `invalid_frame`; the authentication stands, at most once).
+        ignored: Option<FrameError>,
     },
     /// `success: false`, with the server's `error` text (empty when absent).
     Rejected {
@@ -77,8 +80,9 @@ pub enum Inbound<M> {
     Sequenced {
         /// Its sequence number in the server → client direction.
         seq: u64,
-        /// The application message, as parsed.
-        data: M,
+        /// The application message, as parsed; `None` when `data` is none (not an object with
+        /// a string `type`, or a client frame): the number still counts, the message is refused.
+        data: Option<M>,
     },
     /// `ack`: the server has received every client message with a sequence number up to `seq`.
     Ack {
@@ -109,6 +113,9 @@ pub enum FrameError {
     MissingType,
     /// A control frame with a field of the wrong type (`success` not a boolean, ...).
     BadField(&'static str),
+    /// A frame only a client sends (`auth`, `reauth`): a server or proxy that echoes them back
+    /// would hand the app its own token.
+    ClientFrame,
 }
 
 impl FrameError {
@@ -119,6 +126,7 @@ impl FrameError {
             Self::NotJson => "frame is not valid JSON".into(),
             Self::NotAnObject => "frame is not a JSON object".into(),
             Self::MissingType => "frame has no string \"type\"".into(),
+            Self::ClientFrame => "a client frame (auth, reauth) came back: not delivered".into(),
             Self::BadField(field) => {
                 super::error::text(&["control frame has a malformed \"", field, "\""], &[])
             }
@@ -188,9 +196,14 @@ pub fn classify<M: JsonFields>(object: M) -> Result<Inbound<M>, FrameError> {
     let Some(kind) = object.string("type") else {
         return Err(FrameError::MissingType);
     };
+    if is_client_frame(&kind) {
+        return Err(FrameError::ClientFrame);
+    }
     match FrameType::of(&kind) {
         FrameType::Msg => {
-            let data = object.object("data").filter(|data| data.string("type").is_some());
+            let data = object
+                .object("data")
+                .filter(|data| data.string("type").is_some_and(|t| !is_client_frame(&t)));
             sequenced(object.number("seq"), data)
         }
         kind => classify_as(kind, object),
@@ -214,11 +227,16 @@ pub fn classify_as<M: JsonFields>(kind: FrameType, object: M) -> Result<Inbound<
     })
 }
 
-/// A `msg` frame from its `seq` (when a number) and its `data` (when an object with a string
-/// `type`, the only kind of application message).
+/// Whether `type` names a frame only a client sends: never delivered as a message (io.js keeps
+/// the same two names).
+pub fn is_client_frame(kind: &str) -> bool {
+    matches!(kind, "auth" | "reauth")
+}
+
+/// A `msg` frame from its `seq` (when a number) and its `data` (when an application message: an
+/// object with a string `type` that is not a client frame's).
 pub fn sequenced<M>(seq: Option<f64>, data: Option<M>) -> Result<Inbound<M>, FrameError> {
     let seq = seq.and_then(whole_sequence_number).ok_or(FrameError::BadField("seq"))?;
-    let data = data.ok_or(FrameError::BadField("data"))?;
     Ok(Inbound::Sequenced { seq, data })
 }
 
@@ -247,7 +265,8 @@ fn session_grant(object: &impl JsonFields) -> Result<Option<SessionGrant>, Frame
 }
 
 /// Advertised limits; a value that makes no sense (0, negative, not a number) is ignored rather
-/// than obeyed: a server cannot talk the SDK into never sending.
+/// than obeyed. A tiny one is obeyed: a message over it would only get the connection closed
+/// (4009), so each is refused with `message_too_large` instead, never dropped unsaid.
 fn server_limits(object: &impl JsonFields) -> ServerLimits {
     let Some(limits) = object.object("limits") else { return ServerLimits::default() };
     let positive = |key| limits.number(key).filter(|v| v.is_finite() && *v >= 1.0);
@@ -259,11 +278,18 @@ fn server_limits(object: &impl JsonFields) -> ServerLimits {
 
 fn verdict(object: &impl JsonFields) -> Result<Verdict, FrameError> {
     match object.boolean("success") {
-        Some(true) => Ok(Verdict::Accepted {
-            user_id: object.string("userId"),
-            session: session_grant(object)?,
-            limits: server_limits(object),
-        }),
+        Some(true) => {
+            let (session, ignored) = match session_grant(object) {
+                Ok(session) => (session, None),
+                Err(error) => (None, Some(error)),
+            };
+            Ok(Verdict::Accepted {
+                user_id: object.string("userId"),
+                session,
+                limits: server_limits(object),
+                ignored,
+            })
+        }
         Some(false) => Ok(Verdict::Rejected { error: object.string("error").unwrap_or_default() }),
         None => Err(FrameError::BadField("success")),
     }

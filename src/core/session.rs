@@ -328,8 +328,9 @@ struct Live {
     ping_at: Option<Millis>,
     /// The pong for the last ping must arrive by then.
     pong_deadline: Option<Millis>,
-    /// When the token sent in the pending `reauth` should itself be refreshed.
-    pending_refresh: Option<Millis>,
+    /// Set once the `reauth` is on the wire (a `reauth_response` before it answers nothing):
+    /// when the token it carries should itself be refreshed.
+    pending_refresh: Option<Option<Millis>>,
 }
 
 /// Where the flush stands with the browser's send buffer.
@@ -724,7 +725,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 }
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
-                live.pending_refresh = refresh_at;
+                live.pending_refresh = Some(refresh_at);
                 self.actions.push(Some(Action::Send(OutboundFrame::reauth(&grant.token))));
             }
             // Unreachable while requests are tracked; dropped (and zeroed) if it ever happens.
@@ -775,6 +776,11 @@ impl<M, P: Payload> SessionCore<M, P> {
                 if !authenticated || self.delivery != Delivery::ExactlyOnce {
                     return self.invalid_frame("ack outside a resumable session");
                 }
+                // Nothing numbered after what was sent can have been received: taken as it is,
+                // the other tabs would count later messages as confirmed (and lose them).
+                if seq > self.outbox.numbered() {
+                    return self.invalid_frame("ack beyond what was sent");
+                }
                 self.replicate_out(Replication::Acked { seq });
                 if let Some(through) = self.outbox.acknowledge(seq) {
                     self.emit(Event::Delivered { through });
@@ -783,8 +789,10 @@ impl<M, P: Payload> SessionCore<M, P> {
         }
     }
 
-    /// A numbered message of the resumable session: delivered once, in order.
-    fn sequenced(&mut self, now: Millis, seq: u64, data: M) {
+    /// A numbered message of the resumable session: delivered once, in order. One whose `data`
+    /// is no application message is reported instead, and counted like the others: left out,
+    /// its number would be a gap, and every resume would replay it into the same gap.
+    fn sequenced(&mut self, now: Millis, seq: u64, data: Option<M>) {
         let Phase::Authenticated(_) = &self.phase else {
             return self.invalid_frame("application message before authentication");
         };
@@ -801,7 +809,10 @@ impl<M, P: Payload> SessionCore<M, P> {
         if seq == last + 1 {
             self.resumable.last_in = seq;
             self.replicate_out(Replication::Received { seq });
-            self.emit(Event::Message(data));
+            match data {
+                Some(data) => self.emit(Event::Message(data)),
+                None => self.invalid_frame("msg data is not an application message"),
+            }
         }
         self.count_unacked(now, seq);
     }
@@ -1082,7 +1093,12 @@ impl<M, P: Payload> SessionCore<M, P> {
             return self.invalid_frame("unexpected auth_response");
         };
         match verdict {
-            Verdict::Accepted { user_id, session, limits } => {
+            Verdict::Accepted { user_id, session, limits, ignored } => {
+                // A malformed part is ignored, as a malformed limit is: the authentication
+                // stands (on an at-most-once session, when it was the session grant).
+                if let Some(error) = ignored {
+                    self.invalid_frame(&error.message());
+                }
                 let resumed = self.negotiate(session);
                 let subscribe = self.config.subscriptions && !resumed;
                 self.phase = Phase::Authenticated(Live {
@@ -1121,6 +1137,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// Takes in what the server said about the resumable session; returns whether it resumed.
     fn negotiate(&mut self, session: Option<SessionGrant>) -> bool {
         let offered = self.resumable.id.is_some();
+        let mut lost = false;
         // What was in flight on the old connection is sent again, whatever the outcome.
         self.outbox.rewind();
         let resumed = match session {
@@ -1128,6 +1145,9 @@ impl<M, P: Payload> SessionCore<M, P> {
                 self.delivery = Delivery::ExactlyOnce;
                 let resumed = grant.resumed && self.resumable.id.as_deref() == Some(grant.id.as_str());
                 self.replicate_out(Replication::Session { id: Some(grant.id.clone()), resumed });
+                // Resumed short of what it acknowledged before: the server lost messages it had
+                // confirmed, which the SDK no longer holds. The app hears of it as of a lost session.
+                lost = resumed && grant.last_seq < self.outbox.acknowledged();
                 if resumed {
                     // The server has everything up to `lastSeq`: those are done.
                     self.replicate_out(Replication::Acked { seq: grant.last_seq });
@@ -1149,7 +1169,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 false
             }
         };
-        if offered && !resumed {
+        if offered && (!resumed || lost) {
             self.emit(Event::Resync);
         }
         resumed
@@ -1168,13 +1188,14 @@ impl<M, P: Payload> SessionCore<M, P> {
         let Phase::Authenticated(live) = &mut self.phase else {
             return self.invalid_frame("unexpected reauth_response");
         };
-        if live.reauth_deadline.is_none() {
+        // Only a `reauth` on the wire has an answer: one that came before it (the token still on
+        // its way) would end the re-authentication with the fresh token never sent.
+        let Some(refresh_at) = live.pending_refresh.take() else {
             return self.invalid_frame("unexpected reauth_response");
-        }
+        };
         match verdict {
             Verdict::Accepted { .. } => {
                 live.reauth_deadline = None;
-                let refresh_at = live.pending_refresh.take();
                 let next = self.next_reauth(now, refresh_at);
                 if let Phase::Authenticated(live) = &mut self.phase {
                     live.reauth_at = next;

@@ -228,6 +228,27 @@ async fn server_errors_never_pass_for_the_sdks_own_and_ready_rejects_only_with_t
 }
 
 #[wasm_bindgen_test]
+async fn an_auth_frame_echoed_back_is_refused_and_its_token_never_reaches_the_app() {
+    login("echoed").await;
+    let ws = connect("");
+    let events = Recorder::attach(&ws);
+    JsFuture::from(ws.ready()).await.unwrap();
+    server_sends("echoed", r#"{"type":"auth","token":"echoed-SECRET","resume":{"sessionId":null,"lastSeq":0}}"#).await;
+    server_sends("echoed", r#"{"type":"reauth","token":"echoed-SECRET"}"#).await;
+    server_sends("echoed", r#"{"type":"chat","text":"after"}"#).await;
+    events.wait_for("message", |m| get(m, "type").as_string().as_deref() == Some("chat"), WITHIN_MS).await;
+    let errors = events.payloads("error");
+    assert_eq!(errors.len(), 2, "{:?}", events.summary());
+    for error in &errors {
+        assert_eq!(get(error, "code").as_string().as_deref(), Some("invalid_frame"));
+        assert!(!get(error, "message").as_string().unwrap().contains("SECRET"));
+    }
+    assert_eq!(events.count("message"), 1, "only the chat message is delivered");
+    assert_eq!(ws.state(), "authenticated");
+    ws.close();
+}
+
+#[wasm_bindgen_test]
 async fn a_socket_refused_inside_the_constructor_is_reported_to_listeners_attached_after_it() {
     login("refused-at-once").await;
     refuse_sockets();

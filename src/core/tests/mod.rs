@@ -5,6 +5,7 @@ mod backoff;
 mod close_code;
 mod config;
 mod handover;
+mod hostile;
 mod outbox;
 mod props;
 mod protocol;

@@ -60,9 +60,14 @@ impl Model {
         Some((entry.0, Some(seq), entry.2, entry.1.is_none(), entry.4))
     }
 
+    /// A dropped message that was numbered gives its number to the next: no gap.
     fn drop_next(&mut self) -> Option<(u64, bool)> {
         (self.in_flight < self.entries.len()).then(|| {
             let entry = self.entries.remove(self.in_flight);
+            if let Some(seq) = entry.1 {
+                self.entries[self.in_flight..].iter_mut().for_each(|e| e.1 = None);
+                self.next_seq = seq;
+            }
             (entry.0, entry.2)
         })
     }
@@ -83,9 +88,9 @@ impl Model {
         let numbered: Vec<u64> = self.entries.iter().map_while(|e| e.1).collect();
         if numbered.iter().zip(seq + 1..).any(|(s, expected)| *s != expected) {
             self.entries.iter_mut().for_each(|e| e.1 = None);
-            self.next_seq = seq + 1;
         }
-        self.next_seq = self.next_seq.max(seq + 1);
+        // The next number follows what the server has and what is still numbered, nothing else.
+        self.next_seq = seq + 1 + self.entries.iter().map_while(|e| e.1).count() as u64;
         receipt
     }
 
@@ -133,7 +138,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Rewind),
         1 => Just(Op::Renumber),
         1 => Just(Op::DropNext),
-        1 => (0_u8..4, 0_u8..30).prop_map(|(n, seq)| Op::Adopt(n, seq)),
+        1 => (0_u8..4, 1_u8..30).prop_map(|(n, seq)| Op::Adopt(n, seq)),
         1 => Just(Op::Clear),
     ]
 }

@@ -28,7 +28,9 @@ use crate::core::{session::*, *};
 
 #[derive(Debug, Clone)]
 enum Input {
-    Token { lifetime_s: Option<u32> },
+    Token {
+        lifetime_s: Option<u32>,
+    },
     TokenUnauthorized,
     TokenUnavailable,
     StaleToken,

@@ -29,7 +29,8 @@ fn control_frames_are_recognised() {
         Ok(Inbound::AuthResponse(Verdict::Accepted {
             user_id: Some("alice".into()),
             session: None,
-            limits: ServerLimits::default()
+            limits: ServerLimits::default(),
+            ignored: None,
         }))
     );
     let no = json!({"type": "reauth_response", "success": false, "error": "expired"});
@@ -51,7 +52,7 @@ fn resumable_session_frames_are_recognised() {
     assert_eq!(session, Some(SessionGrant { id: "s9".into(), resumed: true, last_seq: 41 }));
     assert_eq!(limits, ServerLimits { messages_per_minute: Some(60), max_message_bytes: Some(10240) });
     let msg = json!({"type": "msg", "seq": 3, "data": {"type": "chat"}});
-    assert_eq!(classify(msg), Ok(Inbound::Sequenced { seq: 3, data: json!({"type": "chat"}) }));
+    assert_eq!(classify(msg), Ok(Inbound::Sequenced { seq: 3, data: Some(json!({"type": "chat"})) }));
     assert_eq!(classify(json!({"type": "ack", "seq": 7})), Ok(Inbound::Ack { seq: 7 }));
 }
 
@@ -61,18 +62,46 @@ fn malformed_session_frames_are_errors_and_nonsense_limits_are_ignored() {
         json!({"type": "msg", "seq": -1, "data": {"type": "x"}}),
         json!({"type": "msg", "seq": 1.5, "data": {"type": "x"}}),
         json!({"type": "msg", "seq": 1e300, "data": {"type": "x"}}),
-        json!({"type": "msg", "seq": 1, "data": "text"}),
-        json!({"type": "msg", "seq": 1, "data": {"no": "type"}}),
         json!({"type": "ack"}),
         json!({"type": "ack", "seq": "1"}),
-        json!({"type": "auth_response", "success": true, "session": {"id": "", "resumed": true, "lastSeq": 0}}),
-        json!({"type": "auth_response", "success": true, "session": {"id": "s", "lastSeq": 0}}),
     ] {
         assert!(matches!(classify(bad.clone()), Err(FrameError::BadField(_))), "{bad}");
+    }
+    // A numbered message that is no application message keeps its number (so that it is counted
+    // and acknowledged, not replayed into a gap on every resume) and has no data to deliver.
+    for bad in [
+        json!({"type": "msg", "seq": 1, "data": "text"}),
+        json!({"type": "msg", "seq": 1, "data": {"no": "type"}}),
+        json!({"type": "msg", "seq": 1, "data": {"type": "auth", "token": "tok-SECRET"}}),
+    ] {
+        assert_eq!(classify(bad.clone()), Ok(Inbound::Sequenced { seq: 1, data: None }), "{bad}");
+    }
+    // A malformed session grant is ignored, and said so: the authentication itself stands.
+    for bad in [
+        json!({"type": "auth_response", "success": true, "session": {"id": "", "resumed": true, "lastSeq": 0}}),
+        json!({"type": "auth_response", "success": true, "session": {"id": "s", "lastSeq": 0}}),
+        json!({"type": "auth_response", "success": true, "session": {"id": "s", "resumed": false, "lastSeq": "0"}}),
+    ] {
+        let Ok(Inbound::AuthResponse(Verdict::Accepted { session, ignored, .. })) = classify(bad.clone())
+        else {
+            panic!("{bad}")
+        };
+        assert_eq!((session, ignored.is_some()), (None, true), "{bad}");
     }
     let odd = json!({"type": "auth_response", "success": true, "limits": {"messagesPerMinute": 0, "maxMessageBytes": -5}});
     let Ok(Inbound::AuthResponse(Verdict::Accepted { limits, .. })) = classify(odd) else { panic!() };
     assert_eq!(limits, ServerLimits::default(), "a server cannot talk the SDK into never sending");
+}
+
+#[test]
+fn client_frames_echoed_back_are_refused_not_delivered() {
+    for echoed in [
+        json!({"type": "auth", "token": "tok-SECRET", "resume": {"sessionId": null, "lastSeq": 0}}),
+        json!({"type": "reauth", "token": "tok-SECRET"}),
+    ] {
+        assert_eq!(classify(echoed), Err(FrameError::ClientFrame));
+    }
+    assert!(!FrameError::ClientFrame.message().contains("SECRET"));
 }
 
 #[test]
@@ -191,9 +220,8 @@ fn a_frame_sorted_in_js_reads_as_classify_reads_it() {
     assert_eq!(sequenced(Some(7.0), Some(data.clone())), classify(msg));
     assert_eq!(sequenced(Some(1.5), Some(data.clone())), Err(FrameError::BadField("seq")));
     assert_eq!(sequenced(None, Some(data)), Err(FrameError::BadField("seq")));
-    assert_eq!(sequenced::<Value>(Some(7.0), None), Err(FrameError::BadField("data")));
     assert_eq!(
-        classify(json!({"type": "msg", "seq": 7, "data": {"n": 1}})),
-        Err(FrameError::BadField("data"))
+        sequenced::<Value>(Some(7.0), None),
+        classify(json!({"type": "msg", "seq": 7, "data": {"n": 1}}))
     );
 }

@@ -568,8 +568,9 @@ fn failed_or_silent_reauth_replaces_the_connection() {
         h.drain();
         h.authenticate();
         h.fire_next_timeout();
-        h.give_token(None);
         h.drain();
+        h.give_token(None);
+        assert!(sent_texts(&h.drain())[0].starts_with(r#"{"type":"reauth""#));
         match answer {
             Some(success) => h.frame(json!({"type": "reauth_response", "success": success})),
             None => assert_eq!(h.fire_next_timeout(), 5000),
