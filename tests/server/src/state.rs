@@ -165,10 +165,12 @@ impl AppState {
     /// State for `config`.
     pub fn new(config: ServerConfig) -> Self {
         let tokens = TokenIssuer::new(&config.jwt_secret, config.token_lifetime_secs);
+        let shared =
+            Shared { rooms: crate::chat::Rooms::new(config.limits.rooms_per_client), ..Shared::default() };
         Self {
             config,
             tokens,
-            shared: Mutex::new(Shared::default()),
+            shared: Mutex::new(shared),
             next_connection: AtomicU64::new(1),
             frame_recorded: Notify::new(),
             restart: Notify::new(),
@@ -237,12 +239,21 @@ impl AppState {
         self.config.test_controls || self.config.demo_faults
     }
 
-    /// Forgets resumable sessions detached for longer than the replay window, and their rooms.
+    /// Forgets resumable sessions detached for longer than the replay window, and their rooms: a
+    /// batch at a time, so the lock is never held for long however many expire at once.
     pub fn sweep_sessions(&self) {
-        let mut shared = self.shared();
         let config = self.config.resume;
-        for member in shared.resume.expire(std::time::Instant::now(), &config) {
-            shared.rooms.disconnect(member);
+        loop {
+            let mut shared = self.shared();
+            let expired = shared.resume.expire(std::time::Instant::now(), &config, crate::ws::EXPIRE_BATCH);
+            for member in &expired {
+                shared.rooms.disconnect(*member);
+            }
+            drop(shared);
+            if expired.len() < crate::ws::EXPIRE_BATCH {
+                return;
+            }
+            std::thread::yield_now();
         }
     }
 

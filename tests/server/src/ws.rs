@@ -34,7 +34,7 @@ use crate::{
     http::origin,
     outbox::{close_frame, spawn_writer},
     rate_limit::RateLimit,
-    session_resume::Resumed,
+    session_resume::{Delivered, Resumed},
     state::{AppState, Connection, Control, History, Shared},
     tokens::{now_secs, Claims},
 };
@@ -68,6 +68,8 @@ pub mod close {
 /// What a `msg` envelope may add to an application message's size: `maxMessageBytes` bounds the
 /// message, not the envelope around it.
 pub const MSG_ENVELOPE_BYTES: usize = 64;
+/// Expired sessions forgotten under one hold of the lock (the sweeper takes the rest in turns).
+pub const EXPIRE_BATCH: usize = 64;
 /// Acknowledge after this many unacknowledged client messages…
 pub const ACK_EVERY: u32 = 32;
 /// …or this long after the first one, whichever comes first (PROTOCOL.md).
@@ -153,6 +155,9 @@ pub struct ConnectionLogic {
     pending_auth: Option<PendingAuth>,
     /// The client closed with 1000: its session ends too.
     closed_normally: bool,
+    /// A resume left messages to write (more than the outgoing queue had room for): the
+    /// connection's task writes them as the queue drains, before anything newer of the session.
+    replaying: bool,
 }
 
 impl ConnectionLogic {
@@ -192,6 +197,7 @@ impl ConnectionLogic {
             ack_due: None,
             pending_auth: None,
             closed_normally: false,
+            replaying: false,
         };
         (logic, Channels { outbox, outbox_sender: outbox_tx, control }, over_ip_cap)
     }
@@ -368,6 +374,57 @@ impl ConnectionLogic {
         shared.resume.get_mut(id).filter(|s| s.attached == Some(self.id))
     }
 
+    /// Whether a replay waits to be written ([`ConnectionLogic::write_replay`]).
+    pub fn replaying(&self) -> bool {
+        self.replaying
+    }
+
+    /// Writes the next replayed message with `permit` (a place in the outgoing queue), then as
+    /// many more as the queue has room for.
+    pub fn write_replay(&mut self, state: &AppState, permit: mpsc::Permit<'_, Message>) {
+        let mut shared = state.shared();
+        let silent = shared.connections.get(&self.id).is_none_or(|c| c.silent);
+        match self.attached_session(&mut shared).and_then(|s| s.next_to_write()) {
+            Some(frame) if !silent => permit.send(Message::Text(frame.into())),
+            Some(_) => {}
+            None => {
+                self.replaying = false;
+                return;
+            }
+        }
+        self.flush_replay(&mut shared);
+    }
+
+    /// Queues replayed messages while the outgoing queue has room; clears `replaying` once none
+    /// is left. Never closes 4013: the replay waits in the session, bounded there.
+    fn flush_replay(&mut self, shared: &mut Shared) {
+        if !self.replaying {
+            return;
+        }
+        let id = self.id;
+        let Shared { connections, resume, .. } = shared;
+        let Some(session) = self.session.as_deref().and_then(|s| resume.get_mut(s)) else {
+            self.replaying = false;
+            return;
+        };
+        let Some(connection) = connections.get(&id).filter(|_| session.attached == Some(id)) else {
+            self.replaying = false;
+            return;
+        };
+        while session.backlog() {
+            if connection.silent {
+                while session.next_to_write().is_some() {}
+                break;
+            }
+            let Ok(permit) = connection.outbox.try_reserve() else { return };
+            match session.next_to_write() {
+                Some(frame) => permit.send(Message::Text(frame.into())),
+                None => break,
+            }
+        }
+        self.replaying = false;
+    }
+
     /// Queues a protocol frame for this connection (unsequenced).
     fn emit(&self, shared: &Shared, text: String) {
         if let Some(connection) = shared.connections.get(&self.id) {
@@ -470,11 +527,10 @@ impl ConnectionLogic {
         self.user = Some(user.clone());
         self.token_deadline = Some(token_deadline(&claims, state.config.limits.token_expiry_grace, now));
         let mut reply = json!({"type": "auth_response", "success": true, "userId": user});
-        let mut replay = Vec::new();
         let mut taken_from = None;
         if let Some(offer) = resume.filter(|_| state.config.resume.enabled) {
             let config = state.config.resume;
-            for member in shared.resume.expire(now.into(), &config) {
+            for member in shared.resume.expire(now.into(), &config, EXPIRE_BATCH) {
                 shared.rooms.disconnect(member);
             }
             let mut resumed = None;
@@ -484,9 +540,8 @@ impl ConnectionLogic {
                 if let Some(member) = discarded {
                     shared.rooms.disconnect(member);
                 }
-                if let Resumed::Yes { previous, received, replay: frames } = outcome {
+                if let Resumed::Yes { previous, received } = outcome {
                     taken_from = previous;
-                    replay = frames;
                     let member = shared.resume.get_mut(session_id).map(|s| s.member).unwrap_or(id);
                     resumed = Some((session_id.clone(), member, received));
                 }
@@ -507,9 +562,10 @@ impl ConnectionLogic {
             self.member = member;
         }
         self.emit(&shared, reply.to_string());
-        for frame in replay {
-            self.emit(&shared, frame);
-        }
+        // The replay (what follows the client's lastSeq), as much as the queue takes now; the rest
+        // as it drains (`write_replay`).
+        self.replaying = true;
+        self.flush_replay(&mut shared);
         if let Some(previous) = taken_from.and_then(|c| shared.connections.get(&c)) {
             previous.close(close::SESSION_TAKEN_OVER, "session taken over");
         }
@@ -586,7 +642,12 @@ impl ConnectionLogic {
                     shared.rooms.disconnect(member);
                 }
             }
-            Some(session) => shared.resume.detach(session, self.id, now.into()),
+            Some(session) => {
+                let config = state.config.resume;
+                for member in shared.resume.detach(session, self.id, now.into(), &config) {
+                    shared.rooms.disconnect(member);
+                }
+            }
             None => shared.rooms.disconnect(self.id),
         }
         drop(shared);
@@ -599,9 +660,18 @@ impl ConnectionLogic {
 pub fn route(state: &AppState, shared: &mut Shared, target: u64, text: &str, now: Instant) {
     let config = state.config.resume;
     let (connection, frame) = match shared.resume.deliver(target, text, now.into(), &config) {
-        Some((Some(connection), frame)) => (connection, frame),
-        Some((None, _)) => return,
-        None => (target, text.to_owned()),
+        Delivered::NotASession => (target, text.to_owned()),
+        Delivered::Write { connection, frame } => (connection, frame),
+        Delivered::Kept => return,
+        Delivered::Lost { member, connection } => {
+            // Its replay buffer could not hold what its client has not had: the session is gone,
+            // and a resume will say so (`resumed: false`) instead of skipping messages.
+            shared.rooms.disconnect(member);
+            if let Some(connection) = connection.and_then(|c| shared.connections.get(&c)) {
+                connection.close(close::TOO_SLOW, "too slow");
+            }
+            return;
+        }
     };
     if let Some(connection) = shared.connections.get(&connection) {
         connection.deliver(frame);
@@ -690,6 +760,13 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
                     logic.send_ack(&state);
                     vec![]
                 }
+                permit = outbox.reserve(), if logic.replaying() => match permit {
+                    Ok(permit) => {
+                        logic.write_replay(&state, permit);
+                        vec![]
+                    }
+                    Err(_) => break 'events End::Gone,
+                },
                 _ = pings.tick() => {
                     if awaiting_pong {
                         state.log(&format!("connection {id}: no pong, terminated"));
