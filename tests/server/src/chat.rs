@@ -190,7 +190,13 @@ impl Rooms {
             ChatMessage::DeleteMessage { room, message_id } => {
                 self.require_member(connection, &room)?;
                 match self.messages.get(&message_id) {
+                    // A message of another room is "not found" here: deleting it from a room it
+                    // is not in would tell that room's members about it, and the one it is in
+                    // nothing.
                     None => Err(Refusal::new("not_found", "no such message")),
+                    Some(message) if message.room != room => {
+                        Err(Refusal::new("not_found", "message of another room"))
+                    }
                     Some(message) if message.author != user => Err(Refusal::new(
                         "permission_denied",
                         format!("{user} tried to delete a message of {}", message.author),
@@ -347,6 +353,22 @@ mod tests {
         rooms.apply(2, "bob", message(json!({"type": "join_room", "room": "c"}))).unwrap();
         rooms.disconnect(1);
         assert_eq!((rooms.rooms_of(1), rooms.rooms_of(2), rooms.len()), (0, 1, 1));
+    }
+
+    #[test]
+    fn a_message_is_deleted_only_from_its_own_room() {
+        let mut rooms = Rooms::default();
+        for room in ["a", "b"] {
+            rooms.apply(1, "alice", message(json!({"type": "join_room", "room": room}))).unwrap();
+        }
+        let sent =
+            rooms.apply(1, "alice", message(json!({"type": "send_message", "room": "a", "content": "x"})));
+        let frame: Value = serde_json::from_str(&sent.unwrap()[0].1).unwrap();
+        let id = frame["id"].as_str().unwrap();
+        let elsewhere = json!({"type": "delete_message", "room": "b", "messageId": id});
+        assert_eq!(rooms.apply(1, "alice", message(elsewhere)).unwrap_err().code, "not_found");
+        let here = json!({"type": "delete_message", "room": "a", "messageId": id});
+        assert!(rooms.apply(1, "alice", message(here)).is_ok());
     }
 
     #[test]

@@ -176,6 +176,29 @@ async fn only_the_author_may_delete_and_others_get_permission_denied() {
     assert_eq!(recv(&mut bob).await, json!({"type": "message_deleted", "room": "r", "messageId": id}));
 }
 
+/// A message is deleted from the room it is in, and only there: "deleting" it from another room
+/// would tell that room about it and leave it standing where it was.
+#[tokio::test]
+async fn a_message_cannot_be_deleted_from_a_room_it_is_not_in() {
+    let server = TestServer::start().await;
+    let mut alice = joined(&server, "alice", "roomA").await;
+    send(&mut alice, json!({"type": "join_room", "room": "roomB"})).await;
+    recv(&mut alice).await;
+    let mut bob = joined(&server, "bob", "roomA").await;
+    let mut watcher = joined(&server, "bob", "roomB").await;
+    send(&mut alice, json!({"type": "send_message", "room": "roomA", "content": "in A"})).await;
+    let id = recv(&mut alice).await["id"].clone();
+    assert_eq!(recv(&mut bob).await["id"], id);
+    send(&mut alice, json!({"type": "delete_message", "room": "roomB", "messageId": id})).await;
+    assert_eq!(recv(&mut alice).await["code"], "not_found");
+    // roomB heard nothing of it: its next frame is the next message said there.
+    send(&mut alice, json!({"type": "send_message", "room": "roomB", "content": "in B"})).await;
+    assert_eq!(recv(&mut watcher).await["content"], "in B");
+    // In its own room it is still there, and deleted for roomA's members.
+    send(&mut alice, json!({"type": "delete_message", "room": "roomA", "messageId": id})).await;
+    assert_eq!(recv(&mut bob).await, json!({"type": "message_deleted", "room": "roomA", "messageId": id}));
+}
+
 #[tokio::test]
 async fn invalid_messages_get_a_generic_error_and_the_detail_goes_to_the_log() {
     let server = TestServer::start().await;
