@@ -154,6 +154,10 @@ pub struct HttpLimits {
     pub login_window: Duration,
     /// How long a login session (the cookie) lasts (`SESSION_TTL_SECS`, default 3600).
     pub session_ttl: Duration,
+    /// WebSocket tokens one user may mint per minute (`TOKENS_PER_MINUTE`, default 60, burst as
+    /// many): more → 429 with `Retry-After`. Every connection needs a token, so this bounds how
+    /// fast a user can reconnect.
+    pub tokens_per_minute: u32,
 }
 
 impl Default for HttpLimits {
@@ -167,6 +171,7 @@ impl Default for HttpLimits {
             login_failures_per_ip: 20,
             login_window: Duration::from_secs(60),
             session_ttl: Duration::from_secs(3600),
+            tokens_per_minute: 60,
         }
     }
 }
@@ -321,6 +326,9 @@ impl ServerConfig {
         }
         if let Some(secs) = number("SESSION_TTL_SECS")? {
             http.session_ttl = Duration::from_secs(secs);
+        }
+        if let Some(n) = number("TOKENS_PER_MINUTE")? {
+            http.tokens_per_minute = u32::try_from(n).map_err(|_| "TOKENS_PER_MINUTE is too large")?;
         }
         if let Some(ms) = number("RESUME_WINDOW_MS")? {
             config.resume.window = Duration::from_millis(ms);

@@ -15,7 +15,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::state::AppState;
+use crate::{rate_limit::RateLimit, state::AppState};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sid";
@@ -123,6 +123,23 @@ pub async fn ws_token(State(state): State<Arc<AppState>>, headers: HeaderMap) ->
         if let Some(status) = injected_token_failure(&state, &user) {
             return (status, Json(json!({"error": "injected_failure"}))).into_response();
         }
+    }
+    // Every connection needs a token: minting is limited per user, so reconnecting in a loop is
+    // bounded too.
+    let wait = {
+        let now = Instant::now();
+        let per_minute = state.config.http.tokens_per_minute;
+        let mut shared = state.shared();
+        let bucket = shared.token_minting.bucket(&user, now, || RateLimit::new(per_minute, now));
+        (!bucket.allow(now)).then(|| bucket.wait(now))
+    };
+    if let Some(wait) = wait {
+        state.log(&format!("token refused: too many for user={user}"));
+        let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let headers =
+            [(header::RETRY_AFTER, seconds.to_string()), (header::CACHE_CONTROL, "no-store".into())];
+        return (StatusCode::TOO_MANY_REQUESTS, headers, Json(json!({"error": "too_many_requests"})))
+            .into_response();
     }
     let token = state.tokens.issue(&user, &handle);
     if state.config.test_controls {

@@ -137,6 +137,11 @@ pub struct Shared {
     pub refuse_upgrades: u32,
     /// The chat rooms.
     pub rooms: crate::chat::Rooms,
+    /// user → tokens minted (`TOKENS_PER_MINUTE`).
+    pub token_minting: crate::rate_limit::PerUser,
+    /// user → the application-message bucket its last connection ended with: a new connection
+    /// starts from it (refilled for the time passed), so reconnecting gains no messages.
+    pub app_rate_carry: crate::rate_limit::PerUser,
 }
 
 /// Application state.

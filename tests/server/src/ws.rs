@@ -524,6 +524,10 @@ impl ConnectionLogic {
             connection.login_session = Some(claims.sess.clone());
             connection.silent = silent;
         }
+        // Reconnecting gains nothing: the connection continues the user's last application bucket.
+        if let Some(last) = shared.app_rate_carry.get(&user) {
+            self.app_rate.at_most(last, now.into());
+        }
         self.user = Some(user.clone());
         self.token_deadline = Some(token_deadline(&claims, state.config.limits.token_expiry_grace, now));
         let mut reply = json!({"type": "auth_response", "success": true, "userId": user});
@@ -636,6 +640,9 @@ impl ConnectionLogic {
     pub fn unregister(&self, state: &AppState, now: Instant) {
         let mut shared = state.shared();
         shared.connections.remove(&self.id);
+        if let Some(user) = &self.user {
+            shared.app_rate_carry.keep_lower(user, &self.app_rate, now.into());
+        }
         match &self.session {
             Some(session) if self.closed_normally && shared.resume.is_attached_to(session, self.id) => {
                 if let Some(member) = shared.resume.discard(session) {

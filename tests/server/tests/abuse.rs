@@ -5,13 +5,15 @@
 //! - rooms per client are bounded, and leaving them costs the client's own rooms, not every room;
 //! - a session's replay buffer is bounded in bytes as well as count; a session that would have to
 //!   drop a message its client never had is lost (`resumed: false`), never silently truncated;
-//! - a replay longer than the outgoing queue is written as the client reads, not closed 4013.
+//! - a replay longer than the outgoing queue is written as the client reads, not closed 4013;
+//! - tokens are minted at a bounded rate per user (429 with `Retry-After`), and a new connection
+//!   continues its user's last application-message bucket: reconnecting gains no messages.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{drain, recv, send, wait_until, Socket, TestServer};
+use common::{close_code, drain, recv, send, wait_until, Socket, TestServer, ORIGIN};
 use secure_ws_test_server::chat::{self, Rooms};
 use serde_json::{json, Value};
 
@@ -178,4 +180,46 @@ async fn a_replay_longer_than_the_outgoing_queue_arrives_whole_without_4013() {
     }
     let (seq, data) = next_msg(&mut bob).await;
     assert_eq!((seq, data["content"].clone()), (42, json!("after")), "after the replay, numbered on");
+}
+
+#[tokio::test]
+async fn a_user_mints_at_most_the_allowed_tokens_then_gets_429_with_retry_after() {
+    let server = TestServer::start_with(|c| c.http.tokens_per_minute = 3).await;
+    let (_, cookie) = server.login("bob", "bob-pass").await;
+    for _ in 0..3 {
+        assert_eq!(server.token_response(Some(&cookie), Some(ORIGIN)).await.status(), 200);
+    }
+    let refused = server.token_response(Some(&cookie), Some(ORIGIN)).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["cache-control"], "no-store");
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry_after), "3 a minute: the next in at most 20 s, not {retry_after}");
+    assert!(!refused.text().await.unwrap().contains("wsToken"));
+    // Per user, not per login: a new login of bob's does not reset it, and alice is not affected.
+    let (_, again) = server.login("bob", "bob-pass").await;
+    assert_eq!(server.token_response(Some(&again), Some(ORIGIN)).await.status(), 429);
+    server.token("alice").await;
+}
+
+#[tokio::test]
+async fn reconnecting_does_not_refill_the_application_rate_limit() {
+    let server = TestServer::start_with(|c| c.limits.messages_per_minute = 5).await;
+    let mut first = server.authenticated("bob").await;
+    for n in 0..5 {
+        send(&mut first, json!({"type": "echo", "n": n})).await;
+        assert_eq!(recv(&mut first).await["n"], n);
+    }
+    first.close(None).await.unwrap();
+    drain(&mut first).await;
+    wait_until(&server.state, |state| state.shared().connections.is_empty()).await;
+    // The new connection starts where the last one left off (refilled for the few milliseconds
+    // passed: 5 a minute is one every 12 s), not with a full bucket.
+    let mut second = server.authenticated("bob").await;
+    send(&mut second, json!({"type": "echo", "n": 5})).await;
+    assert_eq!(recv(&mut second).await["code"], "rate_limited");
+    assert_eq!(close_code(&mut second).await, 4008);
+    // Another user's allowance is their own.
+    let mut alice = server.authenticated("alice").await;
+    send(&mut alice, json!({"type": "echo", "n": 0})).await;
+    assert_eq!(recv(&mut alice).await["n"], 0);
 }
