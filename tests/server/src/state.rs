@@ -4,8 +4,8 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicU64, Ordering},
-        Mutex, MutexGuard, OnceLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex, MutexGuard, OnceLock,
     },
 };
 
@@ -45,6 +45,9 @@ pub struct Connection {
     pub ip: std::net::IpAddr,
     /// The `silent` fault: nothing is written (half-open: TCP up, no answers).
     pub silent: bool,
+    /// A `pong` is queued and not yet taken by the writer: it answers every `ping` until then
+    /// (the writer clears it), so pings cannot fill the queue however many come at once.
+    pub pong_queued: Arc<AtomicBool>,
 }
 
 impl Connection {
@@ -57,6 +60,15 @@ impl Connection {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.outbox.try_send(Message::Text(text.into())) {
             let _ = self.control.send(Control::Close(crate::ws::close::TOO_SLOW, "too slow".into()));
         }
+    }
+
+    /// Queues a `pong`, unless one is queued already: that one answers this `ping` too, since it
+    /// is written after it was read.
+    pub fn deliver_pong(&self) {
+        if self.silent || self.pong_queued.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.deliver(crate::outbox::PONG.to_owned());
     }
 
     /// Asks the connection to close with `code`.

@@ -127,6 +127,8 @@ pub struct Channels {
     pub outbox_sender: mpsc::Sender<Message>,
     /// Closes and aborts.
     pub control: mpsc::UnboundedReceiver<Control>,
+    /// Set while a `pong` waits in the outbox (the writer clears it).
+    pub pong_queued: Arc<AtomicBool>,
 }
 
 /// An authentication that passed its checks and waits for the delay fault to run out.
@@ -168,6 +170,7 @@ impl ConnectionLogic {
         let limits = state.config.limits;
         let (outbox_tx, outbox) = mpsc::channel(limits.outgoing_queue.max(1));
         let (control_tx, control) = mpsc::unbounded_channel();
+        let pong_queued = Arc::new(AtomicBool::new(false));
         let over_ip_cap = {
             let mut shared = state.shared();
             let from_ip = shared.connections.values().filter(|c| c.ip == ip).count();
@@ -178,6 +181,7 @@ impl ConnectionLogic {
                 login_session: None,
                 ip,
                 silent: false,
+                pong_queued: pong_queued.clone(),
             };
             shared.connections.insert(id, connection);
             if state.config.test_controls {
@@ -199,7 +203,7 @@ impl ConnectionLogic {
             closed_normally: false,
             replaying: false,
         };
-        (logic, Channels { outbox, outbox_sender: outbox_tx, control }, over_ip_cap)
+        (logic, Channels { outbox, outbox_sender: outbox_tx, control, pong_queued }, over_ip_cap)
     }
 
     /// The connection's id.
@@ -234,7 +238,10 @@ impl ConnectionLogic {
             }
         };
         record(state, self.id, text);
-        let is_app = matches!(frame, Inbound::Msg { .. } | Inbound::App(_));
+        // A second `auth` is a client error answered with an `error` frame, like an invalid frame:
+        // it counts as an application message, so a burst of them cannot fill the outgoing queue.
+        let is_app = matches!(frame, Inbound::Msg { .. } | Inbound::App(_))
+            || (self.user.is_some() && matches!(frame, Inbound::Auth { .. }));
         let allowed =
             if is_app { self.app_rate.allow(now.into()) } else { self.control_rate.allow(now.into()) };
         if !allowed {
@@ -258,7 +265,9 @@ impl ConnectionLogic {
         match frame {
             Inbound::Reauth { token } => self.reauthenticate(state, &user, token.as_deref(), now),
             Inbound::Ping => {
-                self.emit(&state.shared(), json!({"type": "pong"}).to_string());
+                if let Some(connection) = state.shared().connections.get(&self.id) {
+                    connection.deliver_pong();
+                }
                 vec![]
             }
             Inbound::Pong => vec![],
@@ -276,6 +285,16 @@ impl ConnectionLogic {
                 self.emit(&state.shared(), error_frame("invalid_message", "already authenticated"));
                 vec![]
             }
+        }
+    }
+
+    /// A protocol-level (RFC 6455) ping or pong from the client: a control frame like an app-level
+    /// `ping`, counted against the same allowance (the library answers pings itself).
+    pub fn on_transport_control(&mut self, state: &AppState, now: Instant) -> Vec<Action> {
+        if self.control_rate.allow(now.into()) {
+            vec![]
+        } else {
+            self.rate_limited(state)
         }
     }
 
@@ -694,10 +713,11 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
     let limits = state.config.limits;
     let (mut logic, channels, over_ip_cap) = ConnectionLogic::register(&state, ip, Instant::now());
     let id = logic.id();
-    let Channels { outbox: outbox_rx, outbox_sender: outbox, control: mut control_rx } = channels;
+    let Channels { outbox: outbox_rx, outbox_sender: outbox, control: mut control_rx, pong_queued } =
+        channels;
     let (sink, mut stream) = socket.split();
     let (urgent_tx, urgent_rx) = mpsc::channel(1);
-    let mut writer = spawn_writer(sink, outbox_rx, urgent_rx, limits.write_timeout);
+    let mut writer = spawn_writer(sink, outbox_rx, urgent_rx, pong_queued, limits.write_timeout);
     let auth_deadline = tokio::time::sleep(state.config.auth_deadline);
     tokio::pin!(auth_deadline);
     let mut pings = tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
@@ -728,14 +748,14 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
                     }
                     Some(Ok(Message::Pong(_))) => {
                         awaiting_pong = false;
-                        vec![]
+                        logic.on_transport_control(&state, Instant::now())
                     }
                     Some(Ok(Message::Close(frame))) => {
                         logic.on_client_close(frame.map(|f| f.code));
                         break 'events End::PeerClosed;
                     }
-                    // Protocol pings are answered by the library.
-                    Some(Ok(Message::Ping(_))) => vec![],
+                    // Protocol pings are answered by the library; they count as control frames.
+                    Some(Ok(Message::Ping(_))) => logic.on_transport_control(&state, Instant::now()),
                     Some(Err(_)) | None => break 'events End::Gone,
                 },
                 control = control_rx.recv() => match control {
