@@ -43,8 +43,13 @@ use crate::{
 pub mod close {
     /// Normal closure.
     pub const NORMAL: u16 = 1000;
+    /// A WebSocket protocol violation (RFC 6455: unmasked frame, reserved bits, unknown opcode,
+    /// oversized or fragmented control frame, stray continuation).
+    pub const PROTOCOL_ERROR: u16 = 1002;
     /// Binary frames are not part of the protocol (RFC 6455 "unsupported data").
     pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// A text frame that is not UTF-8 (RFC 6455 "invalid frame payload data").
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// Internal error (the `closeAfterAuth` fault's default: a crashing server).
     pub const INTERNAL_ERROR: u16 = 1011;
     /// No `auth` in time.
@@ -756,7 +761,14 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
                     }
                     // Protocol pings are answered by the library; they count as control frames.
                     Some(Ok(Message::Ping(_))) => logic.on_transport_control(&state, Instant::now()),
-                    Some(Err(_)) | None => break 'events End::Gone,
+                    Some(Err(error)) => match close_for_read_error(error) {
+                        Some((code, reason)) => {
+                            state.log(&format!("connection {id}: {reason}"));
+                            vec![Action::Close(code, reason.into())]
+                        }
+                        None => break 'events End::Gone,
+                    },
+                    None => break 'events End::Gone,
                 },
                 control = control_rx.recv() => match control {
                     Some(Control::Close(code, reason)) if code == close::TOO_SLOW => {
@@ -862,6 +874,28 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
     }
     writer.abort();
     logic.unregister(&state, Instant::now());
+}
+
+/// The Close a read error calls for, when the socket can still carry one: a text frame that is not
+/// UTF-8 → 1007; a protocol violation → 1002; a frame or message over the transport's own cap
+/// (which sits above `MAX_MESSAGE_BYTES`) → 4009, as for any message over the limit. `None` when
+/// the connection is gone (an I/O error, a reset, a close already done): there is nobody to tell.
+fn close_for_read_error(error: axum::Error) -> Option<(u16, &'static str)> {
+    use axum_tungstenite::error::{CapacityError, Error, ProtocolError};
+    let error = error.into_inner().downcast::<Error>().ok()?;
+    match *error {
+        Error::Utf8(_) => Some((close::INVALID_PAYLOAD, "invalid UTF-8")),
+        Error::Capacity(CapacityError::MessageTooLong { .. }) => {
+            Some((close::MESSAGE_TOO_LARGE, "message too large"))
+        }
+        Error::Protocol(
+            ProtocolError::ResetWithoutClosingHandshake
+            | ProtocolError::ReceivedAfterClosing
+            | ProtocolError::SendAfterClosing,
+        ) => None,
+        Error::Protocol(_) => Some((close::PROTOCOL_ERROR, "protocol error")),
+        _ => None,
+    }
 }
 
 /// A generic error for the client: a code and a fixed message, never internals.
