@@ -240,13 +240,17 @@ impl AppState {
     }
 
     /// The server log: one line on stderr (and kept, when `capture_log` is set). Callers pass
-    /// only what is safe to keep: user names, codes, ids. Never a token, cookie or password.
+    /// only what is safe to keep: user names, codes, ids. Never a token, cookie or password; text a
+    /// client chose only through [`client_text`]. Control characters (and the Unicode line and
+    /// paragraph separators) are escaped here whatever the caller passed, so nothing a client
+    /// sends can end a line and forge the next.
     pub fn log(&self, line: &str) {
+        let line = escape_controls(line);
         if self.config.log_to_stderr {
             eprintln!("[secure-ws-test-server] {line}");
         }
         if self.config.capture_log {
-            self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).push(line.to_owned());
+            self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).push(line);
         }
     }
 
@@ -277,5 +281,44 @@ impl AppState {
     /// The kept log lines.
     pub fn log_lines(&self) -> Vec<String> {
         self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// The longest piece of client-chosen text a log line quotes, in characters.
+pub const CLIENT_TEXT_CHARS: usize = 64;
+
+/// Client-chosen text for a log line: quoted, escaped, and cut to [`CLIENT_TEXT_CHARS`] (a `…`
+/// says so), so it reads as data and cannot grow a line without bound.
+pub fn client_text(text: &str) -> String {
+    let mut cut: String = text.chars().take(CLIENT_TEXT_CHARS).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+/// `line` with every control character, U+2028 and U+2029 written as an escape (`\n`, `\u{2028}`).
+fn escape_controls(line: &str) -> String {
+    let mut escaped = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_cannot_hold_a_line_break_and_client_text_is_quoted_and_bounded() {
+        assert_eq!(escape_controls("a\nb\r\u{1b}[2J\u{2028}c"), "a\\nb\\r\\u{1b}[2J\\u{2028}c");
+        assert_eq!(client_text("x\ny"), "\"x\\ny\"");
+        let long = client_text(&"é".repeat(100));
+        assert_eq!(long.chars().count(), CLIENT_TEXT_CHARS + 3, "{long}");
     }
 }

@@ -35,7 +35,7 @@ use crate::{
     outbox::{close_frame, spawn_writer},
     rate_limit::RateLimit,
     session_resume::{Delivered, Resumed},
-    state::{AppState, Connection, Control, History, Shared},
+    state::{client_text, AppState, Connection, Control, History, Shared},
     tokens::{now_secs, Claims},
 };
 
@@ -383,7 +383,8 @@ impl ConnectionLogic {
             Err(refusal) => {
                 self.emit(&shared, refusal.frame());
                 drop(shared);
-                state.log(&format!("connection {}: refused {kind}: {}", self.id, refusal.detail));
+                let (kind, detail) = (client_text(&kind), client_text(&refusal.detail));
+                state.log(&format!("connection {}: refused {kind}: {detail}", self.id));
             }
         }
         vec![]

@@ -221,6 +221,30 @@ async fn invalid_messages_get_a_generic_error_and_the_detail_goes_to_the_log() {
     assert_eq!(recv(&mut socket).await["content"], "still here");
 }
 
+/// Text a client chose is data in the log, never structure: a `type`, a field name or an id with a
+/// line break cannot end the log line and forge the next one ("login user=admin").
+#[tokio::test]
+async fn client_text_cannot_forge_a_log_line() {
+    let server = TestServer::start().await;
+    let mut socket = joined(&server, "alice", "r").await;
+    let forged = "x\n[secure-ws-test-server] login user=admin\r\nissued ws token user=admin\u{2028}y";
+    for frame in [
+        json!({"type": forged}),
+        json!({"type": "send_message", "room": "r", "content": "hi", forged: 1}),
+        json!({"type": "delete_message", "room": "r", "messageId": forged}),
+    ] {
+        send(&mut socket, frame).await;
+        assert_eq!(recv(&mut socket).await["type"], "error");
+    }
+    let lines = server.state.log_lines();
+    assert!(lines.iter().all(|l| !l.contains(['\n', '\r', '\u{2028}'])), "{lines:#?}");
+    assert!(!lines
+        .iter()
+        .any(|l| l.starts_with("login user=admin") || l.starts_with("issued ws token user=admin")));
+    let escaped = r"x\n[secure-ws-test-server] login user=admin\r\n";
+    assert!(lines.iter().any(|l| l.contains(escaped)), "kept, escaped and quoted: {lines:#?}");
+}
+
 #[tokio::test]
 async fn logout_ends_the_session_and_closes_the_users_sockets() {
     let server = TestServer::start().await;
