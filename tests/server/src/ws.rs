@@ -226,6 +226,11 @@ impl ConnectionLogic {
         }
         let frame = match frames::classify(text) {
             Ok(frame) => frame,
+            // `auth` must be the first frame: anything else, well-formed or not, closes 4003.
+            Err(_) if self.user.is_none() && self.pending_auth.is_none() => {
+                return self.authentication_required(state);
+            }
+            Err(_) if self.user.is_none() => return vec![],
             Err(error) => {
                 if !self.app_rate.allow(now.into()) {
                     return self.rate_limited(state);
@@ -260,11 +265,7 @@ impl ConnectionLogic {
                 // Frames that arrive while a delayed auth is pending are dropped: the client
                 // must not send before `auth_response`.
                 _ if self.pending_auth.is_some() => vec![],
-                _ => {
-                    let reply = json!({"type": "auth_response", "success": false, "error": "authentication required"});
-                    self.emit(&state.shared(), reply.to_string());
-                    vec![Action::Close(close::AUTH_FAILED, "authentication required".into())]
-                }
+                _ => self.authentication_required(state),
             };
         };
         match frame {
@@ -301,6 +302,13 @@ impl ConnectionLogic {
         } else {
             self.rate_limited(state)
         }
+    }
+
+    /// The answer to a first frame that is not `auth`: a rejection, then 4003.
+    fn authentication_required(&self, state: &AppState) -> Vec<Action> {
+        let reply = json!({"type": "auth_response", "success": false, "error": "authentication required"});
+        self.emit(&state.shared(), reply.to_string());
+        vec![Action::Close(close::AUTH_FAILED, "authentication required".into())]
     }
 
     fn rate_limited(&self, state: &AppState) -> Vec<Action> {
