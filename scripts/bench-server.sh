@@ -12,6 +12,8 @@ ulimit -n "$(ulimit -Hn)"
 cargo build --release -q -p secure-ws-test-server --bins
 export USERS="load:load-pass" MAX_CONNECTIONS_PER_IP=$((connections + 10)) MAX_CONNECTIONS_PER_USER=$((connections + 10))
 export PING_INTERVAL_MS=5000 RATE_LIMIT_PER_MINUTE=600
+# One token per connection, all minted within a minute.
+export TOKENS_PER_MINUTE=$((connections + 10))
 out=$(mktemp)
 target/release/secure-ws-test-server --port 0 >"$out" 2>/dev/null &
 pid=$!

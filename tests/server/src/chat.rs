@@ -2,7 +2,7 @@
 //! deleting one's own message. What clients are told is a generic code; details go to the log.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, VecDeque},
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -67,6 +67,7 @@ impl Refusal {
             "not_in_room" => "join the room first",
             "not_found" => "no such message",
             "permission_denied" => "you can only delete your own messages",
+            "too_many_rooms" => "you are in too many rooms",
             _ => "request refused",
         };
         json!({"type": "error", "code": self.code, "message": message}).to_string()
@@ -97,17 +98,52 @@ pub fn parse(frame: &Value) -> Result<ChatMessage, Refusal> {
     Ok(message)
 }
 
-/// Rooms, their members (connection ids) and the authors of their messages.
-#[derive(Debug, Default)]
+/// Messages whose author and room are remembered (for `delete_message`), oldest forgotten first:
+/// a message older than the last this many can no longer be deleted (`not_found`).
+pub const REMEMBERED_MESSAGES: usize = 10_000;
+
+/// Rooms and their members (connection ids, or session member ids), the rooms of each member,
+/// and the author and room of recent messages.
+///
+/// Every operation costs in proportion to what it touches: a member's disconnect walks that
+/// member's own rooms (at most `max_rooms` of them), never every room on the server.
+#[derive(Debug)]
 pub struct Rooms {
     members: HashMap<String, HashSet<u64>>,
-    authors: HashMap<String, String>,
+    joined: HashMap<u64, HashSet<String>>,
+    messages: HashMap<String, Authored>,
+    message_order: VecDeque<String>,
+    max_rooms: usize,
+}
+
+/// Who wrote a message, and where.
+#[derive(Debug)]
+struct Authored {
+    author: String,
+    room: String,
+}
+
+impl Default for Rooms {
+    fn default() -> Self {
+        Self::new(crate::config::Limits::default().rooms_per_client)
+    }
 }
 
 /// Frames to deliver: (connection id, text).
 pub type Deliveries = Vec<(u64, String)>;
 
 impl Rooms {
+    /// No rooms yet; each member may be in at most `max_rooms` at once.
+    pub fn new(max_rooms: usize) -> Self {
+        Self {
+            members: HashMap::new(),
+            joined: HashMap::new(),
+            messages: HashMap::new(),
+            message_order: VecDeque::new(),
+            max_rooms,
+        }
+    }
+
     /// Applies `message` from `connection` (user `user`) and says who receives what.
     pub fn apply(
         &mut self,
@@ -117,17 +153,33 @@ impl Rooms {
     ) -> Result<Deliveries, Refusal> {
         match message {
             ChatMessage::JoinRoom { room } => {
-                self.members.entry(room.clone()).or_default().insert(connection);
+                let rooms = self.joined.entry(connection).or_default();
+                if !rooms.contains(&room) {
+                    if rooms.len() >= self.max_rooms {
+                        return Err(Refusal::new(
+                            "too_many_rooms",
+                            format!("connection {connection} is in {} rooms", rooms.len()),
+                        ));
+                    }
+                    rooms.insert(room.clone());
+                    self.members.entry(room.clone()).or_default().insert(connection);
+                }
                 Ok(vec![(connection, json!({"type": "joined", "room": room}).to_string())])
             }
             ChatMessage::LeaveRoom { room } => {
+                if let Some(rooms) = self.joined.get_mut(&connection) {
+                    rooms.remove(&room);
+                    if rooms.is_empty() {
+                        self.joined.remove(&connection);
+                    }
+                }
                 self.leave(connection, &room);
                 Ok(vec![(connection, json!({"type": "left", "room": room}).to_string())])
             }
             ChatMessage::SendMessage { room, content } => {
                 self.require_member(connection, &room)?;
                 let id = uuid::Uuid::new_v4().to_string();
-                self.authors.insert(id.clone(), user.to_owned());
+                self.remember(&id, user, &room);
                 let text = json!({
                     "type": "message", "room": room, "id": id, "sender": user,
                     "content": content, "timestamp": now_millis(),
@@ -137,14 +189,20 @@ impl Rooms {
             }
             ChatMessage::DeleteMessage { room, message_id } => {
                 self.require_member(connection, &room)?;
-                match self.authors.get(&message_id) {
-                    None => Err(Refusal::new("not_found", format!("message {message_id}"))),
-                    Some(author) if author != user => Err(Refusal::new(
+                match self.messages.get(&message_id) {
+                    // A message of another room is "not found" here: deleting it from a room it
+                    // is not in would tell that room's members about it, and the one it is in
+                    // nothing.
+                    None => Err(Refusal::new("not_found", "no such message")),
+                    Some(message) if message.room != room => {
+                        Err(Refusal::new("not_found", "message of another room"))
+                    }
+                    Some(message) if message.author != user => Err(Refusal::new(
                         "permission_denied",
-                        format!("{user} tried to delete a message of {author}"),
+                        format!("{user} tried to delete a message of {}", message.author),
                     )),
                     Some(_) => {
-                        self.authors.remove(&message_id);
+                        self.messages.remove(&message_id);
                         let text = json!({"type": "message_deleted", "room": room, "messageId": message_id});
                         Ok(self.to_room(&room, &text.to_string()))
                     }
@@ -153,11 +211,35 @@ impl Rooms {
         }
     }
 
-    /// Forgets a closed connection.
+    /// Forgets a closed connection (or an ended session): it leaves each of its rooms.
     pub fn disconnect(&mut self, connection: u64) {
-        let rooms: Vec<String> = self.members.keys().cloned().collect();
-        for room in rooms {
+        for room in self.joined.remove(&connection).into_iter().flatten() {
             self.leave(connection, &room);
+        }
+    }
+
+    /// The rooms `member` is in.
+    pub fn rooms_of(&self, member: u64) -> usize {
+        self.joined.get(&member).map_or(0, HashSet::len)
+    }
+
+    /// How many rooms have members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether no room has a member.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    fn remember(&mut self, id: &str, author: &str, room: &str) {
+        self.messages.insert(id.to_owned(), Authored { author: author.to_owned(), room: room.to_owned() });
+        self.message_order.push_back(id.to_owned());
+        while self.message_order.len() > REMEMBERED_MESSAGES {
+            if let Some(oldest) = self.message_order.pop_front() {
+                self.messages.remove(&oldest);
+            }
         }
     }
 
@@ -256,5 +338,51 @@ mod tests {
         rooms.apply(1, "alice", message(json!({"type": "join_room", "room": "r"}))).unwrap();
         rooms.disconnect(1);
         assert_eq!(rooms.apply(1, "alice", message(send)).unwrap_err().code, "not_in_room");
+    }
+
+    #[test]
+    fn a_member_joins_at_most_max_rooms_and_disconnect_leaves_only_its_own() {
+        let mut rooms = Rooms::new(2);
+        for room in ["a", "b", "a"] {
+            rooms.apply(1, "alice", message(json!({"type": "join_room", "room": room}))).unwrap();
+        }
+        let third = rooms.apply(1, "alice", message(json!({"type": "join_room", "room": "c"})));
+        assert_eq!(third.unwrap_err().code, "too_many_rooms");
+        rooms.apply(1, "alice", message(json!({"type": "leave_room", "room": "a"}))).unwrap();
+        rooms.apply(1, "alice", message(json!({"type": "join_room", "room": "c"}))).unwrap();
+        rooms.apply(2, "bob", message(json!({"type": "join_room", "room": "c"}))).unwrap();
+        rooms.disconnect(1);
+        assert_eq!((rooms.rooms_of(1), rooms.rooms_of(2), rooms.len()), (0, 1, 1));
+    }
+
+    #[test]
+    fn a_message_is_deleted_only_from_its_own_room() {
+        let mut rooms = Rooms::default();
+        for room in ["a", "b"] {
+            rooms.apply(1, "alice", message(json!({"type": "join_room", "room": room}))).unwrap();
+        }
+        let sent =
+            rooms.apply(1, "alice", message(json!({"type": "send_message", "room": "a", "content": "x"})));
+        let frame: Value = serde_json::from_str(&sent.unwrap()[0].1).unwrap();
+        let id = frame["id"].as_str().unwrap();
+        let elsewhere = json!({"type": "delete_message", "room": "b", "messageId": id});
+        assert_eq!(rooms.apply(1, "alice", message(elsewhere)).unwrap_err().code, "not_found");
+        let here = json!({"type": "delete_message", "room": "a", "messageId": id});
+        assert!(rooms.apply(1, "alice", message(here)).is_ok());
+    }
+
+    #[test]
+    fn only_the_most_recent_messages_are_remembered() {
+        let mut rooms = Rooms::default();
+        rooms.apply(1, "alice", message(json!({"type": "join_room", "room": "r"}))).unwrap();
+        let send = json!({"type": "send_message", "room": "r", "content": "x"});
+        let first = rooms.apply(1, "alice", message(send.clone())).unwrap();
+        let first: Value = serde_json::from_str(&first[0].1).unwrap();
+        for _ in 0..REMEMBERED_MESSAGES {
+            rooms.apply(1, "alice", message(send.clone())).unwrap();
+        }
+        assert_eq!(rooms.messages.len(), REMEMBERED_MESSAGES);
+        let delete = json!({"type": "delete_message", "room": "r", "messageId": first["id"]});
+        assert_eq!(rooms.apply(1, "alice", message(delete)).unwrap_err().code, "not_found");
     }
 }

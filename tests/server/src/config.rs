@@ -107,6 +107,9 @@ pub struct Limits {
     /// A socket whose token expired this long ago without a successful `reauth` is closed 4003
     /// (`TOKEN_EXPIRY_GRACE_MS`, default 5000).
     pub token_expiry_grace: Duration,
+    /// Rooms one client (a connection, or its resumable session) may be in at once
+    /// (`MAX_ROOMS_PER_CLIENT`, default 100); joining one more is refused (`too_many_rooms`).
+    pub rooms_per_client: usize,
 }
 
 impl Default for Limits {
@@ -122,6 +125,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(10),
             close_timeout: Duration::from_secs(2),
             token_expiry_grace: Duration::from_secs(5),
+            rooms_per_client: 100,
         }
     }
 }
@@ -150,6 +154,10 @@ pub struct HttpLimits {
     pub login_window: Duration,
     /// How long a login session (the cookie) lasts (`SESSION_TTL_SECS`, default 3600).
     pub session_ttl: Duration,
+    /// WebSocket tokens one user may mint per minute (`TOKENS_PER_MINUTE`, default 60, burst as
+    /// many): more → 429 with `Retry-After`. Every connection needs a token, so this bounds how
+    /// fast a user can reconnect.
+    pub tokens_per_minute: u32,
 }
 
 impl Default for HttpLimits {
@@ -163,6 +171,7 @@ impl Default for HttpLimits {
             login_failures_per_ip: 20,
             login_window: Duration::from_secs(60),
             session_ttl: Duration::from_secs(3600),
+            tokens_per_minute: 60,
         }
     }
 }
@@ -176,6 +185,13 @@ pub struct ResumeConfig {
     /// Unacknowledged messages kept per session (`RESUME_BUFFER`, default 1000): older ones are
     /// dropped, and a resume that needs them gets `resumed: false`.
     pub buffer: usize,
+    /// The same bound in bytes (`RESUME_BUFFER_BYTES`, default 1048576). A session that would
+    /// have to drop a message it has not yet written to its client is lost (see
+    /// [`crate::session_resume`]).
+    pub buffer_bytes: usize,
+    /// Detached sessions one user may hold (`MAX_DETACHED_SESSIONS_PER_USER`, default 16): one
+    /// more detached evicts that user's oldest, whose resume then answers `resumed: false`.
+    pub detached_per_user: usize,
     /// Whether `resume` offers are taken up (`RESUMABLE_SESSIONS`, default 1). With 0 the server
     /// plays one that predates them: an offer is ignored, so the client's sends are at most once.
     pub enabled: bool,
@@ -183,7 +199,13 @@ pub struct ResumeConfig {
 
 impl Default for ResumeConfig {
     fn default() -> Self {
-        Self { window: Duration::from_secs(120), buffer: 1000, enabled: true }
+        Self {
+            window: Duration::from_secs(120),
+            buffer: 1000,
+            buffer_bytes: 1024 * 1024,
+            detached_per_user: 16,
+            enabled: true,
+        }
     }
 }
 
@@ -305,11 +327,20 @@ impl ServerConfig {
         if let Some(secs) = number("SESSION_TTL_SECS")? {
             http.session_ttl = Duration::from_secs(secs);
         }
+        if let Some(n) = number("TOKENS_PER_MINUTE")? {
+            http.tokens_per_minute = u32::try_from(n).map_err(|_| "TOKENS_PER_MINUTE is too large")?;
+        }
         if let Some(ms) = number("RESUME_WINDOW_MS")? {
             config.resume.window = Duration::from_millis(ms);
         }
         if let Some(n) = number("RESUME_BUFFER")? {
             config.resume.buffer = (n as usize).max(1);
+        }
+        if let Some(n) = number("RESUME_BUFFER_BYTES")? {
+            config.resume.buffer_bytes = (n as usize).max(1);
+        }
+        if let Some(n) = number("MAX_DETACHED_SESSIONS_PER_USER")? {
+            config.resume.detached_per_user = n as usize;
         }
         if let Some(n) = number("RESUMABLE_SESSIONS")? {
             config.resume.enabled = n != 0;
@@ -336,6 +367,9 @@ impl ServerConfig {
         }
         if let Some(n) = number("MAX_CONNECTIONS_PER_USER")? {
             limits.connections_per_user = n as usize;
+        }
+        if let Some(n) = number("MAX_ROOMS_PER_CLIENT")? {
+            limits.rooms_per_client = n as usize;
         }
         if let Some(n) = number("RATE_LIMIT_PER_MINUTE")? {
             limits.messages_per_minute =

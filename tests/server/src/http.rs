@@ -15,7 +15,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::state::AppState;
+use crate::{rate_limit::RateLimit, state::AppState};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sid";
@@ -42,8 +42,13 @@ pub fn password_matches(known: Option<&str>, given: &str) -> bool {
 pub async fn login(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(login): Json<Login>,
 ) -> Response {
+    if foreign_origin(&state, &headers) {
+        state.log("refused login: origin not allowed");
+        return origin_not_allowed();
+    }
     let limits = state.config.http;
     let now = Instant::now();
     let (user_key, ip_key) = (format!("user:{}", login.username), format!("ip:{}", peer.ip()));
@@ -86,6 +91,10 @@ pub async fn login(
 /// `POST /api/logout`: ends the session, revokes every token it minted (they carry its handle)
 /// and closes the sockets those tokens authenticated.
 pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if foreign_origin(&state, &headers) {
+        state.log("refused logout: origin not allowed");
+        return origin_not_allowed();
+    }
     let mut shared = state.shared();
     if let Some(session) = session_id(&headers).and_then(|sid| shared.sessions.close(&sid)) {
         let of_session = |c: &&crate::state::Connection| c.login_session.as_deref() == Some(&session.handle);
@@ -111,7 +120,7 @@ pub fn logged_in(state: &AppState, headers: &HeaderMap) -> Option<(String, Strin
 /// Needs an allowed `Origin`, so another site cannot mint tokens with the user's cookie.
 pub async fn ws_token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if !origin(&headers).is_some_and(|o| state.origin_allowed(o)) {
-        return (StatusCode::FORBIDDEN, Json(json!({"error": "origin_not_allowed"}))).into_response();
+        return origin_not_allowed();
     }
     let Some((user, handle)) = logged_in(&state, &headers) else {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "not_logged_in"}))).into_response();
@@ -123,6 +132,23 @@ pub async fn ws_token(State(state): State<Arc<AppState>>, headers: HeaderMap) ->
         if let Some(status) = injected_token_failure(&state, &user) {
             return (status, Json(json!({"error": "injected_failure"}))).into_response();
         }
+    }
+    // Every connection needs a token: minting is limited per user, so reconnecting in a loop is
+    // bounded too.
+    let wait = {
+        let now = Instant::now();
+        let per_minute = state.config.http.tokens_per_minute;
+        let mut shared = state.shared();
+        let bucket = shared.token_minting.bucket(&user, now, || RateLimit::new(per_minute, now));
+        (!bucket.allow(now)).then(|| bucket.wait(now))
+    };
+    if let Some(wait) = wait {
+        state.log(&format!("token refused: too many for user={user}"));
+        let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let headers =
+            [(header::RETRY_AFTER, seconds.to_string()), (header::CACHE_CONTROL, "no-store".into())];
+        return (StatusCode::TOO_MANY_REQUESTS, headers, Json(json!({"error": "too_many_requests"})))
+            .into_response();
     }
     let token = state.tokens.issue(&user, &handle);
     if state.config.test_controls {
@@ -157,6 +183,21 @@ pub async fn audit_and_cors(State(state): State<Arc<AppState>>, request: Request
     }
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
     response
+}
+
+/// Whether the request carries an `Origin` that is not allowed (a cross-site page, `null` from a
+/// sandboxed frame or a redirect, or a header that is not text). Login and logout refuse those with
+/// the token endpoint's allowlist: a foreign page must not log a visitor in (into an account of
+/// its choosing) or out. A request without `Origin` is served: browsers send one with every POST,
+/// same-origin ones included, so such a request comes from a non-browser client, which has no
+/// visitor's cookie to use and whose cookie reaches no browser. (The token endpoint, which turns
+/// the cookie into a credential, requires the header.)
+fn foreign_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    headers.get(header::ORIGIN).is_some_and(|value| !value.to_str().is_ok_and(|o| state.origin_allowed(o)))
+}
+
+fn origin_not_allowed() -> Response {
+    (StatusCode::FORBIDDEN, Json(json!({"error": "origin_not_allowed"}))).into_response()
 }
 
 /// The request's `Origin`, if any.

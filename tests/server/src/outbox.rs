@@ -2,7 +2,13 @@
 //! each write bounded by a timeout, so that a peer that does not read can neither grow server
 //! memory nor stall the connection's reader, its ping check or its deadlines.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{stream::SplitSink, SinkExt};
@@ -19,13 +25,18 @@ pub enum WriterEnd {
     Drained,
 }
 
+/// The app-level `pong`.
+pub const PONG: &str = r#"{"type":"pong"}"#;
+
 /// Starts the writer for `sink`. Frames come from `frames` in order; a Close frame among them
 /// ends the writer after it is written. `urgent` overtakes the queue: a close that must not wait
-/// behind frames the peer is not reading (4013).
+/// behind frames the peer is not reading (4013). Taking a `pong` off the queue clears
+/// `pong_queued`: the next `ping` gets a pong of its own.
 pub fn spawn_writer(
     mut sink: SplitSink<WebSocket, Message>,
     mut frames: mpsc::Receiver<Message>,
     mut urgent: mpsc::Receiver<CloseFrame>,
+    pong_queued: Arc<AtomicBool>,
     write_timeout: Duration,
 ) -> JoinHandle<WriterEnd> {
     tokio::spawn(async move {
@@ -42,7 +53,12 @@ pub fn spawn_writer(
                     }
                 },
                 frame = frames.recv() => match frame {
-                    Some(message) => message,
+                    Some(message) => {
+                        if matches!(&message, Message::Text(text) if text.as_str() == PONG) {
+                            pong_queued.store(false, Ordering::SeqCst);
+                        }
+                        message
+                    }
                     None => return WriterEnd::Drained,
                 },
             };

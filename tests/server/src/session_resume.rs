@@ -4,7 +4,7 @@
 //! on a new one without losing or repeating a message.
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{BTreeSet, HashMap, VecDeque},
     time::Instant,
 };
 
@@ -24,39 +24,60 @@ pub struct ResumeSession {
     detached_at: Option<Instant>,
     /// The last server sequence number assigned.
     sent: u64,
+    /// The last server sequence number handed to the attached connection to write. Below `sent`
+    /// after a resume, until the replay has been written (as fast as the connection takes it).
+    written: u64,
     /// Sent and not yet acknowledged: (seq, when, the wrapped frame).
     replay: VecDeque<(u64, Instant, String)>,
+    /// The bytes of the frames in `replay`.
+    bytes: usize,
     /// The highest client sequence number received in order.
     pub received: u64,
 }
 
 impl ResumeSession {
-    /// Acknowledges every message with `seq ≤ upto` (cumulative; beyond what was sent is ignored).
+    /// Acknowledges every message with `seq ≤ upto` (cumulative; beyond what was written to the
+    /// client is ignored).
     pub fn ack(&mut self, upto: u64) {
-        let upto = upto.min(self.sent);
-        while self.replay.front().is_some_and(|(seq, _, _)| *seq <= upto) {
+        let upto = upto.min(self.written);
+        while let Some((_, _, frame)) = self.replay.front().filter(|(seq, _, _)| *seq <= upto) {
+            self.bytes -= frame.len();
             self.replay.pop_front();
         }
     }
 
-    /// Numbers `text` (an application message, JSON), keeps it for replay and returns the frame.
-    fn push(&mut self, text: &str, now: Instant, config: &ResumeConfig) -> String {
+    /// Numbers `text` (an application message, JSON) and keeps it for replay; `write_now` when
+    /// the caller writes it to the attached connection at once. `None` when keeping it within the
+    /// bounds meant dropping a message not yet written: the session is lost.
+    fn push(&mut self, text: &str, write_now: bool, now: Instant, config: &ResumeConfig) -> Option<String> {
         self.sent += 1;
+        if write_now {
+            self.written = self.sent;
+        }
         let frame = format!(r#"{{"type":"msg","seq":{},"data":{text}}}"#, self.sent);
+        self.bytes += frame.len();
         self.replay.push_back((self.sent, now, frame.clone()));
-        self.evict(now, config);
-        frame
+        self.evict(now, config).then_some(frame)
     }
 
-    fn evict(&mut self, now: Instant, config: &ResumeConfig) {
-        while let Some((_, at, _)) = self.replay.front() {
+    /// Drops the oldest messages until the buffer is within its bounds (count, bytes, age).
+    /// Dropping one that was written but not acknowledged is allowed: a resume that needs it is
+    /// answered `resumed: false`. Dropping one never written is not: false, the session is lost.
+    fn evict(&mut self, now: Instant, config: &ResumeConfig) -> bool {
+        while let Some((seq, at, frame)) = self.replay.front() {
             let too_many = self.replay.len() > config.buffer;
+            let too_big = self.bytes > config.buffer_bytes;
             let too_old = now.saturating_duration_since(*at) > config.window;
-            if !(too_many || too_old) {
+            if !(too_many || too_big || too_old) {
                 break;
             }
+            if *seq > self.written {
+                return false;
+            }
+            self.bytes -= frame.len();
             self.replay.pop_front();
         }
+        true
     }
 
     /// Whether the buffer still holds every message after `last_seq`: none of them evicted, nor
@@ -70,24 +91,75 @@ impl ResumeSession {
     pub fn unacknowledged(&self) -> usize {
         self.replay.len()
     }
+
+    /// The bytes kept for replay.
+    pub fn held_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Whether messages wait to be written to the attached connection (a replay under way).
+    pub fn backlog(&self) -> bool {
+        self.attached.is_some() && self.written < self.sent
+    }
+
+    /// The next message to write to the attached connection, if one waits (it is then counted as
+    /// written).
+    pub fn next_to_write(&mut self) -> Option<String> {
+        if self.written >= self.sent {
+            return None;
+        }
+        let first = self.replay.front()?.0;
+        let index = usize::try_from((self.written + 1).checked_sub(first)?).ok()?;
+        let frame = self.replay.get(index)?.2.clone();
+        self.written += 1;
+        Some(frame)
+    }
 }
 
 /// What a resume attempt found.
 #[derive(Debug, PartialEq)]
 pub enum Resumed {
     /// The session continues on the new connection; `previous` is the connection it was taken
-    /// from (to be closed 4011), `received` what the server last received, and `replay` the frames
-    /// after the client's `lastSeq`, in order.
-    Yes { previous: Option<u64>, received: u64, replay: Vec<String> },
+    /// from (to be closed 4011) and `received` what the server last received. The messages after
+    /// the client's `lastSeq` wait in the session ([`ResumeSession::next_to_write`]), in order.
+    Yes { previous: Option<u64>, received: u64 },
     /// Not resumable (unknown, expired, another user's, or a gap the window cannot fill).
     No,
 }
 
-/// Every session, by id, and which session each room member is.
+/// What became of an application message for a room member.
+#[derive(Debug, PartialEq)]
+pub enum Delivered {
+    /// The member is no session: write the message as it is to the connection of that id.
+    NotASession,
+    /// Numbered and kept; write `frame` to `connection` now.
+    Write {
+        /// The connection the session is attached to.
+        connection: u64,
+        /// The numbered frame.
+        frame: String,
+    },
+    /// Numbered and kept for a resume (detached), or for the replay under way (attached).
+    Kept,
+    /// Keeping it would have dropped a message the client never got: the session is gone (its
+    /// resume answers `resumed: false`). `member` leaves its rooms; `connection`, if the session
+    /// was attached, is closed (4013, too slow).
+    Lost {
+        /// The session's room identity.
+        member: u64,
+        /// The connection it was attached to.
+        connection: Option<u64>,
+    },
+}
+
+/// Every session, by id, which session each room member is, and the detached ones in the order
+/// they were detached (overall, for expiry, and per user, for the per-user bound).
 #[derive(Debug, Default)]
 pub struct ResumeStore {
     sessions: HashMap<String, ResumeSession>,
     by_member: HashMap<u64, String>,
+    detached: BTreeSet<(Instant, String)>,
+    detached_by_user: HashMap<String, BTreeSet<(Instant, String)>>,
 }
 
 impl ResumeStore {
@@ -101,7 +173,9 @@ impl ResumeStore {
             attached: Some(connection),
             detached_at: None,
             sent: 0,
+            written: 0,
             replay: VecDeque::new(),
+            bytes: 0,
             received: 0,
         };
         self.sessions.insert(id.clone(), session);
@@ -109,10 +183,11 @@ impl ResumeStore {
         id
     }
 
-    /// Resumes session `id` for `user` on `connection`, replaying what follows `last_seq`. A
-    /// session of another user is neither touched nor revealed: the answer is the same as for an
-    /// unknown id. A session of this user whose gap cannot be filled is discarded (its member id is
-    /// returned in `discarded` so the caller can leave its rooms).
+    /// Resumes session `id` for `user` on `connection`: what follows `last_seq` waits in the
+    /// session to be written there. A session of another user is neither touched nor revealed:
+    /// the answer is the same as for an unknown id. A session of this user whose gap cannot be
+    /// filled is discarded (its member id is returned in `discarded` so the caller can leave its
+    /// rooms).
     pub fn resume(
         &mut self,
         id: &str,
@@ -125,18 +200,22 @@ impl ResumeStore {
         let Some(session) = self.sessions.get_mut(id).filter(|s| s.user == user) else {
             return (Resumed::No, None);
         };
-        session.evict(now, config);
+        let kept = session.evict(now, config);
         let expired = session.detached_at.is_some_and(|at| now.saturating_duration_since(at) > config.window);
-        if expired || !session.can_fill_from(last_seq) {
+        if !kept || expired || !session.can_fill_from(last_seq) {
             let member = session.member;
             self.discard(id);
             return (Resumed::No, Some(member));
         }
+        // The client has everything up to `last_seq`; the rest is written to it again.
+        session.written = last_seq;
         session.ack(last_seq);
         let previous = session.attached.replace(connection).filter(|c| *c != connection);
-        session.detached_at = None;
-        let replay = session.replay.iter().map(|(_, _, frame)| frame.clone()).collect();
-        (Resumed::Yes { previous, received: session.received, replay }, None)
+        let received = session.received;
+        if let Some(at) = session.detached_at.take() {
+            self.unindex(user, at, id);
+        }
+        (Resumed::Yes { previous, received }, None)
     }
 
     /// The session with this id.
@@ -145,11 +224,21 @@ impl ResumeStore {
     }
 
     /// Detaches session `id` from `connection` (if still attached to it): it waits for a resume.
-    pub fn detach(&mut self, id: &str, connection: u64, now: Instant) {
-        if let Some(session) = self.sessions.get_mut(id).filter(|s| s.attached == Some(connection)) {
-            session.attached = None;
-            session.detached_at = Some(now);
-        }
+    /// If its user now holds more detached sessions than allowed, the oldest are discarded: their
+    /// member ids are returned, for the caller to take them out of their rooms.
+    pub fn detach(&mut self, id: &str, connection: u64, now: Instant, config: &ResumeConfig) -> Vec<u64> {
+        let Some(session) = self.sessions.get_mut(id).filter(|s| s.attached == Some(connection)) else {
+            return Vec::new();
+        };
+        session.attached = None;
+        session.detached_at = Some(now);
+        let user = session.user.clone();
+        self.detached.insert((now, id.to_owned()));
+        let of_user = self.detached_by_user.entry(user.clone()).or_default();
+        of_user.insert((now, id.to_owned()));
+        let excess = of_user.len().saturating_sub(config.detached_per_user);
+        let oldest: Vec<String> = of_user.iter().take(excess).map(|(_, id)| id.clone()).collect();
+        oldest.iter().filter_map(|id| self.discard(id)).collect()
     }
 
     /// Whether session `id` is attached to `connection`.
@@ -161,32 +250,53 @@ impl ResumeStore {
     pub fn discard(&mut self, id: &str) -> Option<u64> {
         let session = self.sessions.remove(id)?;
         self.by_member.remove(&session.member);
+        if let Some(at) = session.detached_at {
+            self.unindex(&session.user, at, id);
+        }
         Some(session.member)
     }
 
-    /// Forgets sessions detached for longer than the window; returns their member ids.
-    pub fn expire(&mut self, now: Instant, config: &ResumeConfig) -> Vec<u64> {
-        let expired: Vec<String> = self
-            .sessions
-            .values()
-            .filter(|s| s.detached_at.is_some_and(|at| now.saturating_duration_since(at) > config.window))
-            .map(|s| s.id.clone())
-            .collect();
-        expired.iter().filter_map(|id| self.discard(id)).collect()
+    fn unindex(&mut self, user: &str, at: Instant, id: &str) {
+        let key = (at, id.to_owned());
+        self.detached.remove(&key);
+        if let Some(of_user) = self.detached_by_user.get_mut(user) {
+            of_user.remove(&key);
+            if of_user.is_empty() {
+                self.detached_by_user.remove(user);
+            }
+        }
     }
 
-    /// If `member` is a session: numbers and keeps `text` for it, and returns the connection it is
-    /// attached to (if any) with the frame to write there. `None` if `member` is no session.
-    pub fn deliver(
-        &mut self,
-        member: u64,
-        text: &str,
-        now: Instant,
-        config: &ResumeConfig,
-    ) -> Option<(Option<u64>, String)> {
-        let session = self.sessions.get_mut(self.by_member.get(&member)?)?;
-        let frame = session.push(text, now, config);
-        Some((session.attached, frame))
+    /// Forgets up to `at_most` of the sessions detached for longer than the window, oldest first,
+    /// and returns their member ids. Costs what it forgets, not what is kept.
+    pub fn expire(&mut self, now: Instant, config: &ResumeConfig, at_most: usize) -> Vec<u64> {
+        let mut members = Vec::new();
+        while members.len() < at_most {
+            let Some((at, id)) = self.detached.first().cloned() else { break };
+            if now.saturating_duration_since(at) <= config.window {
+                break;
+            }
+            members.extend(self.discard(&id));
+        }
+        members
+    }
+
+    /// Numbers and keeps `text` for `member`, if it is a session, and says what to do with it.
+    pub fn deliver(&mut self, member: u64, text: &str, now: Instant, config: &ResumeConfig) -> Delivered {
+        let Some(id) = self.by_member.get(&member).cloned() else { return Delivered::NotASession };
+        let Some(session) = self.sessions.get_mut(&id) else { return Delivered::NotASession };
+        let write_now = session.attached.is_some() && session.written == session.sent;
+        match session.push(text, write_now, now, config) {
+            Some(frame) => match session.attached {
+                Some(connection) if write_now => Delivered::Write { connection, frame },
+                _ => Delivered::Kept,
+            },
+            None => {
+                let connection = session.attached;
+                self.discard(&id);
+                Delivered::Lost { member, connection }
+            }
+        }
     }
 
     /// How many sessions exist.
@@ -198,6 +308,16 @@ impl ResumeStore {
     pub fn is_empty(&self) -> bool {
         self.sessions.is_empty()
     }
+
+    /// How many of `user`'s sessions are detached.
+    pub fn detached_of(&self, user: &str) -> usize {
+        self.detached_by_user.get(user).map_or(0, BTreeSet::len)
+    }
+
+    /// The bytes every session keeps for replay, together.
+    pub fn held_bytes(&self) -> usize {
+        self.sessions.values().map(ResumeSession::held_bytes).sum()
+    }
 }
 
 #[cfg(test)]
@@ -207,7 +327,19 @@ mod tests {
     use super::*;
 
     fn config() -> ResumeConfig {
-        ResumeConfig { window: Duration::from_secs(60), buffer: 3, enabled: true }
+        ResumeConfig {
+            window: Duration::from_secs(60),
+            buffer: 3,
+            buffer_bytes: 1 << 20,
+            detached_per_user: 2,
+            enabled: true,
+        }
+    }
+
+    /// What waits to be written to the attached connection, in order.
+    fn to_write(store: &mut ResumeStore, id: &str) -> Vec<String> {
+        let session = store.get_mut(id).unwrap();
+        std::iter::from_fn(|| session.next_to_write()).collect()
     }
 
     #[test]
@@ -217,15 +349,21 @@ mod tests {
         for n in 1..=3 {
             store.deliver(100, &format!(r#"{{"type":"echo","n":{n}}}"#), now, &config());
         }
-        store.detach(&id, 1, now);
+        store.detach(&id, 1, now, &config());
         let (resumed, _) = store.resume(&id, "alice", 1, 2, now, &config());
-        let Resumed::Yes { previous: None, received: 0, replay } = resumed else { panic!("{resumed:?}") };
+        assert_eq!(resumed, Resumed::Yes { previous: None, received: 0 });
         assert_eq!(
-            replay,
+            to_write(&mut store, &id),
             [
                 r#"{"type":"msg","seq":2,"data":{"type":"echo","n":2}}"#,
                 r#"{"type":"msg","seq":3,"data":{"type":"echo","n":3}}"#
             ]
+        );
+        // Caught up: the next message is written at once.
+        let next = store.deliver(100, "4", now, &config());
+        assert_eq!(
+            next,
+            Delivered::Write { connection: 2, frame: r#"{"type":"msg","seq":4,"data":4}"#.into() }
         );
     }
 
@@ -253,7 +391,7 @@ mod tests {
         // One tab of alice's acknowledged 2; another, behind it, offers 1: the server no longer
         // has 2, so it cannot fill the gap and must say so rather than replay from 3.
         store.get_mut(&id).unwrap().ack(2);
-        store.detach(&id, 1, now);
+        store.detach(&id, 1, now, &config());
         assert_eq!(store.resume(&id, "alice", 1, 1, now, &config()), (Resumed::No, Some(100)));
         // From what was acknowledged, it is filled.
         let id = store.open("alice", 101, 2);
@@ -261,17 +399,54 @@ mod tests {
             store.deliver(101, &format!("{n}"), now, &config());
         }
         store.get_mut(&id).unwrap().ack(2);
-        store.detach(&id, 2, now);
+        store.detach(&id, 2, now, &config());
         let (resumed, _) = store.resume(&id, "alice", 2, 2, now, &config());
-        assert!(matches!(resumed, Resumed::Yes { ref replay, .. } if replay.len() == 1), "{resumed:?}");
+        assert!(matches!(resumed, Resumed::Yes { .. }), "{resumed:?}");
+        assert_eq!(to_write(&mut store, &id).len(), 1);
     }
 
     #[test]
     fn a_detached_session_expires_after_the_window() {
         let (mut store, now) = (ResumeStore::default(), Instant::now());
         let id = store.open("alice", 100, 1);
-        store.detach(&id, 1, now);
-        assert!(store.expire(now + Duration::from_secs(30), &config()).is_empty());
-        assert_eq!(store.expire(now + Duration::from_secs(61), &config()), [100]);
+        store.detach(&id, 1, now, &config());
+        assert!(store.expire(now + Duration::from_secs(30), &config(), usize::MAX).is_empty());
+        assert_eq!(store.expire(now + Duration::from_secs(61), &config(), usize::MAX), [100]);
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn a_user_keeps_at_most_the_allowed_detached_sessions_the_oldest_goes_first() {
+        let (mut store, now) = (ResumeStore::default(), Instant::now());
+        let ids: Vec<String> = (0..3).map(|n| store.open("alice", 100 + n, n)).collect();
+        let bobs = store.open("bob", 200, 9);
+        store.detach(&bobs, 9, now, &config());
+        let mut evicted = Vec::new();
+        for (n, id) in ids.iter().enumerate() {
+            evicted.extend(store.detach(id, n as u64, now + Duration::from_millis(n as u64), &config()));
+        }
+        assert_eq!(evicted, [100], "alice's oldest");
+        assert_eq!((store.detached_of("alice"), store.detached_of("bob")), (2, 1));
+        assert_eq!(store.resume(&ids[0], "alice", 0, 5, now, &config()), (Resumed::No, None));
+    }
+
+    #[test]
+    fn a_detached_session_that_would_drop_an_unwritten_message_is_lost() {
+        let config = ResumeConfig { buffer: 1000, buffer_bytes: 100, ..config() };
+        let (mut store, now) = (ResumeStore::default(), Instant::now());
+        let id = store.open("alice", 100, 1);
+        // Attached: written at once, so dropping the oldest loses nothing the client did not get.
+        for n in 0..10 {
+            assert!(matches!(store.deliver(100, &format!("{n:040}"), now, &config), Delivered::Write { .. }));
+        }
+        assert!(store.get_mut(&id).unwrap().held_bytes() <= 100);
+        store.detach(&id, 1, now, &config);
+        assert_eq!(store.deliver(100, &"1".repeat(40), now, &config), Delivered::Kept);
+        assert_eq!(
+            store.deliver(100, &"2".repeat(40), now, &config),
+            Delivered::Lost { member: 100, connection: None }
+        );
+        assert!(store.is_empty());
+        assert_eq!(store.deliver(100, "3", now, &config), Delivered::NotASession);
     }
 }

@@ -4,8 +4,8 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicU64, Ordering},
-        Mutex, MutexGuard, OnceLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex, MutexGuard, OnceLock,
     },
 };
 
@@ -45,6 +45,9 @@ pub struct Connection {
     pub ip: std::net::IpAddr,
     /// The `silent` fault: nothing is written (half-open: TCP up, no answers).
     pub silent: bool,
+    /// A `pong` is queued and not yet taken by the writer: it answers every `ping` until then
+    /// (the writer clears it), so pings cannot fill the queue however many come at once.
+    pub pong_queued: Arc<AtomicBool>,
 }
 
 impl Connection {
@@ -57,6 +60,15 @@ impl Connection {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.outbox.try_send(Message::Text(text.into())) {
             let _ = self.control.send(Control::Close(crate::ws::close::TOO_SLOW, "too slow".into()));
         }
+    }
+
+    /// Queues a `pong`, unless one is queued already: that one answers this `ping` too, since it
+    /// is written after it was read.
+    pub fn deliver_pong(&self) {
+        if self.silent || self.pong_queued.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.deliver(crate::outbox::PONG.to_owned());
     }
 
     /// Asks the connection to close with `code`.
@@ -137,6 +149,11 @@ pub struct Shared {
     pub refuse_upgrades: u32,
     /// The chat rooms.
     pub rooms: crate::chat::Rooms,
+    /// user → tokens minted (`TOKENS_PER_MINUTE`).
+    pub token_minting: crate::rate_limit::PerUser,
+    /// user → the application-message bucket its last connection ended with: a new connection
+    /// starts from it (refilled for the time passed), so reconnecting gains no messages.
+    pub app_rate_carry: crate::rate_limit::PerUser,
 }
 
 /// Application state.
@@ -165,10 +182,12 @@ impl AppState {
     /// State for `config`.
     pub fn new(config: ServerConfig) -> Self {
         let tokens = TokenIssuer::new(&config.jwt_secret, config.token_lifetime_secs);
+        let shared =
+            Shared { rooms: crate::chat::Rooms::new(config.limits.rooms_per_client), ..Shared::default() };
         Self {
             config,
             tokens,
-            shared: Mutex::new(Shared::default()),
+            shared: Mutex::new(shared),
             next_connection: AtomicU64::new(1),
             frame_recorded: Notify::new(),
             restart: Notify::new(),
@@ -221,13 +240,17 @@ impl AppState {
     }
 
     /// The server log: one line on stderr (and kept, when `capture_log` is set). Callers pass
-    /// only what is safe to keep: user names, codes, ids. Never a token, cookie or password.
+    /// only what is safe to keep: user names, codes, ids. Never a token, cookie or password; text a
+    /// client chose only through [`client_text`]. Control characters (and the Unicode line and
+    /// paragraph separators) are escaped here whatever the caller passed, so nothing a client
+    /// sends can end a line and forge the next.
     pub fn log(&self, line: &str) {
+        let line = escape_controls(line);
         if self.config.log_to_stderr {
             eprintln!("[secure-ws-test-server] {line}");
         }
         if self.config.capture_log {
-            self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).push(line.to_owned());
+            self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).push(line);
         }
     }
 
@@ -237,17 +260,65 @@ impl AppState {
         self.config.test_controls || self.config.demo_faults
     }
 
-    /// Forgets resumable sessions detached for longer than the replay window, and their rooms.
+    /// Forgets resumable sessions detached for longer than the replay window, and their rooms: a
+    /// batch at a time, so the lock is never held for long however many expire at once.
     pub fn sweep_sessions(&self) {
-        let mut shared = self.shared();
         let config = self.config.resume;
-        for member in shared.resume.expire(std::time::Instant::now(), &config) {
-            shared.rooms.disconnect(member);
+        loop {
+            let mut shared = self.shared();
+            let expired = shared.resume.expire(std::time::Instant::now(), &config, crate::ws::EXPIRE_BATCH);
+            for member in &expired {
+                shared.rooms.disconnect(*member);
+            }
+            drop(shared);
+            if expired.len() < crate::ws::EXPIRE_BATCH {
+                return;
+            }
+            std::thread::yield_now();
         }
     }
 
     /// The kept log lines.
     pub fn log_lines(&self) -> Vec<String> {
         self.log_lines.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// The longest piece of client-chosen text a log line quotes, in characters.
+pub const CLIENT_TEXT_CHARS: usize = 64;
+
+/// Client-chosen text for a log line: quoted, escaped, and cut to [`CLIENT_TEXT_CHARS`] (a `…`
+/// says so), so it reads as data and cannot grow a line without bound.
+pub fn client_text(text: &str) -> String {
+    let mut cut: String = text.chars().take(CLIENT_TEXT_CHARS).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+/// `line` with every control character, U+2028 and U+2029 written as an escape (`\n`, `\u{2028}`).
+fn escape_controls(line: &str) -> String {
+    let mut escaped = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_cannot_hold_a_line_break_and_client_text_is_quoted_and_bounded() {
+        assert_eq!(escape_controls("a\nb\r\u{1b}[2J\u{2028}c"), "a\\nb\\r\\u{1b}[2J\\u{2028}c");
+        assert_eq!(client_text("x\ny"), "\"x\\ny\"");
+        let long = client_text(&"é".repeat(100));
+        assert_eq!(long.chars().count(), CLIENT_TEXT_CHARS + 3, "{long}");
     }
 }

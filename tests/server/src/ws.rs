@@ -34,8 +34,8 @@ use crate::{
     http::origin,
     outbox::{close_frame, spawn_writer},
     rate_limit::RateLimit,
-    session_resume::Resumed,
-    state::{AppState, Connection, Control, History, Shared},
+    session_resume::{Delivered, Resumed},
+    state::{client_text, AppState, Connection, Control, History, Shared},
     tokens::{now_secs, Claims},
 };
 
@@ -43,8 +43,13 @@ use crate::{
 pub mod close {
     /// Normal closure.
     pub const NORMAL: u16 = 1000;
+    /// A WebSocket protocol violation (RFC 6455: unmasked frame, reserved bits, unknown opcode,
+    /// oversized or fragmented control frame, stray continuation).
+    pub const PROTOCOL_ERROR: u16 = 1002;
     /// Binary frames are not part of the protocol (RFC 6455 "unsupported data").
     pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// A text frame that is not UTF-8 (RFC 6455 "invalid frame payload data").
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// Internal error (the `closeAfterAuth` fault's default: a crashing server).
     pub const INTERNAL_ERROR: u16 = 1011;
     /// No `auth` in time.
@@ -68,6 +73,8 @@ pub mod close {
 /// What a `msg` envelope may add to an application message's size: `maxMessageBytes` bounds the
 /// message, not the envelope around it.
 pub const MSG_ENVELOPE_BYTES: usize = 64;
+/// Expired sessions forgotten under one hold of the lock (the sweeper takes the rest in turns).
+pub const EXPIRE_BATCH: usize = 64;
 /// Acknowledge after this many unacknowledged client messages…
 pub const ACK_EVERY: u32 = 32;
 /// …or this long after the first one, whichever comes first (PROTOCOL.md).
@@ -125,6 +132,8 @@ pub struct Channels {
     pub outbox_sender: mpsc::Sender<Message>,
     /// Closes and aborts.
     pub control: mpsc::UnboundedReceiver<Control>,
+    /// Set while a `pong` waits in the outbox (the writer clears it).
+    pub pong_queued: Arc<AtomicBool>,
 }
 
 /// An authentication that passed its checks and waits for the delay fault to run out.
@@ -153,6 +162,9 @@ pub struct ConnectionLogic {
     pending_auth: Option<PendingAuth>,
     /// The client closed with 1000: its session ends too.
     closed_normally: bool,
+    /// A resume left messages to write (more than the outgoing queue had room for): the
+    /// connection's task writes them as the queue drains, before anything newer of the session.
+    replaying: bool,
 }
 
 impl ConnectionLogic {
@@ -163,6 +175,7 @@ impl ConnectionLogic {
         let limits = state.config.limits;
         let (outbox_tx, outbox) = mpsc::channel(limits.outgoing_queue.max(1));
         let (control_tx, control) = mpsc::unbounded_channel();
+        let pong_queued = Arc::new(AtomicBool::new(false));
         let over_ip_cap = {
             let mut shared = state.shared();
             let from_ip = shared.connections.values().filter(|c| c.ip == ip).count();
@@ -173,6 +186,7 @@ impl ConnectionLogic {
                 login_session: None,
                 ip,
                 silent: false,
+                pong_queued: pong_queued.clone(),
             };
             shared.connections.insert(id, connection);
             if state.config.test_controls {
@@ -192,8 +206,9 @@ impl ConnectionLogic {
             ack_due: None,
             pending_auth: None,
             closed_normally: false,
+            replaying: false,
         };
-        (logic, Channels { outbox, outbox_sender: outbox_tx, control }, over_ip_cap)
+        (logic, Channels { outbox, outbox_sender: outbox_tx, control, pong_queued }, over_ip_cap)
     }
 
     /// The connection's id.
@@ -211,6 +226,11 @@ impl ConnectionLogic {
         }
         let frame = match frames::classify(text) {
             Ok(frame) => frame,
+            // `auth` must be the first frame: anything else, well-formed or not, closes 4003.
+            Err(_) if self.user.is_none() && self.pending_auth.is_none() => {
+                return self.authentication_required(state);
+            }
+            Err(_) if self.user.is_none() => return vec![],
             Err(error) => {
                 if !self.app_rate.allow(now.into()) {
                     return self.rate_limited(state);
@@ -228,7 +248,10 @@ impl ConnectionLogic {
             }
         };
         record(state, self.id, text);
-        let is_app = matches!(frame, Inbound::Msg { .. } | Inbound::App(_));
+        // A second `auth` is a client error answered with an `error` frame, like an invalid frame:
+        // it counts as an application message, so a burst of them cannot fill the outgoing queue.
+        let is_app = matches!(frame, Inbound::Msg { .. } | Inbound::App(_))
+            || (self.user.is_some() && matches!(frame, Inbound::Auth { .. }));
         let allowed =
             if is_app { self.app_rate.allow(now.into()) } else { self.control_rate.allow(now.into()) };
         if !allowed {
@@ -242,17 +265,15 @@ impl ConnectionLogic {
                 // Frames that arrive while a delayed auth is pending are dropped: the client
                 // must not send before `auth_response`.
                 _ if self.pending_auth.is_some() => vec![],
-                _ => {
-                    let reply = json!({"type": "auth_response", "success": false, "error": "authentication required"});
-                    self.emit(&state.shared(), reply.to_string());
-                    vec![Action::Close(close::AUTH_FAILED, "authentication required".into())]
-                }
+                _ => self.authentication_required(state),
             };
         };
         match frame {
             Inbound::Reauth { token } => self.reauthenticate(state, &user, token.as_deref(), now),
             Inbound::Ping => {
-                self.emit(&state.shared(), json!({"type": "pong"}).to_string());
+                if let Some(connection) = state.shared().connections.get(&self.id) {
+                    connection.deliver_pong();
+                }
                 vec![]
             }
             Inbound::Pong => vec![],
@@ -271,6 +292,23 @@ impl ConnectionLogic {
                 vec![]
             }
         }
+    }
+
+    /// A protocol-level (RFC 6455) ping or pong from the client: a control frame like an app-level
+    /// `ping`, counted against the same allowance (the library answers pings itself).
+    pub fn on_transport_control(&mut self, state: &AppState, now: Instant) -> Vec<Action> {
+        if self.control_rate.allow(now.into()) {
+            vec![]
+        } else {
+            self.rate_limited(state)
+        }
+    }
+
+    /// The answer to a first frame that is not `auth`: a rejection, then 4003.
+    fn authentication_required(&self, state: &AppState) -> Vec<Action> {
+        let reply = json!({"type": "auth_response", "success": false, "error": "authentication required"});
+        self.emit(&state.shared(), reply.to_string());
+        vec![Action::Close(close::AUTH_FAILED, "authentication required".into())]
     }
 
     fn rate_limited(&self, state: &AppState) -> Vec<Action> {
@@ -353,7 +391,8 @@ impl ConnectionLogic {
             Err(refusal) => {
                 self.emit(&shared, refusal.frame());
                 drop(shared);
-                state.log(&format!("connection {}: refused {kind}: {}", self.id, refusal.detail));
+                let (kind, detail) = (client_text(&kind), client_text(&refusal.detail));
+                state.log(&format!("connection {}: refused {kind}: {detail}", self.id));
             }
         }
         vec![]
@@ -366,6 +405,57 @@ impl ConnectionLogic {
     ) -> Option<&'a mut crate::session_resume::ResumeSession> {
         let id = self.session.as_deref()?;
         shared.resume.get_mut(id).filter(|s| s.attached == Some(self.id))
+    }
+
+    /// Whether a replay waits to be written ([`ConnectionLogic::write_replay`]).
+    pub fn replaying(&self) -> bool {
+        self.replaying
+    }
+
+    /// Writes the next replayed message with `permit` (a place in the outgoing queue), then as
+    /// many more as the queue has room for.
+    pub fn write_replay(&mut self, state: &AppState, permit: mpsc::Permit<'_, Message>) {
+        let mut shared = state.shared();
+        let silent = shared.connections.get(&self.id).is_none_or(|c| c.silent);
+        match self.attached_session(&mut shared).and_then(|s| s.next_to_write()) {
+            Some(frame) if !silent => permit.send(Message::Text(frame.into())),
+            Some(_) => {}
+            None => {
+                self.replaying = false;
+                return;
+            }
+        }
+        self.flush_replay(&mut shared);
+    }
+
+    /// Queues replayed messages while the outgoing queue has room; clears `replaying` once none
+    /// is left. Never closes 4013: the replay waits in the session, bounded there.
+    fn flush_replay(&mut self, shared: &mut Shared) {
+        if !self.replaying {
+            return;
+        }
+        let id = self.id;
+        let Shared { connections, resume, .. } = shared;
+        let Some(session) = self.session.as_deref().and_then(|s| resume.get_mut(s)) else {
+            self.replaying = false;
+            return;
+        };
+        let Some(connection) = connections.get(&id).filter(|_| session.attached == Some(id)) else {
+            self.replaying = false;
+            return;
+        };
+        while session.backlog() {
+            if connection.silent {
+                while session.next_to_write().is_some() {}
+                break;
+            }
+            let Ok(permit) = connection.outbox.try_reserve() else { return };
+            match session.next_to_write() {
+                Some(frame) => permit.send(Message::Text(frame.into())),
+                None => break,
+            }
+        }
+        self.replaying = false;
     }
 
     /// Queues a protocol frame for this connection (unsequenced).
@@ -467,14 +557,17 @@ impl ConnectionLogic {
             connection.login_session = Some(claims.sess.clone());
             connection.silent = silent;
         }
+        // Reconnecting gains nothing: the connection continues the user's last application bucket.
+        if let Some(last) = shared.app_rate_carry.get(&user) {
+            self.app_rate.at_most(last, now.into());
+        }
         self.user = Some(user.clone());
         self.token_deadline = Some(token_deadline(&claims, state.config.limits.token_expiry_grace, now));
         let mut reply = json!({"type": "auth_response", "success": true, "userId": user});
-        let mut replay = Vec::new();
         let mut taken_from = None;
         if let Some(offer) = resume.filter(|_| state.config.resume.enabled) {
             let config = state.config.resume;
-            for member in shared.resume.expire(now.into(), &config) {
+            for member in shared.resume.expire(now.into(), &config, EXPIRE_BATCH) {
                 shared.rooms.disconnect(member);
             }
             let mut resumed = None;
@@ -484,9 +577,8 @@ impl ConnectionLogic {
                 if let Some(member) = discarded {
                     shared.rooms.disconnect(member);
                 }
-                if let Resumed::Yes { previous, received, replay: frames } = outcome {
+                if let Resumed::Yes { previous, received } = outcome {
                     taken_from = previous;
-                    replay = frames;
                     let member = shared.resume.get_mut(session_id).map(|s| s.member).unwrap_or(id);
                     resumed = Some((session_id.clone(), member, received));
                 }
@@ -507,9 +599,10 @@ impl ConnectionLogic {
             self.member = member;
         }
         self.emit(&shared, reply.to_string());
-        for frame in replay {
-            self.emit(&shared, frame);
-        }
+        // The replay (what follows the client's lastSeq), as much as the queue takes now; the rest
+        // as it drains (`write_replay`).
+        self.replaying = true;
+        self.flush_replay(&mut shared);
         if let Some(previous) = taken_from.and_then(|c| shared.connections.get(&c)) {
             previous.close(close::SESSION_TAKEN_OVER, "session taken over");
         }
@@ -580,13 +673,21 @@ impl ConnectionLogic {
     pub fn unregister(&self, state: &AppState, now: Instant) {
         let mut shared = state.shared();
         shared.connections.remove(&self.id);
+        if let Some(user) = &self.user {
+            shared.app_rate_carry.keep_lower(user, &self.app_rate, now.into());
+        }
         match &self.session {
             Some(session) if self.closed_normally && shared.resume.is_attached_to(session, self.id) => {
                 if let Some(member) = shared.resume.discard(session) {
                     shared.rooms.disconnect(member);
                 }
             }
-            Some(session) => shared.resume.detach(session, self.id, now.into()),
+            Some(session) => {
+                let config = state.config.resume;
+                for member in shared.resume.detach(session, self.id, now.into(), &config) {
+                    shared.rooms.disconnect(member);
+                }
+            }
             None => shared.rooms.disconnect(self.id),
         }
         drop(shared);
@@ -599,9 +700,18 @@ impl ConnectionLogic {
 pub fn route(state: &AppState, shared: &mut Shared, target: u64, text: &str, now: Instant) {
     let config = state.config.resume;
     let (connection, frame) = match shared.resume.deliver(target, text, now.into(), &config) {
-        Some((Some(connection), frame)) => (connection, frame),
-        Some((None, _)) => return,
-        None => (target, text.to_owned()),
+        Delivered::NotASession => (target, text.to_owned()),
+        Delivered::Write { connection, frame } => (connection, frame),
+        Delivered::Kept => return,
+        Delivered::Lost { member, connection } => {
+            // Its replay buffer could not hold what its client has not had: the session is gone,
+            // and a resume will say so (`resumed: false`) instead of skipping messages.
+            shared.rooms.disconnect(member);
+            if let Some(connection) = connection.and_then(|c| shared.connections.get(&c)) {
+                connection.close(close::TOO_SLOW, "too slow");
+            }
+            return;
+        }
     };
     if let Some(connection) = shared.connections.get(&connection) {
         connection.deliver(frame);
@@ -617,10 +727,11 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
     let limits = state.config.limits;
     let (mut logic, channels, over_ip_cap) = ConnectionLogic::register(&state, ip, Instant::now());
     let id = logic.id();
-    let Channels { outbox: outbox_rx, outbox_sender: outbox, control: mut control_rx } = channels;
+    let Channels { outbox: outbox_rx, outbox_sender: outbox, control: mut control_rx, pong_queued } =
+        channels;
     let (sink, mut stream) = socket.split();
     let (urgent_tx, urgent_rx) = mpsc::channel(1);
-    let mut writer = spawn_writer(sink, outbox_rx, urgent_rx, limits.write_timeout);
+    let mut writer = spawn_writer(sink, outbox_rx, urgent_rx, pong_queued, limits.write_timeout);
     let auth_deadline = tokio::time::sleep(state.config.auth_deadline);
     tokio::pin!(auth_deadline);
     let mut pings = tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
@@ -651,15 +762,22 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
                     }
                     Some(Ok(Message::Pong(_))) => {
                         awaiting_pong = false;
-                        vec![]
+                        logic.on_transport_control(&state, Instant::now())
                     }
                     Some(Ok(Message::Close(frame))) => {
                         logic.on_client_close(frame.map(|f| f.code));
                         break 'events End::PeerClosed;
                     }
-                    // Protocol pings are answered by the library.
-                    Some(Ok(Message::Ping(_))) => vec![],
-                    Some(Err(_)) | None => break 'events End::Gone,
+                    // Protocol pings are answered by the library; they count as control frames.
+                    Some(Ok(Message::Ping(_))) => logic.on_transport_control(&state, Instant::now()),
+                    Some(Err(error)) => match close_for_read_error(error) {
+                        Some((code, reason)) => {
+                            state.log(&format!("connection {id}: {reason}"));
+                            vec![Action::Close(code, reason.into())]
+                        }
+                        None => break 'events End::Gone,
+                    },
+                    None => break 'events End::Gone,
                 },
                 control = control_rx.recv() => match control {
                     Some(Control::Close(code, reason)) if code == close::TOO_SLOW => {
@@ -690,6 +808,13 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
                     logic.send_ack(&state);
                     vec![]
                 }
+                permit = outbox.reserve(), if logic.replaying() => match permit {
+                    Ok(permit) => {
+                        logic.write_replay(&state, permit);
+                        vec![]
+                    }
+                    Err(_) => break 'events End::Gone,
+                },
                 _ = pings.tick() => {
                     if awaiting_pong {
                         state.log(&format!("connection {id}: no pong, terminated"));
@@ -758,6 +883,28 @@ async fn run(state: Arc<AppState>, socket: WebSocket, ip: IpAddr, abort: AbortFl
     }
     writer.abort();
     logic.unregister(&state, Instant::now());
+}
+
+/// The Close a read error calls for, when the socket can still carry one: a text frame that is not
+/// UTF-8 → 1007; a protocol violation → 1002; a frame or message over the transport's own cap
+/// (which sits above `MAX_MESSAGE_BYTES`) → 4009, as for any message over the limit. `None` when
+/// the connection is gone (an I/O error, a reset, a close already done): there is nobody to tell.
+fn close_for_read_error(error: axum::Error) -> Option<(u16, &'static str)> {
+    use axum_tungstenite::error::{CapacityError, Error, ProtocolError};
+    let error = error.into_inner().downcast::<Error>().ok()?;
+    match *error {
+        Error::Utf8(_) => Some((close::INVALID_PAYLOAD, "invalid UTF-8")),
+        Error::Capacity(CapacityError::MessageTooLong { .. }) => {
+            Some((close::MESSAGE_TOO_LARGE, "message too large"))
+        }
+        Error::Protocol(
+            ProtocolError::ResetWithoutClosingHandshake
+            | ProtocolError::ReceivedAfterClosing
+            | ProtocolError::SendAfterClosing,
+        ) => None,
+        Error::Protocol(_) => Some((close::PROTOCOL_ERROR, "protocol error")),
+        _ => None,
+    }
 }
 
 /// A generic error for the client: a code and a fixed message, never internals.

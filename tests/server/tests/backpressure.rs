@@ -1,12 +1,15 @@
 //! A peer that does not read: the server's outgoing queue per connection is bounded, a consumer
 //! too far behind is closed 4013 (too slow), and the ping check still ends a connection whose
-//! writes are blocked.
+//! writes are blocked. A peer that reads is never closed 4013 for what its own frames ask: pings
+//! in any number within the control allowance share one pending pong, frames answered with an
+//! error count against the application allowance, and protocol (RFC 6455) pings count against
+//! the control allowance.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{wait_until, TestServer, ORIGIN};
+use common::{drain, recv, send, wait_until, TestServer, ORIGIN};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
@@ -73,4 +76,62 @@ async fn the_ping_check_ends_a_connection_whose_writes_are_blocked() {
         while let Some(Ok(_)) = socket.next().await {}
     });
     assert!(ended.await.is_ok(), "the client sees the end");
+}
+
+/// The reviewer's 260 app-level pings in one write were closed 4013: each queued a pong, and the
+/// queue (256) filled before the writer could drain it. One pending pong answers every ping read
+/// before it is written, so any burst within the control allowance fits any queue.
+#[tokio::test]
+async fn a_burst_of_pings_in_one_write_never_closes_a_client_that_reads() {
+    let server = TestServer::start_with(|c| c.limits.outgoing_queue = 8).await;
+    let mut socket = server.authenticated("alice").await;
+    for _ in 0..590 {
+        socket.feed(Message::text(json!({"type": "ping"}).to_string())).await.unwrap();
+    }
+    socket.feed(Message::text(json!({"type": "echo", "last": true}).to_string())).await.unwrap();
+    socket.flush().await.unwrap();
+    let mut pongs = 0;
+    loop {
+        let frame = recv(&mut socket).await;
+        if frame["type"] == "echo" {
+            break;
+        }
+        assert_eq!(frame, json!({"type": "pong"}));
+        pongs += 1;
+    }
+    assert!((1..=590).contains(&pongs), "{pongs} pongs: at least one, written after the pings");
+    send(&mut socket, json!({"type": "ping"})).await;
+    assert_eq!(recv(&mut socket).await, json!({"type": "pong"}), "still answered, one for one when spaced");
+}
+
+/// Frames answered with an error (here a second `auth`) count against the application allowance
+/// (60, burst 60, within the queue's 256), so a burst of them ends in the rate limit, not in 4013.
+#[tokio::test]
+async fn a_burst_of_frames_answered_with_errors_ends_in_4008_not_4013() {
+    let server = TestServer::start().await;
+    let mut socket = server.authenticated("alice").await;
+    for _ in 0..590 {
+        socket.feed(Message::text(json!({"type": "auth", "token": "x"}).to_string())).await.unwrap();
+    }
+    socket.flush().await.unwrap();
+    let (frames, code) = drain(&mut socket).await;
+    assert_eq!(code, Some(4008), "after {} frames", frames.len());
+    assert_eq!(frames.last().unwrap()["code"], "rate_limited");
+    assert_eq!(frames.len(), 61, "60 errors, then the rate limit's");
+}
+
+/// RFC 6455 pings are answered by the WebSocket library, without the server's logic seeing them
+/// as work: they count against the control-frame allowance like app-level pings (20,000 were all
+/// answered).
+#[tokio::test]
+async fn protocol_pings_count_against_the_control_allowance() {
+    let server = TestServer::start_with(|c| c.limits.control_frames_per_minute = 50).await;
+    let mut socket = server.authenticated("alice").await;
+    for n in 0..60u32 {
+        socket.feed(Message::Ping(n.to_be_bytes().to_vec().into())).await.unwrap();
+    }
+    socket.flush().await.unwrap();
+    let (frames, code) = drain(&mut socket).await;
+    assert_eq!(code, Some(4008));
+    assert_eq!(frames.last().unwrap()["code"], "rate_limited");
 }

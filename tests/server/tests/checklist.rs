@@ -176,6 +176,29 @@ async fn only_the_author_may_delete_and_others_get_permission_denied() {
     assert_eq!(recv(&mut bob).await, json!({"type": "message_deleted", "room": "r", "messageId": id}));
 }
 
+/// A message is deleted from the room it is in, and only there: "deleting" it from another room
+/// would tell that room about it and leave it standing where it was.
+#[tokio::test]
+async fn a_message_cannot_be_deleted_from_a_room_it_is_not_in() {
+    let server = TestServer::start().await;
+    let mut alice = joined(&server, "alice", "roomA").await;
+    send(&mut alice, json!({"type": "join_room", "room": "roomB"})).await;
+    recv(&mut alice).await;
+    let mut bob = joined(&server, "bob", "roomA").await;
+    let mut watcher = joined(&server, "bob", "roomB").await;
+    send(&mut alice, json!({"type": "send_message", "room": "roomA", "content": "in A"})).await;
+    let id = recv(&mut alice).await["id"].clone();
+    assert_eq!(recv(&mut bob).await["id"], id);
+    send(&mut alice, json!({"type": "delete_message", "room": "roomB", "messageId": id})).await;
+    assert_eq!(recv(&mut alice).await["code"], "not_found");
+    // roomB heard nothing of it: its next frame is the next message said there.
+    send(&mut alice, json!({"type": "send_message", "room": "roomB", "content": "in B"})).await;
+    assert_eq!(recv(&mut watcher).await["content"], "in B");
+    // In its own room it is still there, and deleted for roomA's members.
+    send(&mut alice, json!({"type": "delete_message", "room": "roomA", "messageId": id})).await;
+    assert_eq!(recv(&mut bob).await, json!({"type": "message_deleted", "room": "roomA", "messageId": id}));
+}
+
 #[tokio::test]
 async fn invalid_messages_get_a_generic_error_and_the_detail_goes_to_the_log() {
     let server = TestServer::start().await;
@@ -196,6 +219,30 @@ async fn invalid_messages_get_a_generic_error_and_the_detail_goes_to_the_log() {
     assert!(server.state.log_lines().iter().any(|l| l.contains("unknown field")), "the detail is logged");
     send(&mut socket, json!({"type": "send_message", "room": "r", "content": "still here"})).await;
     assert_eq!(recv(&mut socket).await["content"], "still here");
+}
+
+/// Text a client chose is data in the log, never structure: a `type`, a field name or an id with a
+/// line break cannot end the log line and forge the next one ("login user=admin").
+#[tokio::test]
+async fn client_text_cannot_forge_a_log_line() {
+    let server = TestServer::start().await;
+    let mut socket = joined(&server, "alice", "r").await;
+    let forged = "x\n[secure-ws-test-server] login user=admin\r\nissued ws token user=admin\u{2028}y";
+    for frame in [
+        json!({"type": forged}),
+        json!({"type": "send_message", "room": "r", "content": "hi", forged: 1}),
+        json!({"type": "delete_message", "room": "r", "messageId": forged}),
+    ] {
+        send(&mut socket, frame).await;
+        assert_eq!(recv(&mut socket).await["type"], "error");
+    }
+    let lines = server.state.log_lines();
+    assert!(lines.iter().all(|l| !l.contains(['\n', '\r', '\u{2028}'])), "{lines:#?}");
+    assert!(!lines
+        .iter()
+        .any(|l| l.starts_with("login user=admin") || l.starts_with("issued ws token user=admin")));
+    let escaped = r"x\n[secure-ws-test-server] login user=admin\r\n";
+    assert!(lines.iter().any(|l| l.contains(escaped)), "kept, escaped and quoted: {lines:#?}");
 }
 
 #[tokio::test]

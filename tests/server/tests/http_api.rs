@@ -1,6 +1,7 @@
-//! The HTTP side, spoken to over real HTTP. Covers: login cookie flags, wrong password, token
-//! endpoint without cookie (401) and from a foreign or missing origin (403), CORS echoing only
-//! allowed origins with credentials and never a wildcard, and the token's shape and lifetime.
+//! The HTTP side, spoken to over real HTTP. Covers: login cookie flags, wrong password, login and
+//! logout from a foreign origin (403), token endpoint without cookie (401) and from a foreign or
+//! missing origin (403), CORS echoing only allowed origins with credentials and never a wildcard,
+//! and the token's shape and lifetime.
 
 mod common;
 
@@ -27,6 +28,37 @@ async fn a_wrong_password_is_refused() {
         .unwrap();
     assert_eq!(response.status(), 401);
     assert!(response.headers().get("set-cookie").is_none());
+}
+
+/// A foreign page must not log its visitor in (into an account it chose) nor out: login and logout
+/// answer 403 to an `Origin` outside the allowlist, as the token endpoint does, and change nothing.
+/// Without `Origin` (not a browser: browsers send it with every POST) they are served.
+#[tokio::test]
+async fn login_and_logout_refuse_a_foreign_origin() {
+    let server = TestServer::start().await;
+    let credentials = serde_json::json!({"username": "alice", "password": "alice-pass"});
+    for origin in ["http://evil.test", "null"] {
+        let response = server
+            .http
+            .post(server.url("/api/login"))
+            .header("Origin", origin)
+            .json(&credentials)
+            .send()
+            .await;
+        let response = response.unwrap();
+        assert_eq!(response.status(), 403, "{origin}");
+        assert!(response.headers().get("set-cookie").is_none(), "{origin}");
+    }
+    let without = server.http.post(server.url("/api/login")).json(&credentials).send().await.unwrap();
+    assert_eq!(without.status(), 200);
+    let (_, cookie) = server.login("alice", "alice-pass").await;
+    let logout = |origin: &'static str| {
+        server.http.post(server.url("/api/logout")).header("Cookie", &cookie).header("Origin", origin).send()
+    };
+    assert_eq!(logout("http://evil.test").await.unwrap().status(), 403);
+    assert_eq!(server.token_response(Some(&cookie), Some(ORIGIN)).await.status(), 200, "still logged in");
+    assert_eq!(logout(ORIGIN).await.unwrap().status(), 204);
+    assert_eq!(server.token_response(Some(&cookie), Some(ORIGIN)).await.status(), 401);
 }
 
 #[tokio::test]

@@ -1,15 +1,16 @@
 //! The WebSocket endpoint, spoken to with a real client. Covers: foreign or missing Origin refused
 //! with 403 before the upgrade, auth as first frame, a bad token (4003 with a rejection first),
-//! an app frame before auth (4003), no auth in time (4001), reauth with the same and another
-//! user, ping/pong, echo, and the audit trail holding no token.
+//! an app frame or a malformed frame before auth (4003), no auth in time (4001), reauth with the
+//! same and another user, ping/pong, echo, and the audit trail holding no token.
 
 mod common;
 
 use std::time::Duration;
 
 use common::{close_code, recv, send, TestServer, ORIGIN};
+use futures_util::SinkExt;
 use serde_json::json;
-use tokio_tungstenite::tungstenite::Error;
+use tokio_tungstenite::tungstenite::{Error, Message};
 
 #[tokio::test]
 async fn a_foreign_or_missing_origin_is_refused_before_upgrading() {
@@ -48,6 +49,23 @@ async fn an_app_frame_before_auth_is_closed_4003() {
     send(&mut socket, json!({"type": "chat"})).await;
     assert_eq!(recv(&mut socket).await["success"], false);
     assert_eq!(close_code(&mut socket).await, 4003);
+}
+
+/// `auth` must be the first frame: a first frame that is not JSON, or has no string `type`, is
+/// not a chance to try again but a failed authentication, like any other non-auth first frame.
+#[tokio::test]
+async fn a_first_frame_that_is_not_json_or_has_no_type_is_closed_4003() {
+    let server = TestServer::start().await;
+    for first in ["not json", "[1,2]", r#"{"type":7}"#, r#"{"token":"t"}"#] {
+        let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
+        socket.send(Message::text(first)).await.unwrap();
+        assert_eq!(
+            recv(&mut socket).await,
+            json!({"type": "auth_response", "success": false, "error": "authentication required"}),
+            "{first}"
+        );
+        assert_eq!(close_code(&mut socket).await, 4003, "{first}");
+    }
 }
 
 #[tokio::test]
