@@ -233,7 +233,11 @@ async fn an_auth_frame_echoed_back_is_refused_and_its_token_never_reaches_the_ap
     let ws = connect("");
     let events = Recorder::attach(&ws);
     JsFuture::from(ws.ready()).await.unwrap();
-    server_sends("echoed", r#"{"type":"auth","token":"echoed-SECRET","resume":{"sessionId":null,"lastSeq":0}}"#).await;
+    server_sends(
+        "echoed",
+        r#"{"type":"auth","token":"echoed-SECRET","resume":{"sessionId":null,"lastSeq":0}}"#,
+    )
+    .await;
     server_sends("echoed", r#"{"type":"reauth","token":"echoed-SECRET"}"#).await;
     server_sends("echoed", r#"{"type":"chat","text":"after"}"#).await;
     events.wait_for("message", |m| get(m, "type").as_string().as_deref() == Some("chat"), WITHIN_MS).await;
