@@ -21,7 +21,7 @@ export const BUDGET_GZIP_BYTES = 23 * 1024;
  * wasm-opt's `--low-memory-unused`; review fixes since brought it to 30,129 B, still under it
  * (README, "Performance": the step table).
  */
-export const CEILING_GZIP_BYTES = 30_350;
+export const CEILING_GZIP_BYTES = 30_330;
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 

@@ -104,8 +104,11 @@ export class Relay {
       return;
     }
     if (type === 'authenticated') this.authenticated = payload;
-    const seq = type === 'message' ? this.#received : null;
-    if (type === 'message') this.#received = null;
+    // A `received` record comes just before the message it numbers, or before the error that
+    // refused a numbered frame without one (it counts all the same: src/core/session.rs).
+    const numbered = type === 'message' || type === 'error';
+    const seq = numbered ? this.#received : null;
+    if (numbered) this.#received = null;
     this.#sink.event(type, payload, seq);
     // The queue is flushed on authentication, after the event's handlers ran.
     queueMicrotask(() => this.#drain());

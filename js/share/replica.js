@@ -41,9 +41,11 @@ export class Replica {
     if (id !== null && !(typeof id === 'string' && SESSION_ID.test(id))) return false;
     if (resumed !== true) {
       this.log = [];
-      this.acked = 0;
       this.delivered = 0;
     }
+    // The `acked` record that follows a resume says what the server has, even below an earlier
+    // one (a server that lost what it had confirmed: the core then renumbers after it).
+    this.acked = 0;
     this.id = id;
     return true;
   }

@@ -431,7 +431,8 @@ export class SharedSecureWebSocket {
    * a server message numbered `seq` once only (a new leader's resume may replay it).
    */
   #apply(type, payload, { state, delivery, authenticated, limit }, seq) {
-    if (type === 'message' && !this.#replica.fresh(seq)) return;
+    // Numbered (a message, or the error for a numbered frame without one): once only.
+    if (seq != null && !this.#replica.fresh(seq)) return;
     this.#delivery = delivery ?? this.#delivery;
     // The server's own limit, as the class checks it once authenticated (NaN: none advertised).
     if (limit !== undefined) this.#serverLimit = limit >= 0 ? limit : Infinity;

@@ -26,6 +26,16 @@ impl Pacer {
         Self { per_minute_milli, capacity, tokens: capacity, updated: now }
     }
 
+    /// The bucket of the last connection when the server advertises the same rate again
+    /// (refilled for the time since, as the server's is), else a new one.
+    pub fn continued(previous: Option<Self>, messages_per_minute: u32, now: Millis) -> Self {
+        let fresh = Self::new(messages_per_minute, now);
+        match previous {
+            Some(pacer) if pacer.per_minute_milli == fresh.per_minute_milli => pacer,
+            _ => fresh,
+        }
+    }
+
     fn refill(&mut self, now: Millis) {
         let elapsed = now.saturating_sub(self.updated);
         let added = elapsed.saturating_mul(self.per_minute_milli) / 60_000;

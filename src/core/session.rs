@@ -175,7 +175,8 @@ pub enum Replication<P> {
         /// The cumulative acknowledgement.
         seq: u64,
     },
-    /// The next [`Event::Message`] is the server's message number `seq`. Announced (and
+    /// The next [`Event::Message`] is the server's message number `seq` (or, for a `msg` frame
+    /// without an application message, the next [`Event::Error`], which reports it). Announced (and
     /// delivered) before it is acknowledged: the server forgets what was acknowledged.
     Received {
         /// Its number in the session.
@@ -296,8 +297,6 @@ struct Live {
     /// The app's `subscriptions` were asked for and the announcement (`authenticated`) waits for
     /// them, so nothing is sent or told before they go out: `(userId, resumed)`.
     awaiting_subscriptions: Option<(Option<String>, bool)>,
-    /// Pacing to the server's advertised rate, if it advertised one.
-    pacer: Option<Pacer>,
     /// The largest frame the server takes, if it said.
     server_max_bytes: Option<usize>,
     /// When the pacer allows the next message, or the paused flush reads `bufferedAmount` again.
@@ -396,6 +395,10 @@ pub struct SessionCore<M, P = String> {
     attempts: u32,
     /// The token request in flight, if any: the only one whose answer counts.
     token_request: Option<RequestId>,
+    /// Pacing to the rate the server advertised, while authenticated. Kept across connections:
+    /// a server may count a user's messages across them (the test server does), and a bucket
+    /// full again on every reconnect would let a burst after a burst trip its 4008.
+    pacer: Option<Pacer>,
     /// Source of connection and request ids.
     next_id: u32,
     online: bool,
@@ -423,6 +426,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             phase: Phase::WaitingForNetwork { first: true },
             attempts: 0,
             token_request: None,
+            pacer: None,
             next_id: 0,
             online,
             reported: State::Connecting,
@@ -485,7 +489,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// Whether `send()` reads its `now`: only when the server advertised a message rate, which
     /// paces sending. Otherwise a driver may pass its last clock reading and skip the clock.
     pub fn send_reads_clock(&self) -> bool {
-        matches!(&self.phase, Phase::Authenticated(live) if live.pacer.is_some())
+        matches!(self.phase, Phase::Authenticated(_)) && self.pacer.is_some()
     }
 
     /// Whether [`Self::handle_frame`] reads its `now` for `frame`. When it does not, a driver may
@@ -633,7 +637,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 self.actions.push(Some(Action::MeasureBuffered(live.conn)));
                 return;
             }
-            if let Some(pacer) = &mut live.pacer {
+            if let Some(pacer) = &mut self.pacer {
                 if !pacer.try_take(now) {
                     live.pace_at = Some(pacer.next_at(now));
                     return;
@@ -1099,12 +1103,13 @@ impl<M, P: Payload> SessionCore<M, P> {
                 if let Some(error) = ignored {
                     self.invalid_frame(&error.message());
                 }
+                let previous = self.pacer.take();
+                self.pacer = limits.messages_per_minute.map(|rate| Pacer::continued(previous, rate, now));
                 let resumed = self.negotiate(session);
                 let subscribe = self.config.subscriptions && !resumed;
                 self.phase = Phase::Authenticated(Live {
                     conn,
                     awaiting_subscriptions: subscribe.then(|| (user_id.clone(), resumed)),
-                    pacer: limits.messages_per_minute.map(|rate| Pacer::new(rate, now)),
                     server_max_bytes: limits.max_message_bytes,
                     pace_at: None,
                     buffered: 0,

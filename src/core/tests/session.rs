@@ -954,6 +954,31 @@ fn a_subscription_over_the_size_limit_is_an_error_and_the_others_go_out_in_order
 }
 
 #[test]
+fn pacing_carries_over_a_reconnect_so_a_burst_after_a_burst_waits() {
+    // 10 a minute: the SDK keeps to 9, a bucket of 9 refilled one every 6⅔ s. A server that counts
+    // a user's messages across connections (the test server does) would close a second burst
+    // right after a reconnect with 4008 if the SDK's bucket were full again.
+    let limited = json!({"type": "auth_response", "success": true, "limits": {"messagesPerMinute": 10}});
+    let mut h = Harness::new(no_jitter());
+    h.connect_until_auth();
+    h.frame(limited.clone());
+    h.drain();
+    for n in 0..9 {
+        h.send(format!(r#"{{"n":{n}}}"#)).unwrap();
+    }
+    assert_eq!(sent_texts(&h.drain()).len(), 9);
+    h.closed_by_peer(1006, String::new());
+    h.drain();
+    h.fire_next_timeout();
+    h.connect_until_auth();
+    h.frame(limited);
+    h.send(r#"{"n":9}"#.into()).unwrap();
+    assert!(sent_texts(&h.drain()).is_empty(), "the bucket was spent on the last connection");
+    h.advance(6_700);
+    assert_eq!(sent_texts(&h.drain()), [r#"{"n":9}"#]);
+}
+
+#[test]
 fn online_cuts_a_backoff_short() {
     let mut h = Harness::new(no_jitter());
     h.drain();
