@@ -13,26 +13,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{close_code, drain, recv, send, wait_until, Socket, TestServer, ORIGIN};
+use common::{close_code, drain, msg, next_msg, recv, send, wait_until, Socket, TestServer, NEW, ORIGIN};
 use secure_ws_test_server::chat::{self, Rooms};
 use serde_json::{json, Value};
-
-const NEW: fn() -> Value = || json!({"sessionId": null, "lastSeq": 0});
-
-fn msg(seq: u64, data: Value) -> Value {
-    json!({"type": "msg", "seq": seq, "data": data})
-}
-
-/// The next `msg` frame's seq and data, skipping acks.
-async fn next_msg(socket: &mut Socket) -> (u64, Value) {
-    loop {
-        let frame = recv(socket).await;
-        if frame["type"] == "msg" {
-            return (frame["seq"].as_u64().unwrap(), frame["data"].clone());
-        }
-        assert_eq!(frame["type"], "ack", "only msg and ack frames here: {frame}");
-    }
-}
 
 /// A resumable session of `user` in room `room`; returns the socket and the session id.
 async fn session_in(server: &TestServer, user: &str, room: &str) -> (Socket, String) {

@@ -8,26 +8,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{drain, recv, send, Socket, TestServer};
-use serde_json::{json, Value};
+use common::{drain, msg, next_msg, recv, send, Socket, TestServer, NEW};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::protocol::{frame::coding::CloseCode, CloseFrame};
-
-const NEW: fn() -> Value = || json!({"sessionId": null, "lastSeq": 0});
-
-fn msg(seq: u64, data: Value) -> Value {
-    json!({"type": "msg", "seq": seq, "data": data})
-}
-
-/// The next `msg` frame's seq and data, skipping acks.
-async fn next_msg(socket: &mut Socket) -> (u64, Value) {
-    loop {
-        let frame = recv(socket).await;
-        if frame["type"] == "msg" {
-            return (frame["seq"].as_u64().unwrap(), frame["data"].clone());
-        }
-        assert_eq!(frame["type"], "ack", "only msg and ack frames here: {frame}");
-    }
-}
 
 /// A resumable session of `user` that joined room `r`.
 async fn in_room(server: &TestServer, user: &str) -> (Socket, String) {

@@ -208,3 +208,22 @@ pub async fn drain(socket: &mut Socket) -> (Vec<Value>, Option<u16>) {
         }
     }
 }
+
+/// The resume offer of a client that has no session yet.
+pub const NEW: fn() -> Value = || json!({"sessionId": null, "lastSeq": 0});
+
+/// A numbered application message of a resumable session.
+pub fn msg(seq: u64, data: Value) -> Value {
+    json!({"type": "msg", "seq": seq, "data": data})
+}
+
+/// The next `msg` frame's seq and data, skipping acks.
+pub async fn next_msg(socket: &mut Socket) -> (u64, Value) {
+    loop {
+        let frame = recv(socket).await;
+        if frame["type"] == "msg" {
+            return (frame["seq"].as_u64().unwrap(), frame["data"].clone());
+        }
+        assert_eq!(frame["type"], "ack", "only msg and ack frames here: {frame}");
+    }
+}
