@@ -37,11 +37,13 @@ export function openSocket(url, handler, deliver) {
     if (object === null || typeof object !== 'object' || Array.isArray(object)) return handler(2, undefined, 2);
     const { type } = object;
     if (typeof type !== 'string') return handler(2, undefined, 3);
-    if (CLIENT.includes(type)) return handler(2, undefined, 4);
     let kind = TYPES.indexOf(type);
     let seq = 0;
-    if (kind < 0) kind = TYPES.length;
-    else if (kind === 4) {
+    if (kind < 0) {
+      // Not a protocol frame the server sends: an application message, unless a client's.
+      if (CLIENT.includes(type)) return handler(2, undefined, 4);
+      kind = TYPES.length;
+    } else if (kind === 4) {
       seq = typeof object.seq === 'number' ? object.seq : NaN;
       object = object.data;
       if (object === null || typeof object !== 'object' || Array.isArray(object) || typeof object.type !== 'string' || CLIENT.includes(object.type)) {

@@ -198,6 +198,12 @@ fn io_js_sorts_frames_into_the_same_types_in_the_same_order() {
         assert_eq!(FrameType::of(name), FrameType::ALL[i], "{name}");
     }
     assert_eq!(FrameType::of("chat"), FrameType::App);
+    // And the frames only a client sends, refused on both sides.
+    assert!(
+        io_js.contains("const CLIENT = ['auth', 'reauth'];"),
+        "io.js's CLIENT drifted from is_client_frame"
+    );
+    assert!(is_client_frame("auth") && is_client_frame("reauth") && !is_client_frame("auth_response"));
     assert_eq!(FrameType::ALL.len(), names.len() + 1, "App comes last");
 }
 
