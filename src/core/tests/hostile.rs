@@ -3,20 +3,11 @@
 //! random hostile frames on a resumable session.
 
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::resume::{app_frames, msg};
+use super::resume::{app_frames, events_of, granted, msg};
 use super::session::{no_jitter, Harness};
 use crate::core::{protocol::classify, session::*, *};
-
-fn events_of(actions: &[Action<Value>]) -> Vec<Event<Value>> {
-    actions.iter().filter_map(|a| if let Action::Emit(e) = a { Some(e.clone()) } else { None }).collect()
-}
-
-fn grant(h: &mut Harness, resumed: bool, last_seq: u64, limits: Value) {
-    h.frame(json!({"type": "auth_response", "success": true, "userId": "alice",
-        "session": {"id": "s1", "resumed": resumed, "lastSeq": last_seq}, "limits": limits}));
-}
 
 fn reconnect(h: &mut Harness) {
     h.closed_by_peer(1006, String::new());
@@ -32,7 +23,7 @@ fn reconnect(h: &mut Harness) {
 fn a_resume_with_a_smaller_limit_leaves_no_gap_in_the_numbers() {
     let mut h = Harness::new(no_jitter());
     h.connect_until_auth();
-    grant(&mut h, false, 0, json!({}));
+    granted(&mut h, false, 0, json!({}));
     h.drain();
     let big = format!(r#"{{"type":"m","pad":"{}"}}"#, "x".repeat(200));
     h.send(msg(1)).unwrap();
@@ -43,7 +34,7 @@ fn a_resume_with_a_smaller_limit_leaves_no_gap_in_the_numbers() {
     h.frame(json!({"type": "ack", "seq": 1}));
     reconnect(&mut h);
     // The server (redeployed with a smaller limit) resumes: it has message 1.
-    grant(&mut h, true, 1, json!({"maxMessageBytes": 100}));
+    granted(&mut h, true, 1, json!({"maxMessageBytes": 100}));
     let sent: Vec<_> = app_frames(&h.drain()).into_iter().map(|(s, _)| s).collect();
     assert_eq!(sent, [Some(2)], "after lastSeq 1 the server expects 2: a 3 is a gap (4012)");
 }
@@ -54,7 +45,7 @@ fn a_resume_with_a_smaller_limit_leaves_no_gap_in_the_numbers() {
 fn an_echoed_auth_frame_is_not_surfaced_as_a_message() {
     let mut h = Harness::new(no_jitter());
     h.connect_until_auth();
-    grant(&mut h, false, 0, json!({}));
+    granted(&mut h, false, 0, json!({}));
     h.drain();
     let token = r#""token-1""#;
     for echoed in [
@@ -141,7 +132,7 @@ fn an_ack_beyond_what_was_sent_is_refused_not_replicated() {
     let mut h = Harness::new(no_jitter());
     h.core.replicate(None);
     h.connect_until_auth();
-    grant(&mut h, false, 0, json!({}));
+    granted(&mut h, false, 0, json!({}));
     h.drain();
     h.send(msg(1)).unwrap();
     h.drain();
@@ -161,7 +152,7 @@ fn an_ack_beyond_what_was_sent_is_refused_not_replicated() {
 fn a_resume_below_an_earlier_ack_is_reported_as_a_lost_session() {
     let mut h = Harness::new(no_jitter());
     h.connect_until_auth();
-    grant(&mut h, false, 0, json!({}));
+    granted(&mut h, false, 0, json!({}));
     h.drain();
     for n in 1..=5 {
         h.send(msg(n)).unwrap();
@@ -170,7 +161,7 @@ fn a_resume_below_an_earlier_ack_is_reported_as_a_lost_session() {
     h.frame(json!({"type": "ack", "seq": 3}));
     h.drain();
     reconnect(&mut h);
-    grant(&mut h, true, 1, json!({}));
+    granted(&mut h, true, 1, json!({}));
     let actions = h.drain();
     let told = events_of(&actions).into_iter().any(|e| matches!(e, Event::Resync));
     assert!(told, "silent; sent again as {:?}", app_frames(&actions));
@@ -306,7 +297,7 @@ proptest! {
 fn after_a_resume_to_lastseq_0_the_next_send_is_numbered_1() {
     let mut h = Harness::new(no_jitter());
     h.connect_until_auth();
-    grant(&mut h, false, 0, json!({}));
+    granted(&mut h, false, 0, json!({}));
     h.drain();
     for n in 1..=3 {
         h.send(msg(n)).unwrap();
@@ -314,7 +305,7 @@ fn after_a_resume_to_lastseq_0_the_next_send_is_numbered_1() {
     h.drain();
     h.frame(json!({"type": "ack", "seq": 3}));
     reconnect(&mut h);
-    grant(&mut h, true, 0, json!({}));
+    granted(&mut h, true, 0, json!({}));
     h.drain();
     h.send(msg(4)).unwrap();
     let sent: Vec<_> = app_frames(&h.drain()).into_iter().map(|(s, _)| s).collect();

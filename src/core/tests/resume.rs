@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::session::{no_jitter, Harness};
 use crate::core::{protocol::classify, session::*, *};
 
-fn granted(h: &mut Harness, resumed: bool, last_seq: u64, limits: Value) {
+pub(super) fn granted(h: &mut Harness, resumed: bool, last_seq: u64, limits: Value) {
     h.frame(json!({"type": "auth_response", "success": true, "userId": "alice",
         "session": {"id": "s1", "resumed": resumed, "lastSeq": last_seq}, "limits": limits}));
 }
@@ -381,7 +381,7 @@ fn acks_for_a_replaced_socket_are_ignored() {
     assert_eq!(h.core.queued_count(), 1, "a late ack from a dead socket proves nothing");
 }
 
-fn events_of(actions: &[Action<Value>]) -> Vec<Event<Value>> {
+pub(super) fn events_of(actions: &[Action<Value>]) -> Vec<Event<Value>> {
     actions.iter().filter_map(|a| if let Action::Emit(e) = a { Some(e.clone()) } else { None }).collect()
 }
 
