@@ -57,6 +57,29 @@ for (let round = 0; round < REPEATS; round++) {
   ratios.script.push(result.sdk.scriptUs / result.raw.scriptUs);
   process.stderr.write(`  throughput and CPU, round ${round + 1}: done\n`);
 }
+// The SDK's own work per echo, with no network (bench.js's stand-in socket): the same counters
+// around a loop that runs in one task, SDK and raw interleaved the same way. Without IPC, a
+// server or an arrival pattern that varies from run to run, this is the part of the CPU figure
+// above that the SDK's code decides, measured tightly enough to see a change of a few percent.
+const STAND_IN_MESSAGES = 20_000;
+const standIn = { sdk: [], raw: [], ratio: [] };
+await page.evaluate(() => bench.openStandIn());
+for (let round = 0; round < REPEATS * 2; round++) {
+  const result = {};
+  for (const kind of round % 2 ? ['raw', 'sdk'] : ['sdk', 'raw']) {
+    const before = await counters();
+    const received = await page.evaluate(([k, n]) => bench.standInLoop(k, n), [kind, STAND_IN_MESSAGES]);
+    const after = await counters();
+    if (received !== STAND_IN_MESSAGES) throw new Error(`stand-in ${kind}: ${received} of ${STAND_IN_MESSAGES} messages`);
+    result[kind] = ((after.TaskDuration - before.TaskDuration) / STAND_IN_MESSAGES) * 1e6;
+    standIn[kind].push(result[kind]);
+  }
+  standIn.ratio.push(result.sdk / result.raw);
+}
+await page.evaluate(() => bench.closeStandIn());
+process.stderr.write('  stand-in socket: done\n');
+const standInSdk = stats(standIn.sdk);
+const standInRaw = stats(standIn.raw);
 const throughputSdk = stats(runs.sdk.map((r) => r.rate));
 const throughputRaw = stats(runs.raw.map((r) => r.rate));
 const cpuSdk = stats(runs.sdk.map((r) => r.cpuUs));
@@ -65,7 +88,7 @@ const scriptSdk = stats(runs.sdk.map((r) => r.scriptUs));
 const scriptRaw = stats(runs.raw.map((r) => r.scriptUs));
 if (process.env.BENCH_ONLY === 'cpu') {
   // A quick look while working on the hot path: this section alone, nothing written.
-  console.log(JSON.stringify({ throughputSdk, throughputRaw, cpuSdk, cpuRaw, scriptSdk, scriptRaw, ratios }, null, 1));
+  console.log(JSON.stringify({ throughputSdk, throughputRaw, cpuSdk, cpuRaw, scriptSdk, scriptRaw, ratios, standInSdk, standInRaw, standInRatio: stats(standIn.ratio) }, null, 1));
   await stop();
   process.exit(0);
 }
@@ -108,6 +131,11 @@ const results = {
   script_per_message_us_raw: scriptRaw,
   script_per_message_ratio: round(stats(ratios.script).median, 3),
   script_per_message_ratio_spread: roundedStats(ratios.script),
+  // No network: the SDK on a stand-in socket against the raw socket's JSON work (bench.js).
+  own_cpu_per_echo_us_sdk: standInSdk,
+  own_cpu_per_echo_us_raw: standInRaw,
+  own_cpu_per_echo_us_added: round(standInSdk.median - standInRaw.median, 3),
+  own_cpu_added_share_of_raw_message: round((standInSdk.median - standInRaw.median) / cpuRaw.median, 3),
   latency_p50_ms_sdk: latencyOf('sdk', 0.5),
   latency_p50_ms_raw: latencyOf('raw', 0.5),
   latency_p99_ms_sdk: latencyOf('sdk', 0.99),
@@ -139,6 +167,7 @@ const rows = [
   [`throughput, msgs/s (${MESSAGES} echoes, 100 in flight; SDK ${sdkDelivery})`, m(throughputSdk, 0), m(throughputRaw, 0), `${results.throughput_ratio}× (${results.throughput_ratio_spread.min}–${results.throughput_ratio_spread.max}; target ≥ 0.95×)`],
   ['main-thread CPU per message, µs (TaskDuration)', m(cpuSdk, 2), m(cpuRaw, 2), `${results.cpu_per_message_ratio}× (${results.cpu_per_message_ratio_spread.min}–${results.cpu_per_message_ratio_spread.max}; target ≤ 1.05×)`],
   ['script CPU per message, µs (ScriptDuration)', m(scriptSdk, 2), m(scriptRaw, 2), `${results.script_per_message_ratio}× (${results.script_per_message_ratio_spread.min}–${results.script_per_message_ratio_spread.max})`],
+  [`the SDK's own CPU per echo, no network (stand-in socket; raw: its JSON work), µs`, m(standInSdk, 2), m(standInRaw, 2), `+${results.own_cpu_per_echo_us_added} µs, ${round(results.own_cpu_added_share_of_raw_message * 100, 1)} % of the raw socket's CPU per message above`],
   ['latency p50, ms (1,000 msgs/s)', m(latencyOf('sdk', 0.5), 2), m(latencyOf('raw', 0.5), 2), `${round(latencyOf('sdk', 0.5).median / latencyOf('raw', 0.5).median, 2)}×`],
   ['latency p99, ms (1,000 msgs/s)', m(latencyOf('sdk', 0.99), 2), m(latencyOf('raw', 0.99), 2), `${results.latency_p99_ratio}× (target ≤ 1.1×)`],
   ['time to ready, ms', m(ready, 2), `open ${m(results.raw_open_ms, 2)}`, `target ≤ ${round(readyBound.median, 2)} (open + token fetch + RTT + 2)`],

@@ -238,11 +238,115 @@ export async function unacknowledged(count = 10_000) {
   return { owed, delivery: sessionDelivery, heapBytes: during.heap - before.heap, wasmBytes: during.wasm - before.wasm };
 }
 
+/**
+ * A socket with no network behind it, standing in for the test server: it accepts the SDK's
+ * `auth` (a resumable session, the test server's limits), and each message written to it is
+ * echoed back by `echo()`, with an `ack` after every 32 as the server batches them. A message's
+ * echo is the very text the client wrote: in an echo-only session the server's numbering follows
+ * the client's, so the reply costs nothing to build, as the raw socket's does not either.
+ */
+class StandInSocket {
+  readyState = 0;
+  bufferedAmount = 0;
+  binaryType = 'blob';
+  #listeners = {};
+  #written = [];
+  #echoed = 0;
+
+  constructor() {
+    standIn = this;
+    queueMicrotask(() => {
+      this.readyState = 1;
+      this.#dispatch('open');
+    });
+  }
+
+  addEventListener(type, listener) {
+    this.#listeners[type] = listener;
+  }
+
+  removeEventListener(type) {
+    delete this.#listeners[type];
+  }
+
+  close() {
+    this.readyState = 3;
+  }
+
+  send(text) {
+    if (text.startsWith('{"type":"auth"')) {
+      const session = { id: 'stand-in', resumed: false, lastSeq: 0 };
+      const limits = { messagesPerMinute: 100_000_000, maxMessageBytes: 65_536 };
+      queueMicrotask(() => this.#dispatch('message', JSON.stringify({ type: 'auth_response', success: true, userId: 'bench', session, limits })));
+    } else if (text.startsWith('{"type":"msg"')) {
+      this.#written.push(text);
+    }
+  }
+
+  /** Delivers the echo of every message written since the last call, as separate frames. */
+  echo() {
+    for (const text of this.#written) {
+      this.#dispatch('message', text);
+      if (++this.#echoed % 32 === 0) this.#dispatch('message', `{"type":"ack","seq":${this.#echoed}}`);
+    }
+    this.#written.length = 0;
+  }
+
+  #dispatch(type, data) {
+    this.#listeners[type]?.({ type, data });
+  }
+}
+
+let standIn;
+let standInSdk;
+
+/** An SDK authenticated on a stand-in socket, for `standInLoop`. */
+export async function openStandIn() {
+  const real = globalThis.WebSocket;
+  globalThis.WebSocket = StandInSocket;
+  try {
+    standInSdk = new SecureWebSocket('ws://127.0.0.1:9/stand-in', { getToken: () => 'stand-in-token' });
+  } finally {
+    globalThis.WebSocket = real;
+  }
+  await standInSdk.ready();
+  if (standInSdk.delivery !== 'exactly-once') throw new Error('the stand-in session is not resumable');
+}
+
+/**
+ * `count` echoes, one at a time and all in this one task, through the SDK on its stand-in socket
+ * (`sdk`), or through the raw socket's own part of the same echo (`raw`: `JSON.stringify` of the
+ * message, `JSON.parse` of the reply, its handler called). What is left between the two is the
+ * SDK's own work per message: no IPC, no server and no arrival pattern to vary between runs.
+ * Returns the number of messages the handler saw.
+ */
+export function standInLoop(kind, count = 20_000) {
+  let received = 0;
+  if (kind === 'raw') {
+    const onmessage = (event) => (JSON.parse(event.data), (received += 1));
+    for (let seq = 0; seq < count; seq++) onmessage({ type: 'message', data: JSON.stringify({ ...MESSAGE, seq }) });
+    return received;
+  }
+  const off = standInSdk.on('message', () => (received += 1));
+  for (let seq = 0; seq < count; seq++) {
+    standInSdk.send({ ...MESSAGE, seq });
+    standIn.echo();
+  }
+  off();
+  if (standInSdk.queuedCount > 32) throw new Error(`${standInSdk.queuedCount} messages left unacknowledged`);
+  return received;
+}
+
+export function closeStandIn() {
+  standInSdk.close();
+  standInSdk.free();
+}
+
 export const sessionDelivery = () => delivery;
 
 export async function login() {
   await post('/api/login', { username: 'bench', password: 'bench-pass' });
 }
 
-Object.assign(globalThis, { bench: { login, openSession, runLoop, closeSession, throughput, latency, ready, reconnect, cycles, queued, unacknowledged, sessionDelivery } });
+Object.assign(globalThis, { bench: { login, openSession, runLoop, closeSession, throughput, latency, ready, reconnect, cycles, queued, unacknowledged, sessionDelivery, openStandIn, standInLoop, closeStandIn } });
 document.getElementById('status').textContent = 'ready';

@@ -7,6 +7,7 @@ mod config;
 mod handover;
 mod hostile;
 mod outbox;
+mod pacer;
 mod props;
 mod protocol;
 mod resume;
