@@ -129,7 +129,7 @@ fn whole_number(option: &'static str, value: f64, max: u64) -> Result<u64, Confi
 }
 
 /// Query parameters that would put a credential in the URL; the SDK refuses to open such URLs.
-const CREDENTIAL_PARAMS: &[&str] = &[
+pub(crate) const CREDENTIAL_PARAMS: &[&str] = &[
     "token",
     "access_token",
     "access-token",

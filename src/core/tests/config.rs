@@ -85,3 +85,25 @@ fn a_url_with_a_fragment_is_refused_at_construction() {
     assert_eq!((error.option, error.insecure), ("url", false));
     assert!(error.problem.contains("fragment"), "{}", error.problem);
 }
+
+#[test]
+fn options_js_refuses_the_same_urls() {
+    // The npm class checks its URL in JS (src/api/options.js) and the Rust API with `check_url`:
+    // the credential names and the loopback hosts must not drift apart.
+    let options_js = include_str!("../../api/options.js");
+    let start =
+        options_js.find("const CREDENTIAL_PARAMS = [").expect("options.js names its CREDENTIAL_PARAMS");
+    let list = &options_js[start..];
+    let list = &list[list.find('[').unwrap() + 1..list.find("];").unwrap()];
+    let names: Vec<&str> =
+        list.split(',').map(|name| name.trim().trim_matches('\'')).filter(|name| !name.is_empty()).collect();
+    assert_eq!(names, crate::core::config::CREDENTIAL_PARAMS, "options.js's CREDENTIAL_PARAMS drifted");
+    assert!(
+        options_js.contains("['127.0.0.1', '[::1]', 'localhost'].includes(hostname)"),
+        "options.js's loopback hosts drifted from check_url's"
+    );
+    for name in names {
+        let query = [name.to_uppercase()];
+        assert!(check_url(url("wss:", "example.com", &query), false).is_err_and(|e| e.insecure), "{name}");
+    }
+}

@@ -1,0 +1,75 @@
+// src/browser/io.js, the one place a server frame is parsed and sorted before the wasm sees it:
+// what its frame classification hands over (`handler(kind, value, number)`), against a socket
+// stand-in. Above all, a client frame echoed back, with the token in it, never reaches the app.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { repo } from '../support/browser.mjs';
+
+/** A WebSocket stand-in: its listeners, so that a test can deliver frames to them. */
+class StandInSocket {
+  static last;
+  listeners = {};
+  constructor() {
+    StandInSocket.last = this;
+  }
+  addEventListener(type, listener) {
+    this.listeners[type] = listener;
+  }
+  removeEventListener() {}
+  frame(data) {
+    this.listeners.message({ type: 'message', data });
+  }
+}
+globalThis.WebSocket = StandInSocket;
+const { openSocket } = await import(join(repo, 'src/browser/io.js'));
+
+// FrameType order (core::protocol::FrameType, io.js's TYPES): 3 + index; 2 a frame error.
+const MSG = 3 + 4;
+const APP = 3 + 7;
+const FRAME_ERROR = 2;
+
+/** The socket's frames, each answered `answer`; returns what the handler and `deliver` got. */
+function classify(frames, answer = 0) {
+  const calls = [];
+  const delivered = [];
+  openSocket('ws://127.0.0.1:1/', (kind, value, number) => (calls.push([kind, value, number]), answer), (m) => delivered.push(m));
+  for (const frame of frames) StandInSocket.last.frame(frame);
+  return { calls, delivered };
+}
+
+test('an echoed auth or reauth frame is refused, at the top level and inside a msg, and its token goes nowhere', () => {
+  const { calls, delivered } = classify([
+    '{"type":"auth","token":"secret-token"}',
+    '{"type":"reauth","token":"secret-token"}',
+    '{"type":"msg","seq":3,"data":{"type":"auth","token":"secret-token"}}',
+    '{"type":"msg","seq":4,"data":{"type":"reauth","token":"secret-token"}}',
+  ], 1);
+  assert.deepEqual(calls.slice(0, 2), [[FRAME_ERROR, undefined, 4], [FRAME_ERROR, undefined, 4]]);
+  // Numbered: the core still counts them (no gap), but with no message to deliver.
+  assert.deepEqual(calls.slice(2), [[MSG, undefined, 3], [MSG, undefined, 4]]);
+  // Even were the handler to answer "deliver", nothing with the token would reach the app.
+  assert.ok(delivered.every((message) => message === undefined), JSON.stringify(delivered));
+  assert.ok(!JSON.stringify(calls).includes('secret-token'));
+});
+
+test('a msg hands over its data and number; an application message itself; malformed frames their error', () => {
+  const { calls } = classify([
+    '{"type":"msg","seq":1,"data":{"type":"chat","text":"hi"}}',
+    '{"type":"msg","seq":"2","data":{"type":"chat"}}',
+    '{"type":"msg","seq":3,"data":["not","an","object"]}',
+    '{"type":"chat","text":"hi"}',
+    'not json',
+    '[1,2]',
+    '{"no":"type"}',
+  ]);
+  assert.deepEqual(calls, [
+    [MSG, { type: 'chat', text: 'hi' }, 1],
+    [MSG, { type: 'chat' }, NaN],
+    [MSG, undefined, 3],
+    [APP, { type: 'chat', text: 'hi' }, 0],
+    [FRAME_ERROR, undefined, 1],
+    [FRAME_ERROR, undefined, 2],
+    [FRAME_ERROR, undefined, 3],
+  ]);
+});
