@@ -11,10 +11,14 @@ export { SharedSecureWebSocket } from './shared-socket.js';
  */
 export function sharingRequest(options) {
   if (options === null || typeof options !== 'object' || !Object.hasOwn(options, 'shareAcrossTabs')) return null;
-  const { shareAcrossTabs, ...rest } = options;
-  if (shareAcrossTabs === false || shareAcrossTabs === undefined) return { unshared: rest };
+  // One read of each option (a getter, say), as the class reads them; not `{ shareAcrossTabs,
+  // ...rest } = options`, which reads `shareAcrossTabs` twice in V8.
+  const copy = { ...options };
+  const { shareAcrossTabs } = copy;
+  delete copy.shareAcrossTabs;
+  if (shareAcrossTabs === false || shareAcrossTabs === undefined) return { unshared: copy };
   if (shareAcrossTabs === true || (typeof shareAcrossTabs === 'string' && shareAcrossTabs !== '')) {
-    return { shared: options };
+    return { shared: { ...copy, shareAcrossTabs } };
   }
   throw sdkError('invalid_options', "shareAcrossTabs: must be a boolean or a non-empty string");
 }
