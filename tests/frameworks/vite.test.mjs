@@ -109,6 +109,8 @@ test("after a re-render and a reconnect, the latest render's getToken, subscript
   assert.equal(killed.status, 200);
   const log = 'token@1,authenticated@1,subscribed@1 seen@1,token@2,authenticated@2,subscribed@2 seen@2';
   await page.locator(`#status[data-log="${log}"]`).waitFor(WAIT);
+  // The re-render kept the socket: the first, and the one the kill made reconnect; no third.
+  assert.equal((await connectionsOf(origin, 'alice')).length, 2, 'a re-render opened no socket of its own');
   assert.deepEqual(problems, []);
   await page.close();
 });
