@@ -76,11 +76,14 @@ test('a child of an <Activity> shown again sends from its effect as on its first
   await page.close();
 });
 
-test('a send from a cleanup after the socket is gone is reported as closed, never dropped silently', async () => {
+test('a send from a cleanup after the socket is gone is reported as closed, and one made later throws closed: never dropped silently', async () => {
   const { page, problems } = await open('dist-dev', 'leave');
   await page.locator('#room', { hasText: 'authenticated' }).waitFor(WAIT);
   await page.getByRole('button', { name: 'leave' }).click();
   await page.locator('#status[data-reported="closed"]').waitFor(WAIT);
+  // The `send` the unmounted component handed out, called afterwards: it throws, synchronously.
+  await page.getByRole('button', { name: 'send later' }).click();
+  await page.locator('#status[data-thrown="closed"]').waitFor(WAIT);
   // The page handled the report (preventDefault): nothing else reached the console.
   assert.deepEqual(problems, []);
   await page.close();

@@ -1,7 +1,8 @@
 // A child that says goodbye in its cleanup, unmounted with the component that holds the hook:
 // React runs the parent's cleanups first, so the socket is gone by then. The send cannot go
-// anywhere, and it is reported (a global error with code `closed`), never dropped silently.
-import { useEffect, useState } from 'react';
+// anywhere, and it is reported (a global error with code `closed`), never dropped silently. A
+// `send` kept past the unmount and called later throws `closed`.
+import { useEffect, useRef, useState, type MutableRefObject } from 'react';
 import { useSecureWebSocket } from 'secure-ws/react';
 import { wsUrl, type Echo } from './messages';
 
@@ -10,8 +11,9 @@ function Leaver({ send }: { send: (message: Echo) => void }) {
   return null;
 }
 
-function Room() {
+function Room({ kept }: { kept: MutableRefObject<((message: Echo) => void) | null> }) {
   const { state, send } = useSecureWebSocket<Echo, Echo>(wsUrl, { tokenUrl: '/api/ws-token' });
+  kept.current = send;
   return (
     <>
       <Leaver send={send} />
@@ -23,6 +25,16 @@ function Room() {
 export function Leave() {
   const [shown, setShown] = useState(true);
   const [reported, setReported] = useState('');
+  const [thrown, setThrown] = useState('');
+  const kept = useRef<((message: Echo) => void) | null>(null);
+  const sendLater = () => {
+    try {
+      kept.current?.({ type: 'echo', from: 'later' });
+      setThrown('nothing');
+    } catch (error) {
+      setThrown((error as { code?: string }).code ?? 'other');
+    }
+  };
   useEffect(() => {
     const onError = (event: ErrorEvent) => {
       setReported(event.error?.code ?? 'other');
@@ -33,9 +45,10 @@ export function Leave() {
   }, []);
   return (
     <>
-      {shown && <Room />}
+      {shown && <Room kept={kept} />}
       <button onClick={() => setShown(false)}>leave</button>
-      <p id="status" data-reported={reported}>{shown ? 'shown' : 'gone'}</p>
+      <button onClick={sendLater}>send later</button>
+      <p id="status" data-reported={reported} data-thrown={thrown}>{shown ? 'shown' : 'gone'}</p>
     </>
   );
 }
