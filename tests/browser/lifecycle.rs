@@ -136,6 +136,18 @@ async fn a_malformed_frame_raises_invalid_frame_and_the_connection_lives_on() {
 #[wasm_bindgen_test]
 async fn handlers_may_throw_send_and_close_reentrantly() {
     login("reentrant").await;
+    // What a throwing handler's exception becomes: reported as an uncaught one would be
+    // (`reportError`), neither swallowed nor stopping the other handlers. Recorded here instead.
+    let reported = Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let report = {
+        let reported = reported.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+            reported.borrow_mut().push(format!("{error:?}"))
+        })
+    };
+    let global = js_sys::global();
+    let original = js_sys::Reflect::get(&global, &"reportError".into()).unwrap();
+    js_sys::Reflect::set(&global, &"reportError".into(), report.as_ref()).unwrap();
     let ws = Rc::new(connect(""));
     let events = Recorder::attach(&ws);
     let thrower =
@@ -152,6 +164,8 @@ async fn handlers_may_throw_send_and_close_reentrantly() {
     };
     ws.on(&"message".into(), closer.as_ref().unchecked_ref()).unwrap();
     events.wait_for("message", |m| get(m, "n").as_f64() == Some(1.0), WITHIN_MS).await;
+    js_sys::Reflect::set(&global, &"reportError".into(), &original).unwrap();
+    assert_eq!(*reported.borrow(), [r#"JsValue("handler bug")"#], "the handler's exception, reported once");
     assert_eq!(ws.state(), "closed", "close() from inside a message handler");
     events.wait_for("state", |s| s.as_string().as_deref() == Some("closed"), WITHIN_MS).await;
     assert!(
