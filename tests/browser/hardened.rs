@@ -269,6 +269,21 @@ async fn a_socket_refused_inside_the_constructor_is_reported_to_listeners_attach
     ws.close();
 }
 
+#[wasm_bindgen_test]
+async fn the_events_close_causes_reach_listeners_attached_right_after_it() {
+    login("closed-then-listened").await;
+    let ws = connect("");
+    JsFuture::from(ws.ready()).await.unwrap();
+    ws.close();
+    assert_eq!(ws.state(), "closed", "at once");
+    // Attached after close() returned: its events come in a microtask, as a WebSocket's do.
+    let events = Recorder::attach(&ws);
+    let close = events.wait_for("close", |_| true, WITHIN_MS).await;
+    assert_eq!(get(&close, "code").as_f64(), Some(1000.0));
+    assert_eq!(get(&close, "willReconnect").as_bool(), Some(false));
+    events.wait_for("state", |s| s.as_string().as_deref() == Some("closed"), WITHIN_MS).await;
+}
+
 /// Calls `method` on the JS object, as an app would.
 fn call(object: &JsValue, method: &str) -> Result<JsValue, JsValue> {
     get(object, method).unchecked_into::<Function>().call0(object)
