@@ -118,6 +118,26 @@ test("after a re-render and a reconnect, the latest render's getToken, subscript
   await page.close();
 });
 
+test('a new url replaces the socket: the old one closes, the new one authenticates, lastMessage stays', async () => {
+  const { page, problems, origin } = await open('dist-dev', 'url');
+  const status = page.locator('#status');
+  await page.locator('#status[data-authentications="1"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  await page.getByRole('button', { name: 'echo' }).click();
+  await page.locator('#status[data-message="the first url"]').waitFor(WAIT);
+  await page.getByRole('button', { name: 'switch' }).click();
+  await page.locator('#status[data-authentications="2"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  assert.equal(await status.getAttribute('data-message'), 'the first url', 'lastMessage stays');
+  const audit = async () => (await fetch(`${origin}/test/audit?user=alice`, { headers: controlsHeaders })).json();
+  assert.equal((await audit()).connections.length, 2, 'one socket per url');
+  // The server sees the old socket's close on its own schedule: waited for, up to WAIT.
+  const deadline = Date.now() + WAIT.timeout;
+  let live;
+  while ((live = (await audit()).live) !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(live, 1, 'the old socket is closed');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('`socket` is state: the render after the socket is made shows it, with no other change', async () => {
   const { page } = await open('dist-dev', 'socket-state');
   await page.locator('#status[data-socket="connecting"]').waitFor({ timeout: 3_000 });

@@ -9,8 +9,9 @@ import { Leave } from './Leave';
 import { Limits } from './Limits';
 import { Quick } from './Quick';
 import { SocketState } from './SocketState';
+import { Url } from './Url';
 
-const cases = { quick: Quick, early: Early, latest: Latest, limits: Limits, 'socket-state': SocketState, leave: Leave, hidden: Hidden };
+const cases = { quick: Quick, early: Early, latest: Latest, limits: Limits, 'socket-state': SocketState, leave: Leave, hidden: Hidden, url: Url };
 const Case = cases[(new URLSearchParams(location.search).get('case') ?? 'quick') as keyof typeof cases];
 
 await fetch('/api/login', {
