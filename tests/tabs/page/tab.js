@@ -3,9 +3,9 @@
 import { SecureWebSocket } from '/js/index.js';
 import { login } from '/login.js';
 
-const EVENTS = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error'];
+const EVENTS = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
 
-window.seen = { states: [], messages: [], errors: [], authenticated: [] };
+window.seen = { states: [], messages: [], errors: [], authenticated: [], resyncs: 0 };
 /** Tokens this tab's getToken fetched: a follower's stays empty. */
 window.tokens = [];
 
@@ -32,6 +32,7 @@ window.start = ({ tokenSource = 'getToken', url = `ws://${location.host}/ws`, ..
       else if (type === 'message') window.seen.messages.push(payload);
       else if (type === 'error') window.seen.errors.push(payload.code);
       else if (type === 'authenticated') window.seen.authenticated.push(payload);
+      else if (type === 'resync') window.seen.resyncs += 1;
     });
   }
   return ws.sharing;
