@@ -138,6 +138,25 @@ test('a new url replaces the socket: the old one closes, the new one authenticat
   await page.close();
 });
 
+test('a new url discards what the old socket had not sent: it never reaches the server', async () => {
+  const { page, problems, origin } = await open('dist-dev', 'url&first=dead');
+  await page.locator('#status', { hasText: /connecting/ }).waitFor(WAIT);
+  await page.getByRole('button', { name: 'queue', exact: true }).click();
+  await page.locator('#status[data-queued="1"]').waitFor(WAIT);
+  await page.getByRole('button', { name: 'switch' }).click();
+  await page.locator('#status[data-authentications="1"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  await page.getByRole('button', { name: 'echo again' }).click();
+  await page.locator('#status[data-message="the second url"]').waitFor(WAIT);
+  assert.equal(await page.locator('#status').getAttribute('data-queued'), '0');
+  const audit = await (await fetch(`${origin}/test/audit?user=alice`, { headers: controlsHeaders })).json();
+  const frames = audit.connections.flatMap((connection) => connection.frames).join('\n');
+  assert.ok(frames.includes('the second url'), 'the audit holds the new socket\'s frames');
+  assert.ok(!frames.includes('queued on the dead url'), 'the old socket\'s queued send was discarded');
+  // The browser's own report of the refused connection is expected; nothing else.
+  assert.deepEqual(problems.filter((problem) => !problem.includes('127.0.0.1:9')), []);
+  await page.close();
+});
+
 test('`socket` is state: the render after the socket is made shows it, with no other change', async () => {
   const { page } = await open('dist-dev', 'socket-state');
   await page.locator('#status[data-socket="connecting"]').waitFor({ timeout: 3_000 });
