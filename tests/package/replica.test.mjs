@@ -34,3 +34,23 @@ test('a resume at or above the last acknowledgement keeps the log after it', () 
   replica.ack(2);
   assert.deepEqual(replica.handover().log.map((entry) => entry.seq), [3, 4]);
 });
+
+test("a tab restored from the leader's snapshot resynchronises only if it missed messages or the session", () => {
+  const follower = () => {
+    const replica = new Replica();
+    replica.session('s1', false);
+    for (let seq = 1; seq <= 3; seq++) assert.equal(replica.fresh(seq), true);
+    return replica;
+  };
+  // The leader delivered what this tab did: nothing missed.
+  assert.deepEqual(follower().restore({ id: 's1', log: [], acked: 3, delivered: 3 }), { renumbered: false, missed: false });
+  // The leader delivered 4 and 5 while this tab was not listening (frozen, say): missed.
+  const behind = follower();
+  assert.deepEqual(behind.restore({ id: 's1', log: [], acked: 5, delivered: 5 }), { renumbered: false, missed: true });
+  assert.equal(behind.delivered, 5, 'and it goes on from there: 4 and 5 are not delivered twice');
+  assert.equal(behind.fresh(5), false);
+  // A new session meanwhile: renumbered, and missed whatever the numbers say.
+  assert.deepEqual(follower().restore({ id: 's2', log: [], acked: 0, delivered: 0 }), { renumbered: true, missed: true });
+  // A tab that had no session yet misses nothing.
+  assert.deepEqual(new Replica().restore({ id: 's1', log: [], acked: 0, delivered: 7 }), { renumbered: true, missed: false });
+});
