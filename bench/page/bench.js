@@ -240,8 +240,8 @@ export async function unacknowledged(count = 10_000) {
 
 /**
  * A socket with no network behind it, standing in for the test server: it accepts the SDK's
- * `auth` (a resumable session, the test server's limits), and each message written to it is
- * echoed back by `echo()`, with an `ack` after every 32 as the server batches them. A message's
+ * `auth` (a resumable session and a paced rate, as the test server grants), and each message
+ * written to it is echoed back by `echo()`, with an `ack` after every 32 as the server batches them. A message's
  * echo is the very text the client wrote: in an echo-only session the server's numbering follows
  * the client's, so the reply costs nothing to build, as the raw socket's does not either.
  */

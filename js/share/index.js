@@ -10,9 +10,10 @@ export { SharedSecureWebSocket } from './shared-socket.js';
  * value that is neither a boolean nor a non-empty string.
  */
 export function sharingRequest(options) {
-  if (options === null || typeof options !== 'object' || !Object.hasOwn(options, 'shareAcrossTabs')) return null;
+  // Enumerable own properties only, as the class reads its options (Object.keys).
+  if (options === null || typeof options !== 'object' || !Object.keys(options).includes('shareAcrossTabs')) return null;
   // One read of each option (a getter, say), as the class reads them; not `{ shareAcrossTabs,
-  // ...rest } = options`, which reads `shareAcrossTabs` twice in V8.
+  // ...rest } = options`, which V8 can read `shareAcrossTabs` twice for (seen on a first call).
   const copy = { ...options };
   const { shareAcrossTabs } = copy;
   delete copy.shareAcrossTabs;

@@ -143,6 +143,9 @@ pub(crate) const CREDENTIAL_PARAMS: &[&str] = &[
     "apikey",
 ];
 
+/// The hosts plain `ws://` may go to without `allow_insecure`, as `URL.hostname` writes them.
+pub(crate) const LOOPBACK_HOSTS: &[&str] = &["127.0.0.1", "[::1]", "localhost"];
+
 /// The parts of the WebSocket URL the SDK checks, as the browser's `URL` parser split them.
 #[derive(Debug, Clone, Copy)]
 pub struct UrlParts<'a> {
@@ -180,7 +183,7 @@ pub fn check_url(url: UrlParts<'_>, allow_insecure: bool) -> Result<(), ConfigEr
             ));
         }
     }
-    let loopback = matches!(url.hostname, "127.0.0.1" | "[::1]" | "localhost");
+    let loopback = LOOPBACK_HOSTS.contains(&url.hostname);
     if url.scheme == "ws:" && !loopback && !allow_insecure {
         return Err(ConfigError::insecure(
             "ws:// is only allowed to 127.0.0.1, [::1] or localhost; use wss:// or set allowInsecure",

@@ -3,9 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { repo } from '../support/browser.mjs';
 
-const { sharingRequest } = await import(join(repo, 'js/share/index.js'));
+// A fresh instance of the module for each test: V8 read an option twice only on a function's
+// first, cold calls, so each test makes the first call of its own.
+let instances = 0;
+const fresh = async () => (await import(`${pathToFileURL(join(repo, 'js/share/index.js'))}?instance=${++instances}`)).sharingRequest;
 
 /** Options whose every property is a getter that counts its reads. */
 function counted(values) {
@@ -18,7 +22,8 @@ function counted(values) {
   return { options, reads };
 }
 
-test('a shared socket gets a copy of the options: each getter is read once, whatever reads the copy later', () => {
+test('a shared socket gets a copy of the options: each getter is read once, whatever reads the copy later', async () => {
+  const sharingRequest = await fresh();
   const { options, reads } = counted({ shareAcrossTabs: 'chat', getToken: () => 't', maxQueuedMessages: 5 });
   const { shared } = sharingRequest(options);
   // What the shared socket and the class do with them: read every one, more than once.
@@ -30,7 +35,8 @@ test('a shared socket gets a copy of the options: each getter is read once, what
   assert.deepEqual(reads, { shareAcrossTabs: 1, getToken: 1, maxQueuedMessages: 1 });
 });
 
-test('an unshared socket gets the options without shareAcrossTabs, each getter read once', () => {
+test('an unshared socket gets the options without shareAcrossTabs, each getter read once', async () => {
+  const sharingRequest = await fresh();
   const { options, reads } = counted({ shareAcrossTabs: false, getToken: () => 't' });
   const { unshared } = sharingRequest(options);
   assert.equal(typeof unshared.getToken, 'function');
@@ -39,8 +45,12 @@ test('an unshared socket gets the options without shareAcrossTabs, each getter r
   assert.deepEqual(reads, { shareAcrossTabs: 1, getToken: 1 });
 });
 
-test('only a boolean or a non-empty string asks for sharing', () => {
+test('only a boolean or a non-empty string asks for sharing, as an enumerable own option', async () => {
+  const sharingRequest = await fresh();
   assert.equal(sharingRequest({ getToken: () => 't' }), null);
+  // Not an option the class would read (it reads Object.keys): not one this reads either.
+  assert.equal(sharingRequest(Object.create({ shareAcrossTabs: true })), null);
+  assert.equal(sharingRequest(Object.defineProperty({}, 'shareAcrossTabs', { value: 7, enumerable: false })), null);
   for (const bad of ['', 1, null, {}]) {
     assert.throws(() => sharingRequest({ shareAcrossTabs: bad }), { code: 'invalid_options' });
   }

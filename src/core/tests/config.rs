@@ -98,9 +98,11 @@ fn options_js_refuses_the_same_urls() {
     let names: Vec<&str> =
         list.split(',').map(|name| name.trim().trim_matches('\'')).filter(|name| !name.is_empty()).collect();
     assert_eq!(names, crate::core::config::CREDENTIAL_PARAMS, "options.js's CREDENTIAL_PARAMS drifted");
+    let hosts =
+        crate::core::config::LOOPBACK_HOSTS.iter().map(|host| format!("'{host}'")).collect::<Vec<_>>();
     assert!(
-        options_js.contains("['127.0.0.1', '[::1]', 'localhost'].includes(hostname)"),
-        "options.js's loopback hosts drifted from check_url's"
+        options_js.contains(&format!("[{}].includes(hostname)", hosts.join(", "))),
+        "options.js's loopback hosts drifted from check_url's {hosts:?}"
     );
     for name in names {
         let query = [name.to_uppercase()];

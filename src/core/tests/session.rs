@@ -941,6 +941,29 @@ fn subscriptions_go_out_first_on_every_new_session_before_the_queue() {
 }
 
 #[test]
+fn subscriptions_come_on_top_of_the_queue_bound_which_still_holds_the_apps_sends() {
+    // README, `queuedCount`: the app's sends are bounded by `maxQueuedMessages`; the messages
+    // `subscriptions()` gives are not held to it (they are few and the app's own).
+    let config = Config { subscriptions: true, max_queued_messages: 2, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.subscriptions = (0..3).map(|n| format!(r#"{{"type":"join_room","room":"{n}"}}"#)).collect();
+    h.drain();
+    h.send(r#"{"type":"a"}"#.into()).unwrap();
+    h.send(r#"{"type":"b"}"#.into()).unwrap();
+    assert_eq!(h.send(r#"{"type":"c"}"#.into()), Err(SendError::QueueFull { limit: 2 }));
+    h.connect_until_auth();
+    // A server that takes one message a minute: the first subscription goes, the rest wait.
+    h.frame(json!({"type": "auth_response", "success": true, "userId": "alice", "limits": {"messagesPerMinute": 1}}));
+    assert_eq!(sent_texts(&h.drain()), [r#"{"type":"join_room","room":"0"}"#]);
+    assert_eq!(h.core.queued_count(), 4, "two subscriptions and two sends wait: over the bound of 2");
+    assert_eq!(
+        h.send(r#"{"type":"c"}"#.into()),
+        Err(SendError::QueueFull { limit: 2 }),
+        "a send is still refused"
+    );
+}
+
+#[test]
 fn a_subscription_over_the_size_limit_is_an_error_and_the_others_go_out_in_order() {
     let config = Config { subscriptions: true, max_message_bytes: 16, ..no_jitter() };
     let mut h = Harness::new(config);
