@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use serde_json::json;
 
-use super::resume::{app_frames, events_of, granted, msg};
+use super::resume::{app_frames, connect_resumable, events_of, granted, msg};
 use super::session::{no_jitter, Harness};
 use crate::core::{protocol::classify, session::*, *};
 
@@ -22,9 +22,7 @@ fn reconnect(h: &mut Harness) {
 #[test]
 fn a_resume_with_a_smaller_limit_leaves_no_gap_in_the_numbers() {
     let mut h = Harness::new(no_jitter());
-    h.connect_until_auth();
-    granted(&mut h, false, 0, json!({}));
-    h.drain();
+    connect_resumable(&mut h, false, 0);
     let big = format!(r#"{{"type":"m","pad":"{}"}}"#, "x".repeat(200));
     h.send(msg(1)).unwrap();
     h.send(big).unwrap();
@@ -44,9 +42,7 @@ fn a_resume_with_a_smaller_limit_leaves_no_gap_in_the_numbers() {
 #[test]
 fn an_echoed_auth_frame_is_not_surfaced_as_a_message() {
     let mut h = Harness::new(no_jitter());
-    h.connect_until_auth();
-    granted(&mut h, false, 0, json!({}));
-    h.drain();
+    connect_resumable(&mut h, false, 0);
     // Unquoted: inside a longer message, `Debug` escapes the quotes around it.
     let token = "token-1";
     for echoed in [
@@ -132,9 +128,7 @@ fn a_tiny_advertised_limit_refuses_each_message_aloud_and_the_connection_lives_o
 fn an_ack_beyond_what_was_sent_is_refused_not_replicated() {
     let mut h = Harness::new(no_jitter());
     h.core.replicate(None);
-    h.connect_until_auth();
-    granted(&mut h, false, 0, json!({}));
-    h.drain();
+    connect_resumable(&mut h, false, 0);
     h.send(msg(1)).unwrap();
     h.drain();
     h.frame(json!({"type": "ack", "seq": 1000}));
@@ -152,9 +146,7 @@ fn an_ack_beyond_what_was_sent_is_refused_not_replicated() {
 #[test]
 fn a_resume_below_an_earlier_ack_is_reported_as_a_lost_session() {
     let mut h = Harness::new(no_jitter());
-    h.connect_until_auth();
-    granted(&mut h, false, 0, json!({}));
-    h.drain();
+    connect_resumable(&mut h, false, 0);
     for n in 1..=5 {
         h.send(msg(n)).unwrap();
     }
@@ -297,9 +289,7 @@ proptest! {
 #[test]
 fn after_a_resume_to_lastseq_0_the_next_send_is_numbered_1() {
     let mut h = Harness::new(no_jitter());
-    h.connect_until_auth();
-    granted(&mut h, false, 0, json!({}));
-    h.drain();
+    connect_resumable(&mut h, false, 0);
     for n in 1..=3 {
         h.send(msg(n)).unwrap();
     }

@@ -16,7 +16,7 @@ pub(super) fn granted(h: &mut Harness, resumed: bool, last_seq: u64, limits: Val
 }
 
 /// Connects and authenticates with a server that grants session `s1`.
-fn connect_resumable(h: &mut Harness, resumed: bool, last_seq: u64) -> Vec<Action<Value>> {
+pub(super) fn connect_resumable(h: &mut Harness, resumed: bool, last_seq: u64) -> Vec<Action<Value>> {
     h.connect_until_auth();
     granted(h, resumed, last_seq, json!({}));
     h.drain()
