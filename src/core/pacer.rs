@@ -21,7 +21,7 @@ impl Pacer {
     /// A full bucket for a server that accepts `messages_per_minute` (and as many at once, as a
     /// fresh connection's bucket does).
     pub fn new(messages_per_minute: u32, now: Millis) -> Self {
-        let per_minute_milli = u64::from(messages_per_minute) * MILLI * 9 / 10;
+        let per_minute_milli = milli_per_minute(messages_per_minute);
         let capacity = per_minute_milli.max(MILLI);
         Self { per_minute_milli, capacity, tokens: capacity, updated: now }
     }
@@ -29,10 +29,9 @@ impl Pacer {
     /// The bucket of the last connection when the server advertises the same rate again
     /// (refilled for the time since, as the server's is), else a new one.
     pub fn continued(previous: Option<Self>, messages_per_minute: u32, now: Millis) -> Self {
-        let fresh = Self::new(messages_per_minute, now);
         match previous {
-            Some(pacer) if pacer.per_minute_milli == fresh.per_minute_milli => pacer,
-            _ => fresh,
+            Some(pacer) if pacer.per_minute_milli == milli_per_minute(messages_per_minute) => pacer,
+            _ => Self::new(messages_per_minute, now),
         }
     }
 
@@ -67,4 +66,10 @@ impl Pacer {
         let wait = (missing * 60_000).div_ceil(self.per_minute_milli.max(1));
         self.updated.saturating_add(wait).max(now + 1)
     }
+}
+
+/// The bucket's rate for a server that accepts `messages_per_minute`: 90 % of it, in
+/// milli-messages.
+fn milli_per_minute(messages_per_minute: u32) -> u64 {
+    u64::from(messages_per_minute) * MILLI * 9 / 10
 }
