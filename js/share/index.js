@@ -5,9 +5,9 @@ import { sdkError } from './errors.js';
 export { SharedSecureWebSocket } from './shared-socket.js';
 
 /**
- * `null` when `options` asks for no sharing (with `shareAcrossTabs: false` removed, so the wasm
- * class accepts them), else `{ options }` for the shared session. Throws `invalid_options` for a
- * value that is neither a boolean nor a non-empty string.
+ * `null` when `options` has no `shareAcrossTabs`; `{ unshared }`, a copy without it (so the wasm
+ * class accepts them), when it is false or undefined; `{ shared }`, a copy, for the shared session.
+ * Throws `invalid_options` for a value that is neither a boolean nor a non-empty string.
  */
 export function sharingRequest(options) {
   // Enumerable own properties only, as the class reads its options (Object.keys).
@@ -16,10 +16,8 @@ export function sharingRequest(options) {
   // ...rest } = options`, which V8 can read `shareAcrossTabs` twice for (seen on a first call).
   const copy = { ...options };
   const { shareAcrossTabs } = copy;
+  if (shareAcrossTabs === true || (typeof shareAcrossTabs === 'string' && shareAcrossTabs !== '')) return { shared: copy };
   delete copy.shareAcrossTabs;
   if (shareAcrossTabs === false || shareAcrossTabs === undefined) return { unshared: copy };
-  if (shareAcrossTabs === true || (typeof shareAcrossTabs === 'string' && shareAcrossTabs !== '')) {
-    return { shared: { ...copy, shareAcrossTabs } };
-  }
   throw sdkError('invalid_options', "shareAcrossTabs: must be a boolean or a non-empty string");
 }
