@@ -103,10 +103,18 @@ serve_and_test() {
   if grep -q 'eyJ' "$log"; then echo "a token reached the server log ($log)" >&2; return 1; fi
 }
 
-# npm_wasm_flags: for the npm wasm's release builds (build.sh, size-report.sh). Panic locations
-# name their source files, and a dependency's path starts with this machine's cargo home: cut to
-# `deps/`, so that the shipped bytes do not depend on where cargo keeps its sources. (A cargo home
-# whose path has a space would split RUSTFLAGS: not supported.)
+# npm_wasm_flags: for the npm wasm's release builds (build.sh, size-report.sh); never for a Rust
+# app's build of the crate, nor for the tests' wasm.
+# - `core` and `alloc` rebuilt from source with panics that abort on the spot (`-Zbuild-std`,
+#   `-Cpanic=immediate-abort`, `-Zlocation-detail=none`): the npm wasm's panic handler only traps
+#   (src/lib.rs), yet every call that could panic in the prebuilt `alloc` and in wasm-bindgen still
+#   passed its message and source location, kept in the data: −903 B of wasm gzip, −757 B shipped
+#   (issue 14, README "Performance"). These options are unstable: this machine kind's stable rustc takes them under
+#   RUSTC_BOOTSTRAP=1, set here for these two builds alone. A rustc that drops one fails the build
+#   loudly; none changes what the code does, as a panic trapped before and traps now.
+# With no source location left in the wasm, no path of this machine's is either: the shipped
+# bytes do not depend on where cargo keeps its sources.
 npm_wasm_flags() {
-  export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=deps"
+  export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=core,alloc
+  export RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 }

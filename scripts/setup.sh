@@ -22,6 +22,10 @@ fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || {
   say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+# The standard library's sources: the npm wasm rebuilds `core` and `alloc` (npm_wasm_flags in
+# scripts/env.sh).
+rustup component list --installed | grep -q '^rust-src' || {
+  say "adding the rust-src component"; rustup component add rust-src; }
 
 command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack --locked; }
 

@@ -16,12 +16,12 @@ const repo = resolve(import.meta.dirname, '..');
 /** 23 KB (issue 14), for wasm + glue + snippets + loader, gzip -9. */
 export const BUDGET_GZIP_BYTES = 23 * 1024;
 /**
- * What `npm test` fails over. The budget itself once it is met; until then, the size measured
- * with every feature plus ~1 %, so the size can only go down (issue 14): 29,854 B measured with
- * wasm-opt's `--low-memory-unused`; review fixes since brought it to 30,129 B, still under it
- * (README, "Performance": the step table).
+ * What `npm test` fails over. The budget itself once it is met; until then, just over the size
+ * measured with every feature, so the size can only go down except by a fix that needs the bytes
+ * (issue 14): 29,564 B measured with `core` and `alloc` rebuilt to trap on panics (README,
+ * "Performance": the step table).
  */
-export const CEILING_GZIP_BYTES = 30_330;
+export const CEILING_GZIP_BYTES = 29_600;
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 

@@ -35,7 +35,10 @@ pub mod core;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// A panic (a bug: nothing the network or the app sends may cause one) traps, which throws a
-/// `RuntimeError` to the JavaScript caller, as it did with `std` and `panic = "abort"`.
+/// `RuntimeError` to the JavaScript caller, as it did with `std` and `panic = "abort"`. The npm
+/// build proper never reaches it: `scripts/env.sh`'s `npm_wasm_flags` make every panic trap on the
+/// spot (`-Cpanic=immediate-abort`); a build with `js` and without those flags (the browser tests')
+/// needs it.
 #[cfg(all(target_arch = "wasm32", feature = "js", not(feature = "rust-api")))]
 #[panic_handler]
 fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
