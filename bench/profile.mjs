@@ -1,13 +1,16 @@
 // `node bench/profile.mjs`: a CPU profile of the SDK's throughput scenario (Chromium's sampling
 // profiler through the DevTools protocol), summarised as self time per function. This is what
 // the README's performance section cites for the throughput gap: a profile, not a guess.
+// `node bench/profile.mjs sdk|sdkAtMostOnce|raw` (bench/run.mjs names the kinds).
 import { openBench } from './harness.mjs';
 
-const { page, stop } = await openBench();
+const { page, setFaults, stop } = await openBench();
 const kind = process.argv[2] ?? 'sdk';
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+// At most once: the server ignores the session's `resume` offer (bench/run.mjs).
+if (kind === 'sdkAtMostOnce') await setFaults({ ignoreResume: true });
 await cdp.send('Profiler.start');
 await page.evaluate((k) => bench.throughput(k), kind);
 const { profile } = await cdp.send('Profiler.stop');

@@ -10,7 +10,7 @@ import { openBench, repo } from './harness.mjs';
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 /** Echoes per throughput/CPU run. */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
-const { page, stop } = await openBench({ chromiumArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+const { page, setFaults, stop } = await openBench({ chromiumArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
 
 const stats = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -32,18 +32,29 @@ async function repeat(label, fn) {
 // Chromium's own counters (Performance.getMetrics in the `threadTicks` time domain: CPU time of the
 // renderer's main thread, not wall-clock), read around the message loop alone: TaskDuration is
 // all the main thread's work (script, GC, the socket's IPC), ScriptDuration the JS and wasm in it.
+// The SDK runs twice per round: `sdk` on the exactly-once session the test server grants, and
+// `sdkAtMostOnce` on a connection whose `resume` offer the server ignores (the `ignoreResume`
+// fault: a server without resumable sessions), with no numbering, acknowledgement or keeping of
+// sent messages: the same work as the raw socket's, which tells what exactly-once delivery costs.
+const KINDS = ['sdk', 'sdkAtMostOnce', 'raw'];
+const DELIVERY = { sdk: 'exactly-once', sdkAtMostOnce: 'at-most-once' };
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
 const counters = async () => {
   const { metrics } = await cdp.send('Performance.getMetrics');
   return Object.fromEntries(metrics.map(({ name, value }) => [name, value]));
 };
-const runs = { sdk: [], raw: [] };
+const runs = { sdk: [], sdkAtMostOnce: [], raw: [] };
 const ratios = { throughput: [], cpu: [], script: [] };
+const ratiosAtMostOnce = { throughput: [], cpu: [], script: [] };
 for (let round = 0; round < REPEATS; round++) {
   const result = {};
-  for (const kind of round % 2 ? ['raw', 'sdk'] : ['sdk', 'raw']) {
-    await page.evaluate((k) => bench.openSession(k), kind);
+  // Each kind first, second and third in turn.
+  for (const kind of KINDS.map((_, i) => KINDS[(i + round) % KINDS.length])) {
+    if (kind === 'sdkAtMostOnce') await setFaults({ ignoreResume: true });
+    const delivery = await page.evaluate((k) => bench.openSession(k), kind);
+    if (kind === 'sdkAtMostOnce') await setFaults({});
+    if (kind !== 'raw' && delivery !== DELIVERY[kind]) throw new Error(`${kind}: an ${delivery} session`);
     const before = await counters();
     const rate = await page.evaluate((n) => bench.runLoop(n), MESSAGES);
     const after = await counters();
@@ -52,9 +63,11 @@ for (let round = 0; round < REPEATS; round++) {
     result[kind] = { rate, cpuUs: perMessageUs('TaskDuration'), scriptUs: perMessageUs('ScriptDuration') };
     runs[kind].push(result[kind]);
   }
-  ratios.throughput.push(result.sdk.rate / result.raw.rate);
-  ratios.cpu.push(result.sdk.cpuUs / result.raw.cpuUs);
-  ratios.script.push(result.sdk.scriptUs / result.raw.scriptUs);
+  for (const [sdk, into] of [[result.sdk, ratios], [result.sdkAtMostOnce, ratiosAtMostOnce]]) {
+    into.throughput.push(sdk.rate / result.raw.rate);
+    into.cpu.push(sdk.cpuUs / result.raw.cpuUs);
+    into.script.push(sdk.scriptUs / result.raw.scriptUs);
+  }
   process.stderr.write(`  throughput and CPU, round ${round + 1}: done\n`);
 }
 // The SDK's own work per echo, with no network (bench.js's stand-in socket): the same counters
@@ -86,9 +99,11 @@ const cpuSdk = stats(runs.sdk.map((r) => r.cpuUs));
 const cpuRaw = stats(runs.raw.map((r) => r.cpuUs));
 const scriptSdk = stats(runs.sdk.map((r) => r.scriptUs));
 const scriptRaw = stats(runs.raw.map((r) => r.scriptUs));
+const throughputAtMostOnce = stats(runs.sdkAtMostOnce.map((r) => r.rate));
+const cpuAtMostOnce = stats(runs.sdkAtMostOnce.map((r) => r.cpuUs));
 if (process.env.BENCH_ONLY === 'cpu') {
   // A quick look while working on the hot path: this section alone, nothing written.
-  console.log(JSON.stringify({ throughputSdk, throughputRaw, cpuSdk, cpuRaw, scriptSdk, scriptRaw, ratios, standInSdk, standInRaw, standInRatio: stats(standIn.ratio) }, null, 1));
+  console.log(JSON.stringify({ throughputSdk, throughputRaw, cpuSdk, cpuRaw, scriptSdk, scriptRaw, ratios, throughputAtMostOnce, cpuAtMostOnce, ratiosAtMostOnce, standInSdk, standInRaw, standInRatio: stats(standIn.ratio) }, null, 1));
   await stop();
   process.exit(0);
 }
@@ -103,7 +118,6 @@ const reconnectMs = stats(await repeat('reconnect', () => page.evaluate(() => be
 const cycles = await repeat('1,000 connect/close cycles', () => page.evaluate(() => bench.cycles()));
 const queued = await page.evaluate(() => bench.queued());
 const unacknowledged = await page.evaluate(() => bench.unacknowledged());
-const sdkDelivery = await page.evaluate(() => bench.sessionDelivery());
 await stop();
 
 const size = measure();
@@ -120,7 +134,7 @@ const results = {
   messages_per_run: MESSAGES,
   // 'exactly-once' against the test server: the figures include the cost of resumption
   // (numbering, acknowledgements, keeping each message until acknowledged).
-  sdk_delivery: sdkDelivery,
+  sdk_delivery: DELIVERY.sdk,
   throughput_ratio: round(stats(ratios.throughput).median, 3),
   throughput_ratio_spread: roundedStats(ratios.throughput),
   cpu_per_message_us_sdk: cpuSdk,
@@ -131,6 +145,14 @@ const results = {
   script_per_message_us_raw: scriptRaw,
   script_per_message_ratio: round(stats(ratios.script).median, 3),
   script_per_message_ratio_spread: roundedStats(ratios.script),
+  // The SDK on an at-most-once session (the server ignoring its resume offer), same rounds.
+  throughput_at_most_once_msgs_per_sec: throughputAtMostOnce,
+  throughput_ratio_at_most_once: round(stats(ratiosAtMostOnce.throughput).median, 3),
+  throughput_ratio_at_most_once_spread: roundedStats(ratiosAtMostOnce.throughput),
+  cpu_per_message_us_at_most_once: cpuAtMostOnce,
+  cpu_per_message_ratio_at_most_once: round(stats(ratiosAtMostOnce.cpu).median, 3),
+  cpu_per_message_ratio_at_most_once_spread: roundedStats(ratiosAtMostOnce.cpu),
+  script_per_message_ratio_at_most_once: round(stats(ratiosAtMostOnce.script).median, 3),
   // No network: the SDK on a stand-in socket against the raw socket's JSON work (bench.js).
   own_cpu_per_echo_us_sdk: standInSdk,
   own_cpu_per_echo_us_raw: standInRaw,
@@ -164,9 +186,11 @@ writeFileSync(join(repo, 'bench/results/latest.json'), JSON.stringify(results, n
 
 const m = (s, d = 1) => `${round(s.median, d)} (${round(s.min, d)}–${round(s.max, d)})`;
 const rows = [
-  [`throughput, msgs/s (${MESSAGES} echoes, 100 in flight; SDK ${sdkDelivery})`, m(throughputSdk, 0), m(throughputRaw, 0), `${results.throughput_ratio}× (${results.throughput_ratio_spread.min}–${results.throughput_ratio_spread.max}; target ≥ 0.95×)`],
+  [`throughput, msgs/s (${MESSAGES} echoes, 100 in flight; SDK ${DELIVERY.sdk})`, m(throughputSdk, 0), m(throughputRaw, 0), `${results.throughput_ratio}× (${results.throughput_ratio_spread.min}–${results.throughput_ratio_spread.max}; target ≥ 0.95×)`],
   ['main-thread CPU per message, µs (TaskDuration)', m(cpuSdk, 2), m(cpuRaw, 2), `${results.cpu_per_message_ratio}× (${results.cpu_per_message_ratio_spread.min}–${results.cpu_per_message_ratio_spread.max}; target ≤ 1.05×)`],
   ['script CPU per message, µs (ScriptDuration)', m(scriptSdk, 2), m(scriptRaw, 2), `${results.script_per_message_ratio}× (${results.script_per_message_ratio_spread.min}–${results.script_per_message_ratio_spread.max})`],
+  ['at most once (the server ignoring resume): throughput, msgs/s', m(throughputAtMostOnce, 0), m(throughputRaw, 0), `${results.throughput_ratio_at_most_once}× (${results.throughput_ratio_at_most_once_spread.min}–${results.throughput_ratio_at_most_once_spread.max})`],
+  ['at most once: main-thread CPU per message, µs (TaskDuration)', m(cpuAtMostOnce, 2), m(cpuRaw, 2), `${results.cpu_per_message_ratio_at_most_once}× (${results.cpu_per_message_ratio_at_most_once_spread.min}–${results.cpu_per_message_ratio_at_most_once_spread.max}); script ${results.script_per_message_ratio_at_most_once}×`],
   [`the SDK's own CPU per echo, no network, a lower bound (stand-in socket; raw: its JSON work), µs`, m(standInSdk, 2), m(standInRaw, 2), `+${results.own_cpu_per_echo_us_added} µs, ${round(results.own_cpu_added_share_of_raw_message * 100, 1)} % of the raw socket's CPU per message above`],
   ['latency p50, ms (1,000 msgs/s)', m(latencyOf('sdk', 0.5), 2), m(latencyOf('raw', 0.5), 2), `${round(latencyOf('sdk', 0.5).median / latencyOf('raw', 0.5).median, 2)}×`],
   ['latency p99, ms (1,000 msgs/s)', m(latencyOf('sdk', 0.99), 2), m(latencyOf('raw', 0.99), 2), `${results.latency_p99_ratio}× (target ≤ 1.1×)`],

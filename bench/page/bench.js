@@ -58,12 +58,11 @@ function throughputLoop(send, onReply, count, window) {
 
 /** The socket of the throughput scenario, opened by `openSession` and closed by `closeSession`. */
 let session;
-/** What the SDK's sessions promised (`ws.delivery`): the throughput and CPU figures are at it. */
-let delivery;
 
 /**
- * Opens an authenticated socket of `kind` for `runLoop`: separate steps, so the runner can read
- * Chromium's CPU counters around the message loop alone (bench/run.mjs).
+ * Opens an authenticated socket of `kind` (`raw`, or the SDK: `sdk`) for `runLoop`: separate
+ * steps, so the runner can read Chromium's CPU counters around the message loop alone
+ * (bench/run.mjs). Answers the SDK session's `delivery`.
  */
 export async function openSession(kind) {
   const message = { ...MESSAGE };
@@ -78,13 +77,14 @@ export async function openSession(kind) {
     const ws = await sdkSocket();
     let handler;
     ws.on('message', () => handler());
-    // With the test server, a resumable session: numbered, acknowledged, kept until acknowledged.
-    delivery = ws.delivery;
+    // With the test server, a resumable session (numbered, acknowledged, kept until acknowledged),
+    // unless the runner has it ignore the offer (`sdkAtMostOnce`, bench/run.mjs).
     session = {
       send: (seq) => ws.send({ ...message, seq }),
       onReply: (reply) => (handler = reply),
       close: () => (ws.close(), ws.free()),
     };
+    return ws.delivery;
   }
 }
 
@@ -342,11 +342,10 @@ export function closeStandIn() {
   standInSdk.free();
 }
 
-export const sessionDelivery = () => delivery;
 
 export async function login() {
   await post('/api/login', { username: 'bench', password: 'bench-pass' });
 }
 
-Object.assign(globalThis, { bench: { login, openSession, runLoop, closeSession, throughput, latency, ready, reconnect, cycles, queued, unacknowledged, sessionDelivery, openStandIn, standInLoop, closeStandIn } });
+Object.assign(globalThis, { bench: { login, openSession, runLoop, closeSession, throughput, latency, ready, reconnect, cycles, queued, unacknowledged, openStandIn, standInLoop, closeStandIn } });
 document.getElementById('status').textContent = 'ready';
