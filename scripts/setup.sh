@@ -29,10 +29,9 @@ rustup component list --installed | grep -q '^rust-src' || {
 
 command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack --locked; }
 
-# wasm-pack uses the wasm-bindgen on PATH only when it matches Cargo.toml's pinned version exactly.
-# The pin reads `wasm-bindgen = "=X"` or `wasm-bindgen = { version = "=X", ... }`.
-wbg=$(sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
-[ -n "$wbg" ] || { echo "setup: no exact wasm-bindgen pin found in Cargo.toml" >&2; exit 1; }
+# wasm-pack uses the wasm-bindgen on PATH only when it is exactly the version in Cargo.lock.
+wbg=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
+[ -n "$wbg" ] || { echo "setup: no wasm-bindgen version found in Cargo.lock" >&2; exit 1; }
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wbg" ]; then
   say "installing wasm-bindgen-cli $wbg"
   # Not --locked: its lock file names a webpki-roots version the registry lacks.

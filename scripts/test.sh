@@ -100,6 +100,13 @@ if grep -vE '^(src/|Cargo\.(toml|toml\.orig|lock)$|README\.md$|PROTOCOL\.md$|\.c
   echo "cargo package would ship the files above" >&2; exit 1
 fi
 cargo package -q --allow-dirty -p secure-ws --target wasm32-unknown-unknown
+# A library's exact version requirement (`=X`) would make it unresolvable beside an app or framework
+# that needs another version of that crate: the app's lock file picks the exact versions.
+exact=$(cargo metadata -q --format-version 1 --no-deps | node -e '
+  const { packages } = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const crate = packages.find((p) => p.name === "secure-ws");
+  console.log(crate.dependencies.filter((d) => d.kind === null && d.req.startsWith("=")).map((d) => `${d.name} ${d.req}`).join("\n"));')
+if [ -n "$exact" ]; then echo "the crate pins exact versions of its dependencies: $exact" >&2; exit 1; fi
 # ---- end Rust API ----
 
 
