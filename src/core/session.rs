@@ -28,7 +28,7 @@ use super::{
     outbox::{MessageId, Outbox},
     pacer::Pacer,
     protocol::{push_number, FrameError, Inbound, OutboundFrame, Payload, SessionGrant, Verdict},
-    token::{TokenError, TokenGrant},
+    token::{Fingerprint, TokenError, TokenGrant},
     Millis,
 };
 
@@ -411,6 +411,8 @@ pub struct SessionCore<M, P = String> {
     /// keeps the only one, issue 14.)
     actions: Vec<Option<Action<M, P>>>,
     polled: usize,
+    /// The last token sent, as a hash: a rejection that quotes it is not passed on with it.
+    sent_token: Fingerprint,
 }
 
 impl<M, P: Payload> SessionCore<M, P> {
@@ -433,6 +435,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             replicating: false,
             actions: Vec::new(),
             polled: 0,
+            sent_token: Fingerprint::default(),
         };
         core.connect(now, true);
         core
@@ -730,6 +733,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
                 live.pending_refresh = Some(refresh_at);
+                self.sent_token = Fingerprint::of(&grant.token);
                 self.actions.push(Some(Action::Send(OutboundFrame::reauth(&grant.token))));
             }
             // Unreachable while requests are tracked; dropped (and zeroed) if it ever happens.
@@ -769,6 +773,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 }
             }
             Inbound::Error { code, message } => {
+                let (code, message) = (self.shown_to_app(code), self.shown_to_app(message));
                 self.emit(Event::Error(SdkError::new(ErrorCode::Server(code), message)));
             }
             Inbound::AuthResponse(verdict) => self.auth_response(now, verdict),
@@ -858,6 +863,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             CloseAction::Reconnect => Next::Retry,
             CloseAction::Stop => Next::Stop(None),
         };
+        let reason = self.shown_to_app(reason);
         self.socket_gone(now, code, reason, next);
     }
 
@@ -1076,6 +1082,7 @@ impl<M, P: Payload> SessionCore<M, P> {
         let Phase::Connecting { conn, grant: Some(grant), refresh_at, .. } = &self.phase else {
             return;
         };
+        self.sent_token = Fingerprint::of(&grant.token);
         let offer = self.resumable.id.as_deref();
         self.actions.push(Some(Action::Send(OutboundFrame::auth(
             &grant.token,
@@ -1133,7 +1140,10 @@ impl<M, P: Payload> SessionCore<M, P> {
                 }
             }
             Verdict::Rejected { error } => {
-                self.emit(Event::Error(SdkError::new(ErrorCode::AuthFailed, rejected("token", &error))));
+                self.emit(Event::Error(SdkError::new(
+                    ErrorCode::AuthFailed,
+                    rejected("token", &self.shown_to_app(error)),
+                )));
                 self.abort_socket(now, close_code::AUTH_FAILED, "authentication failed", Next::Retry);
             }
         }
@@ -1209,7 +1219,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             Verdict::Rejected { error } => {
                 self.emit(Event::Error(SdkError::new(
                     ErrorCode::ReauthFailed,
-                    rejected("fresh token", &error),
+                    rejected("fresh token", &self.shown_to_app(error)),
                 )));
                 self.abort_socket(now, close_code::AUTH_FAILED, "re-authentication failed", Next::Retry);
             }
@@ -1284,6 +1294,16 @@ impl<M, P: Payload> SessionCore<M, P> {
             if now.saturating_sub(live.since) >= self.config.reconnect.min_uptime_ms {
                 self.attempts = 0;
             }
+        }
+    }
+
+    /// A server's text (an error's message, a rejection's reason, a close reason) as the app gets
+    /// it: withheld when it quotes the last token sent, since apps log and report such text.
+    fn shown_to_app(&self, text: String) -> String {
+        if self.sent_token.found_in(&text) {
+            "(withheld: it quoted the token)".to_owned()
+        } else {
+            text
         }
     }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::resume::{app_frames, connect_resumable, events_of, granted, msg};
 use super::session::{no_jitter, Harness};
-use crate::core::{protocol::classify, session::*, *};
+use crate::core::{protocol::classify, session::*, token::Token, *};
 
 fn reconnect(h: &mut Harness) {
     h.closed_by_peer(1006, String::new());
@@ -74,6 +74,107 @@ fn an_echoed_auth_frame_is_not_surfaced_as_a_message() {
 /// A `reauth_response` that arrives before the `reauth` was sent (the token fetch still running)
 /// answers nothing: taken as the answer, the fresh token would be dropped unsent, and with
 /// `reauthIntervalMs: 0` no re-auth would ever be scheduled again.
+/// A JWT-shaped token (header, payload, signature), distinct per call.
+fn jwt(n: u32) -> String {
+    format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsIm4iOj{n}fQ.c2lnbmF0dXJlLW9mLXRva2VuLW51bWJlci{n}")
+}
+
+/// The messages of the `error` events among `actions`, with their codes.
+fn error_events(actions: &[Action<serde_json::Value>]) -> Vec<(String, String)> {
+    events_of(actions)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Error(error) => Some((error.code.as_str().to_owned(), error.message)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A server that writes the token (or its signature, or its payload) into its rejection must not
+/// hand it to the app through the `auth_failed`/`reauth_failed` error, which apps log and report.
+#[test]
+fn a_rejection_that_quotes_the_token_is_passed_on_without_it() {
+    let token = jwt(1);
+    let signature = token.rsplit('.').next().unwrap().to_owned();
+    let payload = token.split('.').nth(1).unwrap().to_owned();
+    for reason in [
+        format!("invalid token {token}"),
+        format!("bad signature: {signature}"),
+        format!("{payload} expired"),
+    ] {
+        let mut h = Harness::new(no_jitter());
+        h.drain();
+        h.token_result(Ok(TokenGrant { token: Token::new(token.clone()).unwrap(), lifetime_ms: None }));
+        h.open();
+        h.drain();
+        h.frame(json!({"type": "auth_response", "success": false, "error": reason}));
+        let errors = error_events(&h.drain());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (code, message) = &errors[0];
+        assert_eq!(code, "auth_failed");
+        assert!(
+            !message.contains(&signature) && !message.contains(&payload),
+            "the token reached the app: {message}"
+        );
+        assert!(message.contains("withheld"), "{message}");
+    }
+}
+
+/// The same for a re-authentication's rejection, which quotes the fresh token; a reason that
+/// quotes no token is passed on as it is.
+#[test]
+fn a_reauth_rejection_that_quotes_the_fresh_token_is_passed_on_without_it() {
+    for quotes_it in [true, false] {
+        let mut h = Harness::new(Config { reauth_interval_ms: 60_000, ..no_jitter() });
+        h.authenticate();
+        h.fire_next_timeout();
+        h.drain();
+        let fresh = jwt(2);
+        h.token_result(Ok(TokenGrant { token: Token::new(fresh.clone()).unwrap(), lifetime_ms: None }));
+        h.drain();
+        let reason = if quotes_it { format!("{fresh} was revoked") } else { "token revoked".to_owned() };
+        h.frame(json!({"type": "reauth_response", "success": false, "error": reason}));
+        let errors = error_events(&h.drain());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (code, message) = &errors[0];
+        assert_eq!(code, "reauth_failed");
+        let signature = fresh.rsplit('.').next().unwrap();
+        assert!(!message.contains(signature), "the token reached the app: {message}");
+        if !quotes_it {
+            assert_eq!(message, "the server rejected the fresh token: token revoked");
+        }
+    }
+}
+
+/// Nor through an `error` frame's code or message or a close reason, the other texts of the server's
+/// that the app sees (a close reason holds 123 bytes: a JWT's signature fits).
+#[test]
+fn an_error_message_or_close_reason_that_quotes_the_token_is_withheld() {
+    let token = jwt(3);
+    let signature = token.rsplit('.').next().unwrap().to_owned();
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.token_result(Ok(TokenGrant { token: Token::new(token.clone()).unwrap(), lifetime_ms: None }));
+    h.open();
+    h.auth_ok();
+    h.drain();
+    h.frame(json!({"type": "error", "code": "bad_request", "message": format!("not for {token}")}));
+    h.frame(json!({"type": "error", "code": "bad_request", "message": "room is full"}));
+    h.frame(json!({"type": "error", "code": signature, "message": "see the code"}));
+    let errors = error_events(&h.drain());
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(!errors[2].0.contains(&signature), "the token reached the app as a code: {errors:?}");
+    assert!(errors[0].1.contains("withheld") && !errors[0].1.contains(&signature), "{errors:?}");
+    assert_eq!(errors[1].1, "room is full", "a text that quotes no token is passed on as it is");
+    h.closed_by_peer(4000, format!("sig {signature}"));
+    let reasons: Vec<_> = events_of(&h.drain())
+        .into_iter()
+        .filter_map(|e| if let Event::Close { reason, .. } = e { Some(reason) } else { None })
+        .collect();
+    assert_eq!(reasons.len(), 1);
+    assert!(!reasons[0].contains(&signature), "the token reached the app: {reasons:?}");
+}
+
 #[test]
 fn a_reauth_response_before_the_reauth_does_not_cancel_it() {
     let config = Config { reauth_interval_ms: 0, ..no_jitter() };
