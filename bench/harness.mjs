@@ -3,20 +3,16 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { controlsHeaders, launchChromium, repo, startTestServer } from '../tests/support/browser.mjs';
+import { launchChromium, repo, startTestServer } from '../tests/support/browser.mjs';
 
 export { repo };
 
-/**
- * Starts the server and Chromium; returns the page (with `bench.*` ready, logged in as `bench`),
- * `setFaults(faults)` for that user's next authentications (the test controls' `/test/faults`)
- * and a `stop()`.
- */
+/** Starts the server and Chromium; returns the page (with `bench.*` ready) and a `stop()`. */
 export async function openBench({ chromiumArgs = [] } = {}) {
   const site = mkdtempSync(join(tmpdir(), 'secure-ws-bench-'));
   cpSync(join(repo, 'pkg/web'), site, { recursive: true });
   cpSync(join(repo, 'bench/page'), site, { recursive: true });
-  const { server, origin } = await startTestServer(['--demo-faults', '--test-controls', '--static', site], {
+  const { server, origin } = await startTestServer(['--demo-faults', '--static', site], {
     profile: 'release',
     // Bench traffic is far above a chat client's: the limits must not be what is measured.
     env: {
@@ -35,14 +31,6 @@ export async function openBench({ chromiumArgs = [] } = {}) {
   await page.evaluate(() => bench.login());
   return {
     page,
-    setFaults: async (faults) => {
-      const response = await fetch(new URL('/test/faults', origin), {
-        method: 'POST',
-        headers: { ...controlsHeaders, 'content-type': 'application/json' },
-        body: JSON.stringify({ user: 'bench', ...faults }),
-      });
-      if (!response.ok) throw new Error(`/test/faults answered ${response.status}`);
-    },
     stop: async () => {
       await browser.close();
       server.kill();

@@ -411,8 +411,10 @@ pub struct SessionCore<M, P = String> {
     /// keeps the only one, issue 14.)
     actions: Vec<Option<Action<M, P>>>,
     polled: usize,
-    /// The last token sent, as a hash: a rejection that quotes it is not passed on with it.
-    sent_token: Fingerprint,
+    /// The last two tokens sent, as hashes (`Fingerprint`): a server's text that quotes either is
+    /// withheld from the app. Two: after a re-authentication, the server may still write about the
+    /// token it replaced (a close for its expiry, say).
+    sent_tokens: [Fingerprint; 2],
 }
 
 impl<M, P: Payload> SessionCore<M, P> {
@@ -435,7 +437,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             replicating: false,
             actions: Vec::new(),
             polled: 0,
-            sent_token: Fingerprint::default(),
+            sent_tokens: Default::default(),
         };
         core.connect(now, true);
         core
@@ -733,7 +735,8 @@ impl<M, P: Payload> SessionCore<M, P> {
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
                 live.pending_refresh = Some(refresh_at);
-                self.sent_token = Fingerprint::of(&grant.token);
+                let previous = core::mem::take(&mut self.sent_tokens[0]);
+                self.sent_tokens = [Fingerprint::of(&grant.token), previous];
                 self.actions.push(Some(Action::Send(OutboundFrame::reauth(&grant.token))));
             }
             // Unreachable while requests are tracked; dropped (and zeroed) if it ever happens.
@@ -1082,7 +1085,8 @@ impl<M, P: Payload> SessionCore<M, P> {
         let Phase::Connecting { conn, grant: Some(grant), refresh_at, .. } = &self.phase else {
             return;
         };
-        self.sent_token = Fingerprint::of(&grant.token);
+        let previous = core::mem::take(&mut self.sent_tokens[0]);
+        self.sent_tokens = [Fingerprint::of(&grant.token), previous];
         let offer = self.resumable.id.as_deref();
         self.actions.push(Some(Action::Send(OutboundFrame::auth(
             &grant.token,
@@ -1196,6 +1200,7 @@ impl<M, P: Payload> SessionCore<M, P> {
         // them.
         self.flush(now);
         self.report_state();
+        let user_id = user_id.map(|id| self.shown_to_app(id));
         self.emit(Event::Authenticated { user_id, resumed });
     }
 
@@ -1297,10 +1302,11 @@ impl<M, P: Payload> SessionCore<M, P> {
         }
     }
 
-    /// A server's text (an error's message, a rejection's reason, a close reason) as the app gets
-    /// it: withheld when it quotes the last token sent, since apps log and report such text.
+    /// A server's text (an error's code or message, a rejection's reason, a close reason, a user
+    /// id) as the app gets it: withheld when it quotes one of the last two tokens sent, since apps
+    /// log and report such text.
     fn shown_to_app(&self, text: String) -> String {
-        if self.sent_token.found_in(&text) {
+        if self.sent_tokens.iter().any(|sent| sent.found_in(&text)) {
             "(withheld: it quoted the token)".to_owned()
         } else {
             text

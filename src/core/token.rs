@@ -57,22 +57,23 @@ pub enum TokenError {
     Invalid(&'static str),
 }
 
-/// What the session keeps of the last token it sent, to tell whether a server quoted it back, in
-/// whole or in part, in a text the app sees and may log (a rejection's reason, an error, a close
-/// reason): the hashes of the token's consecutive pieces. Not the token: a 64-bit hash of a piece
-/// of a high-entropy secret cannot be turned back into it, and the token itself is still zeroed as
-/// soon as its frame is built.
+/// What the session keeps of a token it sent, to tell whether a server quoted it back, in whole
+/// or in part, in a text the app sees and may log (a rejection's reason, an error, a close reason,
+/// a user id): the hashes of the token's consecutive pieces. Not the token: a 64-bit hash of a
+/// piece of a high-entropy secret cannot be turned back into it, and the token itself is still
+/// zeroed as soon as its frame is built.
 ///
-/// A text that quotes any stretch of the token one byte short of twice a piece's length (31 bytes
-/// for tokens up to 512 bytes: a JWT's signature, a token cut short in a close reason) holds a
-/// whole piece, wherever the stretch starts.
+/// A text that quotes any stretch of the token one byte short of twice a piece's length holds a
+/// whole piece, wherever the stretch starts: 31 bytes for a token of 16 to 512 bytes (a JWT's
+/// signature, a token cut short in a 123-byte close reason), `2·⌈len/32⌉ − 1` bytes for a longer
+/// one, and the whole token for a shorter one.
 #[derive(Default)]
 pub(crate) struct Fingerprint {
     /// The pieces' length: 16 bytes, more for a long token (every piece has a slot), or the whole
     /// token when shorter; 0 before any token was sent.
     piece: usize,
-    /// The hashes of the pieces (a last stretch shorter than a piece has none: a quoted stretch
-    /// long enough to hold it whole holds the piece before it).
+    /// The hashes of the pieces; slots beyond them repeat the first. (A last stretch shorter than
+    /// a piece has none: a quoted stretch long enough to hold it whole holds the piece before it.)
     hashes: [u64; PIECES],
 }
 
@@ -80,23 +81,44 @@ pub(crate) struct Fingerprint {
 const PIECES: usize = 32;
 /// The shortest piece: longer than the ordinary words of a server's text.
 const MIN_PIECE_LEN: usize = 16;
+/// The multiplier of the pieces' polynomial hash: odd, so that it is invertible modulo 2⁶⁴, and a
+/// window's hash rolls to the next one's in constant time (Rabin–Karp).
+const BASE: u64 = 0x100_0000_01b3;
 
 impl Fingerprint {
     pub(crate) fn of(token: &Token) -> Self {
         let token = token.expose().as_bytes();
         let piece = token.len().div_ceil(PIECES).max(MIN_PIECE_LEN).min(token.len());
-        let mut hashes = [0; PIECES];
+        let mut hashes = [hash(&token[..piece]); PIECES];
         for (slot, part) in hashes.iter_mut().zip(token.chunks_exact(piece)) {
-            *slot = fnv1a(part);
+            *slot = hash(part);
         }
         Self { piece, hashes }
     }
 
-    /// Whether `text` holds one of the token's pieces. (Each of the text's windows is hashed, but
-    /// this only runs on a server's error or close text, which is rare.)
+    /// Whether `text` holds one of the token's pieces: each of its windows of a piece's length,
+    /// hashed by rolling the previous window's hash, so linear in the text's length (a hostile
+    /// server's text can be megabytes long).
     pub(crate) fn found_in(&self, text: &str) -> bool {
-        self.piece > 0
-            && text.as_bytes().windows(self.piece).any(|window| self.hashes.contains(&fnv1a(window)))
+        let (text, piece) = (text.as_bytes(), self.piece);
+        if piece == 0 || text.len() < piece {
+            return false;
+        }
+        // What the byte leaving a window weighs in its hash: BASE to the piece's length.
+        let leaving = (0..piece).fold(1u64, |power, _| power.wrapping_mul(BASE));
+        let mut window = hash(&text[..piece]);
+        for end in piece..=text.len() {
+            if self.hashes.contains(&window) {
+                return true;
+            }
+            if let Some(&byte) = text.get(end) {
+                window = window
+                    .wrapping_mul(BASE)
+                    .wrapping_add(u64::from(byte))
+                    .wrapping_sub(leaving.wrapping_mul(u64::from(text[end - piece])));
+            }
+        }
+        false
     }
 }
 
@@ -107,9 +129,8 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
-/// FNV-1a, 64 bits: a plain, fast hash (no cryptographic claim needed to recognise a token).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3))
+/// The polynomial hash `Σ byteᵢ·BASE^(n−1−i)` modulo 2⁶⁴ (no cryptographic claim is needed to
+/// recognise a token; a collision only withholds a text).
+fn hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0, |hash, &byte| hash.wrapping_mul(BASE).wrapping_add(u64::from(byte)))
 }

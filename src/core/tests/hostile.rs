@@ -71,27 +71,49 @@ fn an_echoed_auth_frame_is_not_surfaced_as_a_message() {
     assert_eq!(h.core.state(), State::Authenticated);
 }
 
-/// A `reauth_response` that arrives before the `reauth` was sent (the token fetch still running)
-/// answers nothing: taken as the answer, the fresh token would be dropped unsent, and with
-/// `reauthIntervalMs: 0` no re-auth would ever be scheduled again.
-/// A JWT-shaped token (header, payload, signature), distinct per call.
-fn jwt(n: u32) -> String {
-    format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsIm4iOj{n}fQ.c2lnbmF0dXJlLW9mLXRva2VuLW51bWJlci{n}")
+/// A JWT-shaped token (header, payload, signature) whose payload and signature differ wholly from
+/// any other `n`'s, as two tokens of a real token endpoint do.
+fn jwt(n: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut state = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut random = |len: usize| -> String {
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                ALPHABET[(state >> 58) as usize] as char
+            })
+            .collect()
+    };
+    format!("eyJhbGciOiJIUzI1NiJ9.{}.{}", random(40), random(43))
 }
 
-/// The messages of the `error` events among `actions`, with their codes.
-fn error_events(actions: &[Action<serde_json::Value>]) -> Vec<(String, String)> {
+/// A token grant for the harness.
+fn grant(token: &str) -> Result<TokenGrant, TokenError> {
+    Ok(TokenGrant { token: Token::new(token.to_owned()).unwrap(), lifetime_ms: None })
+}
+
+/// The `error` events among `actions`: the app's code, the server's own code, and the message.
+fn error_events(actions: &[Action<serde_json::Value>]) -> Vec<(String, Option<String>, String)> {
     events_of(actions)
         .into_iter()
         .filter_map(|e| match e {
-            Event::Error(error) => Some((error.code.as_str().to_owned(), error.message)),
+            Event::Error(error) => Some((
+                error.code.as_str().to_owned(),
+                error.code.server_code().map(str::to_owned),
+                error.message,
+            )),
             _ => None,
         })
         .collect()
 }
 
+/// What of `token` a text holds: the token, its payload or its signature.
+fn quotes(text: &str, token: &str) -> bool {
+    token.split('.').skip(1).any(|part| text.contains(part))
+}
+
 /// A server that writes the token (or its signature, or its payload) into its rejection must not
-/// hand it to the app through the `auth_failed`/`reauth_failed` error, which apps log and report.
+/// hand it to the app through the `auth_failed` error, which apps log and report.
 #[test]
 fn a_rejection_that_quotes_the_token_is_passed_on_without_it() {
     let token = jwt(1);
@@ -104,77 +126,111 @@ fn a_rejection_that_quotes_the_token_is_passed_on_without_it() {
     ] {
         let mut h = Harness::new(no_jitter());
         h.drain();
-        h.token_result(Ok(TokenGrant { token: Token::new(token.clone()).unwrap(), lifetime_ms: None }));
+        h.token_result(grant(&token));
         h.open();
         h.drain();
         h.frame(json!({"type": "auth_response", "success": false, "error": reason}));
         let errors = error_events(&h.drain());
         assert_eq!(errors.len(), 1, "{errors:?}");
-        let (code, message) = &errors[0];
+        let (code, _, message) = &errors[0];
         assert_eq!(code, "auth_failed");
-        assert!(
-            !message.contains(&signature) && !message.contains(&payload),
-            "the token reached the app: {message}"
-        );
+        assert!(!quotes(message, &token), "the token reached the app: {message}");
         assert!(message.contains("withheld"), "{message}");
     }
 }
 
-/// The same for a re-authentication's rejection, which quotes the fresh token; a reason that
-/// quotes no token is passed on as it is.
+/// The same for a re-authentication's rejection, which may quote the fresh token or the one it
+/// replaces; a reason that quotes no token is passed on as it is.
 #[test]
-fn a_reauth_rejection_that_quotes_the_fresh_token_is_passed_on_without_it() {
-    for quotes_it in [true, false] {
+fn a_reauth_rejection_that_quotes_a_token_is_passed_on_without_it() {
+    let (first, fresh) = (jwt(2), jwt(3));
+    for quoted in [Some(&fresh), Some(&first), None] {
         let mut h = Harness::new(Config { reauth_interval_ms: 60_000, ..no_jitter() });
-        h.authenticate();
+        h.drain();
+        h.token_result(grant(&first));
+        h.open();
+        h.auth_ok();
         h.fire_next_timeout();
         h.drain();
-        let fresh = jwt(2);
-        h.token_result(Ok(TokenGrant { token: Token::new(fresh.clone()).unwrap(), lifetime_ms: None }));
+        h.token_result(grant(&fresh));
         h.drain();
-        let reason = if quotes_it { format!("{fresh} was revoked") } else { "token revoked".to_owned() };
+        let reason = match quoted {
+            Some(token) => format!("{token} was revoked"),
+            None => "token revoked".to_owned(),
+        };
         h.frame(json!({"type": "reauth_response", "success": false, "error": reason}));
         let errors = error_events(&h.drain());
         assert_eq!(errors.len(), 1, "{errors:?}");
-        let (code, message) = &errors[0];
+        let (code, _, message) = &errors[0];
         assert_eq!(code, "reauth_failed");
-        let signature = fresh.rsplit('.').next().unwrap();
-        assert!(!message.contains(signature), "the token reached the app: {message}");
-        if !quotes_it {
+        assert!(!quotes(message, &first) && !quotes(message, &fresh), "the token reached the app: {message}");
+        if quoted.is_none() {
             assert_eq!(message, "the server rejected the fresh token: token revoked");
         }
     }
 }
 
-/// Nor through an `error` frame's code or message or a close reason, the other texts of the server's
-/// that the app sees (a close reason holds 123 bytes: a JWT's signature fits).
+/// Nor through an `error` frame's code or message, a close reason or the user id, the other texts
+/// of the server's that the app sees (a close reason holds 123 bytes: a JWT's signature fits),
+/// for the token of this connection and for the one a re-authentication replaced.
 #[test]
-fn an_error_message_or_close_reason_that_quotes_the_token_is_withheld() {
-    let token = jwt(3);
-    let signature = token.rsplit('.').next().unwrap().to_owned();
-    let mut h = Harness::new(no_jitter());
+fn an_error_close_reason_or_user_id_that_quotes_a_token_is_withheld() {
+    let (first, fresh) = (jwt(4), jwt(5));
+    let signature = |token: &str| token.rsplit('.').next().unwrap().to_owned();
+    let mut h = Harness::new(Config { reauth_interval_ms: 60_000, ..no_jitter() });
     h.drain();
-    h.token_result(Ok(TokenGrant { token: Token::new(token.clone()).unwrap(), lifetime_ms: None }));
+    h.token_result(grant(&first));
     h.open();
-    h.auth_ok();
+    h.frame(
+        json!({"type": "auth_response", "success": true, "userId": format!("user {}", signature(&first))}),
+    );
+    let user_ids: Vec<_> = events_of(&h.drain())
+        .into_iter()
+        .filter_map(|e| if let Event::Authenticated { user_id, .. } = e { user_id } else { None })
+        .collect();
+    assert_eq!(user_ids.len(), 1);
+    assert!(!quotes(&user_ids[0], &first), "the token reached the app as the user id: {user_ids:?}");
+    h.fire_next_timeout();
     h.drain();
-    h.frame(json!({"type": "error", "code": "bad_request", "message": format!("not for {token}")}));
-    h.frame(json!({"type": "error", "code": "bad_request", "message": "room is full"}));
-    h.frame(json!({"type": "error", "code": signature, "message": "see the code"}));
+    h.token_result(grant(&fresh));
+    h.frame(json!({"type": "reauth_response", "success": true}));
+    h.drain();
+    for token in [&fresh, &first] {
+        h.frame(json!({"type": "error", "code": "bad_request", "message": format!("not for {token}")}));
+        h.frame(json!({"type": "error", "code": signature(token), "message": "see the code"}));
+    }
+    h.frame(json!({"type": "error", "code": "room_full", "message": "room is full"}));
     let errors = error_events(&h.drain());
-    assert_eq!(errors.len(), 3, "{errors:?}");
-    assert!(!errors[2].0.contains(&signature), "the token reached the app as a code: {errors:?}");
-    assert!(errors[0].1.contains("withheld") && !errors[0].1.contains(&signature), "{errors:?}");
-    assert_eq!(errors[1].1, "room is full", "a text that quotes no token is passed on as it is");
-    h.closed_by_peer(4000, format!("sig {signature}"));
+    assert_eq!(errors.len(), 5, "{errors:?}");
+    for (_, server_code, message) in &errors[..4] {
+        let code = server_code.as_deref().unwrap_or_default();
+        assert!(
+            !quotes(code, &first) && !quotes(code, &fresh),
+            "the token reached the app as a code: {errors:?}"
+        );
+        assert!(
+            !quotes(message, &first) && !quotes(message, &fresh),
+            "the token reached the app: {errors:?}"
+        );
+    }
+    let passed_on = (errors[4].1.as_deref(), errors[4].2.as_str());
+    assert_eq!(
+        passed_on,
+        (Some("room_full"), "room is full"),
+        "a text that quotes no token is passed on as it is"
+    );
+    h.closed_by_peer(4000, format!("expired: {}", signature(&first)));
     let reasons: Vec<_> = events_of(&h.drain())
         .into_iter()
         .filter_map(|e| if let Event::Close { reason, .. } = e { Some(reason) } else { None })
         .collect();
     assert_eq!(reasons.len(), 1);
-    assert!(!reasons[0].contains(&signature), "the token reached the app: {reasons:?}");
+    assert!(!quotes(&reasons[0], &first), "the replaced token reached the app: {reasons:?}");
 }
 
+/// A `reauth_response` that arrives before the `reauth` was sent (the token fetch still running)
+/// answers nothing: taken as the answer, the fresh token would be dropped unsent, and with
+/// `reauthIntervalMs: 0` no re-auth would ever be scheduled again.
 #[test]
 fn a_reauth_response_before_the_reauth_does_not_cancel_it() {
     let config = Config { reauth_interval_ms: 0, ..no_jitter() };
