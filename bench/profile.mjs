@@ -4,15 +4,13 @@
 // `node bench/profile.mjs sdk|sdkAtMostOnce|raw` (bench/run.mjs names the kinds).
 import { openBench } from './harness.mjs';
 
-const { page, setFaults, stop } = await openBench();
+const { page, stop } = await openBench();
 const kind = process.argv[2] ?? 'sdk';
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-// At most once: the server ignores the session's `resume` offer (bench/run.mjs).
-if (kind === 'sdkAtMostOnce') await setFaults({ ignoreResume: true });
 await cdp.send('Profiler.start');
-await page.evaluate((k) => bench.throughput(k), kind);
+const { delivery } = await page.evaluate((k) => bench.throughput(k), kind);
 const { profile } = await cdp.send('Profiler.stop');
 await stop();
 
@@ -24,7 +22,7 @@ for (const id of profile.samples) {
   const name = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${byId.get(id).callFrame.lineNumber + 1}`.trim();
   self.set(name, (self.get(name) ?? 0) + 1);
 }
-console.log(`self time in the ${kind} throughput scenario (${total} samples):`);
+console.log(`self time in the ${kind} throughput scenario (${delivery ?? 'raw'}, ${total} samples):`);
 for (const [name, count] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
   console.log(`${((count / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
 }

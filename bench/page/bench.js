@@ -60,12 +60,18 @@ function throughputLoop(send, onReply, count, window) {
 let session;
 
 /**
- * Opens an authenticated socket of `kind` (`raw`, or the SDK: `sdk`) for `runLoop`: separate
- * steps, so the runner can read Chromium's CPU counters around the message loop alone
- * (bench/run.mjs). Answers the SDK session's `delivery`.
+ * Opens an authenticated socket of `kind` for `runLoop`: `raw`, or the SDK, `sdk` on the
+ * resumable session the test server grants (numbered, acknowledged, kept until acknowledged) or
+ * `sdkAtMostOnce` on a connection whose `resume` offer the server ignores (the demo's
+ * `ignore_next_resume` fault, as a server without resumable sessions). Separate steps, so the
+ * runner can read Chromium's CPU counters around the message loop alone (bench/run.mjs).
  */
 export async function openSession(kind) {
   const message = { ...MESSAGE };
+  if (kind === 'sdkAtMostOnce') {
+    const answer = await post('/api/demo/fault', { kind: 'ignore_next_resume' });
+    if (!answer.ok) throw new Error(`the ignore_next_resume fault: ${answer.status}`);
+  }
   if (kind === 'raw') {
     const ws = await rawSocket();
     session = {
@@ -77,14 +83,12 @@ export async function openSession(kind) {
     const ws = await sdkSocket();
     let handler;
     ws.on('message', () => handler());
-    // With the test server, a resumable session (numbered, acknowledged, kept until acknowledged),
-    // unless the runner has it ignore the offer (`sdkAtMostOnce`, bench/run.mjs).
     session = {
       send: (seq) => ws.send({ ...message, seq }),
       onReply: (reply) => (handler = reply),
+      delivery: () => ws.delivery,
       close: () => (ws.close(), ws.free()),
     };
-    return ws.delivery;
   }
 }
 
@@ -93,16 +97,18 @@ export function runLoop(count = 20_000, window = 100) {
   return throughputLoop(session.send, session.onReply, count, window);
 }
 
+/** Closes the session; answers what the SDK's session promised to the end (`ws.delivery`). */
 export function closeSession() {
+  const delivery = session.delivery?.();
   session.close();
   session = undefined;
+  return delivery;
 }
 
 export async function throughput(kind, count = 20_000, window = 100) {
   await openSession(kind);
   const rate = await runLoop(count, window);
-  closeSession();
-  return rate;
+  return { rate, delivery: closeSession() };
 }
 
 /** Round trips at a fixed `perSecond` for `count` messages; returns sorted latencies in ms. */

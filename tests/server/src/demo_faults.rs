@@ -21,6 +21,10 @@ pub enum DemoFault {
     KillConnection,
     /// Refuse the next `auth` made with a token of the caller's session: the SDK retries.
     RejectNextAuth,
+    /// Ignore the `resume` offer of the next `auth` made with a token of the caller's session, as
+    /// a server without resumable sessions does: that connection is at most once (the bench
+    /// compares it with exactly once without the test controls, which record every frame).
+    IgnoreNextResume,
 }
 
 /// `POST /api/demo/fault`: needs the login cookie and an allowed `Origin`.
@@ -47,6 +51,11 @@ pub async fn fault(
         DemoFault::RejectNextAuth => {
             if let Some(session) = shared.sessions.by_handle(&handle, Instant::now()) {
                 session.reject_next_auth = true;
+            }
+        }
+        DemoFault::IgnoreNextResume => {
+            if let Some(session) = shared.sessions.by_handle(&handle, Instant::now()) {
+                session.ignore_next_resume = true;
             }
         }
     }

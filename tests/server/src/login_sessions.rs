@@ -18,6 +18,8 @@ pub struct LoginSession {
     pub expires: Instant,
     /// The demo's "reject my next auth": the next `auth` with one of its tokens is refused.
     pub reject_next_auth: bool,
+    /// The demo's `ignore_next_resume` fault: the next authentication ignores its `resume` offer.
+    pub ignore_next_resume: bool,
 }
 
 /// Every live login session, by cookie and by handle.
@@ -39,8 +41,13 @@ impl LoginSessions {
         self.prune(now);
         let (cookie, handle) = (random_id(), random_id());
         let expires = now + ttl;
-        let session =
-            LoginSession { user: user.to_owned(), handle: handle.clone(), expires, reject_next_auth: false };
+        let session = LoginSession {
+            user: user.to_owned(),
+            handle: handle.clone(),
+            expires,
+            reject_next_auth: false,
+            ignore_next_resume: false,
+        };
         self.by_cookie.insert(cookie.clone(), session);
         self.cookie_by_handle.insert(handle.clone(), cookie.clone());
         self.expiry.insert((expires, cookie.clone()));

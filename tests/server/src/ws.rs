@@ -488,6 +488,7 @@ impl ConnectionLogic {
             return self.reject(state, "login session ended");
         };
         let reject_demo = std::mem::take(&mut login.reject_next_auth);
+        let ignore_resume_demo = std::mem::take(&mut login.ignore_next_resume);
         if !shared.spent_tokens.spend(&claims, now_secs()) {
             drop(shared);
             return self.reject(state, "token already used");
@@ -498,7 +499,7 @@ impl ConnectionLogic {
         }
         let mut delay = None;
         let mut close_after = None;
-        let mut resume = resume;
+        let mut resume = resume.filter(|_| !ignore_resume_demo);
         if state.faults_enabled() {
             if let Some(faults) = shared.faults.get_mut(&claims.user_id) {
                 if faults.drop_auth > 0 {

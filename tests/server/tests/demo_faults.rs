@@ -48,7 +48,24 @@ async fn demo_faults_need_a_login_and_touch_only_the_callers_own_sockets() {
     socket_of(&server, &alice).await;
     socket_of(&server, &bob).await;
 
-    assert_eq!(fault(&server, Some(&alice), "make_admin").await, 422, "only the two kinds");
+    // A resume offer ignored once, on alice's next authentication only: at most once, then
+    // resumable again.
+    let offer = async |cookie: &str| {
+        let body: Value = server.token_response(Some(cookie), Some(ORIGIN)).await.json().await.unwrap();
+        let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
+        let resume = json!({"sessionId": null, "lastSeq": 0});
+        send(&mut socket, json!({"type": "auth", "token": body["wsToken"], "resume": resume})).await;
+        let answer = recv(&mut socket).await;
+        assert_eq!(answer["success"], true);
+        answer.get("session").is_some()
+    };
+    assert_eq!(fault(&server, Some(&alice), "ignore_next_resume").await, 204);
+    assert!(offer(&bob).await, "bob's offer is not alice's to ignore");
+    assert!(!offer(&alice).await, "the offer is ignored: no session granted");
+    assert!(offer(&alice).await, "only the next one");
+    assert!(offer(&bob).await);
+
+    assert_eq!(fault(&server, Some(&alice), "make_admin").await, 422, "only the demo's kinds");
     let controls = server.post("/test/close", json!({"code": 1000})).await;
     assert_eq!(controls.status(), 404, "the test controls are not mounted in the demo");
 }
