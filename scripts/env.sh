@@ -110,8 +110,9 @@ serve_and_test() {
 #   (src/lib.rs), yet every call that could panic in the prebuilt `alloc` and in wasm-bindgen still
 #   passed its message and source location, kept in the data: −903 B of wasm gzip, −757 B shipped
 #   (issue 14, README "Performance"). These options are unstable: this machine kind's stable rustc takes them under
-#   RUSTC_BOOTSTRAP=1, set here for these two builds alone. A rustc that drops one fails the build
-#   loudly; none changes what the code does, as a panic trapped before and traps now.
+#   RUSTC_BOOTSTRAP=1, set here for these two builds alone (every crate of them sees it:
+#   proc-macro2's build probe turns on its nightly span API). A rustc that drops one fails the
+#   build loudly; none changes what the code does, as a panic trapped before and traps now.
 # With no source location left in the wasm, no path of this machine's is either: the shipped
 # bytes do not depend on where cargo keeps its sources.
 npm_wasm_flags() {

@@ -30,8 +30,13 @@ rustup component list --installed | grep -q '^rust-src' || {
 command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack --locked; }
 
 # wasm-pack uses the wasm-bindgen on PATH only when it is exactly the version in Cargo.lock.
-wbg=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
+locked_wasm_bindgen() { awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print }' "$1"; }
+wbg=$(locked_wasm_bindgen Cargo.lock)
 [ -n "$wbg" ] || { echo "setup: no wasm-bindgen version found in Cargo.lock" >&2; exit 1; }
+# The Leptos example has its own lock file and goes through the same CLI.
+example_wbg=$(locked_wasm_bindgen examples/chat/Cargo.lock)
+[ "$example_wbg" = "$wbg" ] || {
+  echo "setup: examples/chat/Cargo.lock has wasm-bindgen $example_wbg, Cargo.lock $wbg: one CLI serves both" >&2; exit 1; }
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wbg" ]; then
   say "installing wasm-bindgen-cli $wbg"
   # Not --locked: its lock file names a webpki-roots version the registry lacks.
