@@ -6,40 +6,12 @@
 // closures, Rc/RefCell and shims were ~9 KB gzip of it). The one driver of both faces: the Rust
 // API (src/rust_api) runs this class too.
 import { closeSocket, fetchToken, online, openSocket, watchPage } from '../browser/io.js';
+import {
+  ABORT_TOKEN, AUTHENTICATED, CLOSE, CLOSE_SESSION, CLOSE_SOCKET, CLOSED, COLLECT_SUBSCRIPTIONS, DELIVERED, DIRECT, ERROR,
+  FETCH_TOKEN, HAND_OVER, MESSAGE, OPEN_SOCKET, OPENED, PAGE, RECONNECTING, REPLICATE, REPLICATE_SESSION, RESYNC, STAGE,
+  STATE, SUBSCRIPTIONS, TIMEOUT, TIMER, TOKEN, UNCONFIRMED, UNDELIVERABLE,
+} from './codes.js';
 import { collect, detach, emit, sdkError, sendError, settleReceipts } from './events.js';
-
-// What `Session.pollAction()` answers: the `kind` module of src/api/session.rs.
-const TIMER = 1;
-const DIRECT = 2;
-const FETCH_TOKEN = 3;
-const ABORT_TOKEN = 4;
-const OPEN_SOCKET = 5;
-const CLOSE_SOCKET = 6;
-const COLLECT_SUBSCRIPTIONS = 7;
-const STATE = 10;
-const AUTHENTICATED = 11;
-const MESSAGE = 12;
-const RECONNECTING = 13;
-const CLOSE = 14;
-const ERROR = 15;
-const RESYNC = 16;
-const DELIVERED = 17;
-const UNCONFIRMED = 18;
-const UNDELIVERABLE = 19;
-const REPLICATE = 20;
-
-// What `Session.handle(input, n, value, number)` is told: the `input` module of src/api/session.rs.
-const OPENED = 0;
-const CLOSED = 1;
-const PAGE = 2;
-const TIMEOUT = 3;
-const SUBSCRIPTIONS = 4;
-const CLOSE_SESSION = 5;
-const HAND_OVER = 6;
-/** A token answer: TOKEN + io.js's answer kind (7 to 10). */
-const TOKEN = 7;
-const STAGE = 11;
-const REPLICATE_SESSION = 12;
 
 /** The public states, by the index `Session.status(0)` and a `STATE` action answer. */
 export const STATES = ['connecting', 'authenticating', 'authenticated', 'reconnecting', 'closed'];

@@ -29,6 +29,11 @@ extern "C" {
     #[wasm_bindgen(js_name = Driver)]
     fn _driver();
 }
+#[wasm_bindgen(module = "/src/api/codes.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = TIMER)]
+    fn _codes();
+}
 #[wasm_bindgen(module = "/src/api/events.js")]
 extern "C" {
     #[wasm_bindgen(js_name = sdkError)]

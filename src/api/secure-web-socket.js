@@ -3,6 +3,9 @@
 // `ready()` promises. The wasm's `Session` class comes from whoever instantiated the wasm
 // (`useSession`): js/index.js in the package, the test support in the browser tests, since this
 // module cannot know where wasm-bindgen's glue lives.
+import {
+  STATUS_NEXT_ID, STATUS_NEXT_REAUTH_AT, STATUS_QUEUED, STATUS_RESUMABLE, STATUS_SERVER_MESSAGE_LIMIT, STATUS_STATE,
+} from './codes.js';
 import { Driver, STATES } from './driver.js';
 import {
   createRegistry, propertyHandler, receipt, sdkError, sendError, setPropertyHandler, settleReceipts, stringify, subscribe,
@@ -11,14 +14,6 @@ import {
 import { readOptions } from './options.js';
 
 let Session;
-
-// What `Session.status(what)` answers (src/api/session.rs).
-const STATE = 0;
-const RESUMABLE = 1;
-const QUEUED = 2;
-const NEXT_ID = 3;
-const NEXT_REAUTH_AT = 4;
-const SERVER_MESSAGE_LIMIT = 5;
 
 /** Sets the wasm's exported `Session` class; once, before the first construction. */
 export function useSession(session) {
@@ -64,7 +59,7 @@ export class SecureWebSocket {
     const json = text(data);
     // Registered before the message goes out, under the id it will get: on an at-most-once
     // connection its fate is known within this very call.
-    const id = this.#driver.s.status(NEXT_ID);
+    const id = this.#driver.s.status(STATUS_NEXT_ID);
     const promise = receipt(this.#registry, id);
     try {
       this.#driver.send(json, true);
@@ -101,22 +96,22 @@ export class SecureWebSocket {
 
   /** `'connecting' | 'authenticating' | 'authenticated' | 'reconnecting' | 'closed'`. */
   get state() {
-    return STATES[this.#driver.s.status(STATE)];
+    return STATES[this.#driver.s.status(STATUS_STATE)];
   }
 
   /** `'at-most-once'` until a server grants a resumable session, then `'exactly-once'`. */
   get delivery() {
-    return this.#driver.s.status(RESUMABLE) ? 'exactly-once' : 'at-most-once';
+    return this.#driver.s.status(STATUS_RESUMABLE) ? 'exactly-once' : 'at-most-once';
   }
 
   /** How many sends wait for an authenticated connection. */
   get queuedCount() {
-    return this.#driver.s.status(QUEUED);
+    return this.#driver.s.status(STATUS_QUEUED);
   }
 
   /** Milliseconds until the next re-authentication, or `null` when none is scheduled. */
   get nextReauthInMs() {
-    const at = this.#driver.s.status(NEXT_REAUTH_AT);
+    const at = this.#driver.s.status(STATUS_NEXT_REAUTH_AT);
     return Number.isNaN(at) ? null : Math.max(at - Math.floor(performance.now()), 0);
   }
 
@@ -145,12 +140,12 @@ export class SecureWebSocket {
 
   /** Internal to `shareAcrossTabs`: the id the next accepted send gets. */
   get _nextId() {
-    return this.#driver.s.status(NEXT_ID);
+    return this.#driver.s.status(STATUS_NEXT_ID);
   }
 
   /** Internal to `shareAcrossTabs`: the server's advertised `maxMessageBytes`, or NaN. */
   get _serverLimit() {
-    return this.#driver.s.status(SERVER_MESSAGE_LIMIT);
+    return this.#driver.s.status(STATUS_SERVER_MESSAGE_LIMIT);
   }
 
   /** Internal to `shareAcrossTabs`: closes for good, keeping the server's session (close 4015). */

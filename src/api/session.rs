@@ -19,8 +19,8 @@ use crate::{
     },
 };
 
-/// What `pollAction` answers (and `handleFrame`, for the frame's first action). The driver.js
-/// constants of the same names must match.
+/// What `pollAction` answers (and `handleFrame`, for the frame's first action). The
+/// src/api/codes.js constants of the same names must match.
 mod kind {
     pub const NONE: u32 = 0;
     /// The deadline changed: `n0` is the new one, NaN for none.
@@ -46,7 +46,7 @@ mod kind {
     pub const REPLICATE: u32 = 20;
 }
 
-/// What `handle` is told (see [`Session::handle`]). The driver.js constants of the same names
+/// What `handle` is told (see [`Session::handle`]). The codes.js constants of the same names
 /// must match.
 mod input {
     pub const OPENED: u32 = 0;
@@ -116,7 +116,7 @@ impl Session {
         })
     }
 
-    /// Everything that happens to the session but frames and sends, as driver.js's constants of
+    /// Everything that happens to the session but frames and sends, as codes.js's constants of
     /// the same names (the `input` module) tell it, with `n`, `value` and `number`:
     /// 0 socket `n` opened (`value` the WebSocket, opened for an `OpenSocket` action) ·
     /// 1 socket `n` closed or could not open (code `number`, reason `value`) ·

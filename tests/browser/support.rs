@@ -55,6 +55,11 @@ extern "C" {
     #[wasm_bindgen(js_name = Driver)]
     fn _driver(session: &JsValue, options: &JsValue, registry: &JsValue);
 }
+#[wasm_bindgen(module = "/src/api/codes.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = STAGE)]
+    fn _stage();
+}
 #[wasm_bindgen(module = "/src/api/events.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createRegistry)]
