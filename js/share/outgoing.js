@@ -1,7 +1,8 @@
 // What send() checks before anything is queued, in a tab that holds no wasm socket: the wasm
 // class's rules (SecureWebSocket.send), with the same codes, messages and defaults, so that a
 // follower throws exactly where the leader would.
-import { closedError, sdkError, sendError } from './errors.js';
+import { messageText } from '../../pkg/events.js';
+import { closedError, sendError } from './errors.js';
 
 const DEFAULT_MAX_QUEUED_MESSAGES = 1000;
 const DEFAULT_MAX_MESSAGE_BYTES = 10240;
@@ -19,13 +20,7 @@ export function limitsOf(options) {
  * `invalid_message`, `closed`, `message_too_large`, `queue_full` (`queued`: this tab's unconfirmed sends).
  */
 export function outgoingText(data, { limits, closed, queued }) {
-  let text;
-  try {
-    text = JSON.stringify(data);
-  } catch {
-    // cycles and BigInts fall through to the check below
-  }
-  if (typeof text !== 'string') throw sdkError('invalid_message', 'send() needs a JSON-serialisable value');
+  const text = messageText(data);
   if (closed) throw closedError();
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > limits.maxMessageBytes) throw sendError(1, bytes, limits.maxMessageBytes);

@@ -169,6 +169,16 @@ export function stringify(data) {
   }
 }
 
+/**
+ * `send()`'s argument as JSON text, or the `invalid_message` error thrown: the class's check, and a
+ * shared socket's follower's (js/share/outgoing.js), which must throw where the class would.
+ */
+export function messageText(data) {
+  const text = stringify(data);
+  if (text === undefined) throw sdkError('invalid_message', 'send() needs a JSON-serialisable value');
+  return text;
+}
+
 /** The app's `subscriptions()` as JSON texts, or undefined when it threw or gave what JSON cannot carry. */
 export function collect(subscriptions) {
   let texts;

@@ -8,8 +8,8 @@ import {
 } from './codes.js';
 import { Driver, STATES } from './driver.js';
 import {
-  createRegistry, propertyHandler, receipt, sdkError, sendError, setPropertyHandler, settleReceipts, stringify, subscribe,
-  wait,
+  createRegistry, messageText, propertyHandler, receipt, sdkError, sendError, setPropertyHandler, settleReceipts,
+  subscribe, wait,
 } from './events.js';
 import { readOptions } from './options.js';
 
@@ -47,7 +47,7 @@ export class SecureWebSocket {
    * @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
    */
   send(data) {
-    this.#driver.send(text(data), false);
+    this.#driver.send(messageText(data), false);
   }
 
   /**
@@ -56,7 +56,7 @@ export class SecureWebSocket {
    * an at-most-once connection, or the error that ended the session. Throws like `send()`.
    */
   sendWithReceipt(data) {
-    const json = text(data);
+    const json = messageText(data);
     // Registered before the message goes out, under the id it will get: on an at-most-once
     // connection its fate is known within this very call.
     const id = this.#driver.s.status(STATUS_NEXT_ID);
@@ -155,10 +155,3 @@ export class SecureWebSocket {
 }
 
 if (typeof Symbol.dispose === 'symbol') SecureWebSocket.prototype[Symbol.dispose] = SecureWebSocket.prototype.free;
-
-/** `send()`'s argument as JSON text, or the `invalid_message` error thrown. */
-function text(data) {
-  const json = stringify(data);
-  if (json === undefined) throw sdkError('invalid_message', 'send() needs a JSON-serialisable value');
-  return json;
-}
