@@ -4,11 +4,12 @@
 import { messageText } from '../../pkg/events.js';
 import { closedError, sendError } from './errors.js';
 
-const DEFAULT_MAX_QUEUED_MESSAGES = 1000;
-const DEFAULT_MAX_MESSAGE_BYTES = 10240;
-
 /** The limits of these options, with the SDK's defaults. */
 export function limitsOf(options) {
+  // Here, not at the top of the module: esbuild puts a function's constants in place of their
+  // names, but keeps those of a module that imports anything as variables (issue 14).
+  const DEFAULT_MAX_QUEUED_MESSAGES = 1000;
+  const DEFAULT_MAX_MESSAGE_BYTES = 10240;
   return {
     maxQueuedMessages: options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
