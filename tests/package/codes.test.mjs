@@ -1,0 +1,30 @@
+// src/api/codes.js holds the numbers the wasm's `Session` and its JavaScript half exchange, which
+// src/api/session.rs defines in its `kind` (actions) and `input` modules: a number that drifts on
+// one side only would have the driver run the wrong action or tell the wrong input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repo } from '../support/browser.mjs';
+
+const codes = await import(join(repo, 'src/api/codes.js'));
+const rust = readFileSync(join(repo, 'src/api/session.rs'), 'utf8');
+
+/** The `pub const NAME: u32 = N;` of `mod name { … }` in session.rs. */
+function rustModule(name) {
+  const body = rust.match(new RegExp(`\\nmod ${name} \\{\\n([\\s\\S]*?)\\n\\}`))?.[1];
+  assert.ok(body, `session.rs has no mod ${name}`);
+  return Object.fromEntries([...body.matchAll(/pub const (\w+): u32 = (\d+);/g)].map(([, key, n]) => [key, Number(n)]));
+}
+
+for (const name of ['kind', 'input']) {
+  test(`codes.js holds session.rs's ${name} numbers, each the same`, () => {
+    const numbers = rustModule(name);
+    assert.ok(Object.keys(numbers).length >= 10, `too few constants read: ${JSON.stringify(numbers)}`);
+    for (const [key, n] of Object.entries(numbers)) {
+      // NONE (0) is the end of the actions: the driver loops while the answer is truthy.
+      if (key === 'NONE') continue;
+      assert.equal(codes[key], n, `${name}::${key}`);
+    }
+  });
+}
