@@ -63,11 +63,9 @@ const bytesLines = [
 writeFileSync(bytesPath, `${bytesLines.join('\n')}\n`);
 
 /**
- * The glue without code that can never run in this package (issue 14: 91 B gzip shipped), each
- * part cut by its exact text, so that a wasm-bindgen that writes it differently fails the build
- * here and the cut is reviewed again:
- * - the fallback for a `TextEncoder` without `encodeInto`: every browser that runs the SDK's own
- *   JS (private methods, `Object.hasOwn`, `Array.prototype.at`) has it (Safari since 14.1);
+ * The glue without code that can never run in this package (issue 14), each part cut by its exact
+ * text, so that a wasm-bindgen that writes it differently fails the build here and the cut is
+ * reviewed again:
  * - `passStringToWasm0`'s path for a call without `realloc`: every call passes the wasm's (checked);
  * - the `Session`'s `Symbol.dispose`: the class holds its `Session` privately and frees it itself,
  *   so no app can reach it (the class's own `Symbol.dispose` stays).
@@ -76,18 +74,6 @@ function withoutDeadCode(glue) {
   const dead = [
     `
 if (Symbol.dispose) SecureWsSession.prototype[Symbol.dispose] = SecureWsSession.prototype.free;
-`,
-    `
-if (!('encodeInto' in cachedTextEncoder)) {
-    cachedTextEncoder.encodeInto = function (arg, view) {
-        const buf = cachedTextEncoder.encode(arg);
-        view.set(buf);
-        return {
-            read: arg.length,
-            written: buf.length
-        };
-    };
-}
 `,
     `
     if (realloc === undefined) {
@@ -122,6 +108,8 @@ function withPrivatePointer(glue) {
   const declaration = 'export class SecureWsSession {\n';
   const method = '\n    __destroy_into_raw() {\n';
   const count = (text) => glue.split(text).length - 1;
+  // One class: the renaming below reaches every `this.__wbg_ptr` of the file.
+  if (glue.match(/^(export )?class /gm)?.length !== 1) throw new Error(`${gluePath}: more classes than the Session's`);
   const onThisOnly =
     count('__wbg_ptr') === count('this.__wbg_ptr') &&
     count('__destroy_into_raw') === count('this.__destroy_into_raw()') + 1 &&

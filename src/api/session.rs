@@ -62,6 +62,17 @@ mod input {
     pub const REPLICATE_SESSION: u32 = 12;
 }
 
+/// What `status` is asked (see [`Session::status`]). The codes.js `STATUS_` constants of the same
+/// names must match.
+mod status {
+    pub const STATE: u32 = 0;
+    pub const RESUMABLE: u32 = 1;
+    pub const QUEUED: u32 = 2;
+    pub const NEXT_ID: u32 = 3;
+    pub const NEXT_REAUTH_AT: u32 = 4;
+    pub const SERVER_MESSAGE_LIMIT: u32 = 5;
+}
+
 /// The session state machine of one `SecureWebSocket`. After every input, JS calls
 /// `pollAction()` until it answers 0 and runs each action, reading its fields with `n0`, `n1`,
 /// `text(i)` and `value` (see [`Session::poll_action`] for which action has which).
@@ -292,12 +303,15 @@ impl Session {
     pub fn status(&self, what: u32) -> f64 {
         let core = &self.core;
         match what {
-            0 => state_index(core.state()).into(),
-            1 => flag(core.delivery() == Delivery::ExactlyOnce),
-            2 => core.queued_count() as f64,
-            3 => core.next_message_id() as f64,
-            4 => nan_or(core.next_reauth_at()),
-            _ => core.server_message_limit().map_or(f64::NAN, |limit| limit as f64),
+            status::STATE => state_index(core.state()).into(),
+            status::RESUMABLE => flag(core.delivery() == Delivery::ExactlyOnce),
+            status::QUEUED => core.queued_count() as f64,
+            status::NEXT_ID => core.next_message_id() as f64,
+            status::NEXT_REAUTH_AT => nan_or(core.next_reauth_at()),
+            status::SERVER_MESSAGE_LIMIT => {
+                core.server_message_limit().map_or(f64::NAN, |limit| limit as f64)
+            }
+            _ => f64::NAN,
         }
     }
 

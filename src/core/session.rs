@@ -28,7 +28,7 @@ use super::{
     outbox::{MessageId, Outbox},
     pacer::Pacer,
     protocol::{push_number, FrameError, Inbound, OutboundFrame, Payload, SessionGrant, Verdict},
-    token::{Fingerprint, TokenError, TokenGrant},
+    token::{Fingerprint, Token, TokenError, TokenGrant},
     Millis,
 };
 
@@ -735,8 +735,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
                 live.pending_refresh = Some(refresh_at);
-                let previous = core::mem::take(&mut self.sent_tokens[0]);
-                self.sent_tokens = [Fingerprint::of(&grant.token), previous];
+                Self::remember(&mut self.sent_tokens, &grant.token);
                 self.actions.push(Some(Action::Send(OutboundFrame::reauth(&grant.token))));
             }
             // Unreachable while requests are tracked; dropped (and zeroed) if it ever happens.
@@ -1085,8 +1084,7 @@ impl<M, P: Payload> SessionCore<M, P> {
         let Phase::Connecting { conn, grant: Some(grant), refresh_at, .. } = &self.phase else {
             return;
         };
-        let previous = core::mem::take(&mut self.sent_tokens[0]);
-        self.sent_tokens = [Fingerprint::of(&grant.token), previous];
+        Self::remember(&mut self.sent_tokens, &grant.token);
         let offer = self.resumable.id.as_deref();
         self.actions.push(Some(Action::Send(OutboundFrame::auth(
             &grant.token,
@@ -1114,6 +1112,14 @@ impl<M, P: Payload> SessionCore<M, P> {
                 if let Some(error) = ignored {
                     self.invalid_frame(&error.message());
                 }
+                // A user id that quotes the token is no user id: none, and said so.
+                let user_id = user_id.filter(|id| {
+                    let quotes = self.quotes_sent_token(id);
+                    if quotes {
+                        self.invalid_frame("the userId quoted the token: withheld");
+                    }
+                    !quotes
+                });
                 let previous = self.pacer.take();
                 self.pacer = limits.messages_per_minute.map(|rate| Pacer::continued(previous, rate, now));
                 let resumed = self.negotiate(session);
@@ -1200,7 +1206,6 @@ impl<M, P: Payload> SessionCore<M, P> {
         // them.
         self.flush(now);
         self.report_state();
-        let user_id = user_id.map(|id| self.shown_to_app(id));
         self.emit(Event::Authenticated { user_id, resumed });
     }
 
@@ -1302,11 +1307,25 @@ impl<M, P: Payload> SessionCore<M, P> {
         }
     }
 
-    /// A server's text (an error's code or message, a rejection's reason, a close reason, a user
-    /// id) as the app gets it: withheld when it quotes one of the last two tokens sent, since apps
-    /// log and report such text.
+    /// Keeps `token`'s fingerprint as the last sent, and the one before it (unless it is the same
+    /// token again, which would push out the one before).
+    fn remember(sent: &mut [Fingerprint; 2], token: &Token) {
+        let fingerprint = Fingerprint::of(token);
+        if fingerprint != sent[0] {
+            sent[1] = core::mem::replace(&mut sent[0], fingerprint);
+        }
+    }
+
+    /// Whether `text` quotes one of the last two tokens sent ([`Fingerprint`]).
+    fn quotes_sent_token(&self, text: &str) -> bool {
+        self.sent_tokens.iter().any(|sent| sent.found_in(text))
+    }
+
+    /// A server's text (an error's code or message, a rejection's reason, a close reason) as the
+    /// app gets it: withheld when it quotes one of the last two tokens sent, since apps log and
+    /// report such text.
     fn shown_to_app(&self, text: String) -> String {
-        if self.sent_tokens.iter().any(|sent| sent.found_in(&text)) {
+        if self.quotes_sent_token(&text) {
             "(withheld: it quoted the token)".to_owned()
         } else {
             text

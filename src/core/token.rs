@@ -59,63 +59,71 @@ pub enum TokenError {
 
 /// What the session keeps of a token it sent, to tell whether a server quoted it back, in whole
 /// or in part, in a text the app sees and may log (a rejection's reason, an error, a close reason,
-/// a user id): the hashes of the token's consecutive pieces. Not the token: a 64-bit hash of a
-/// piece of a high-entropy secret cannot be turned back into it, and the token itself is still
+/// a user id): 32-bit hashes of 16-byte stretches of the token, at most 32 of them. Not the token:
+/// each hash stands for 2⁶⁴ and more stretches of a token's alphabet, and the token itself is still
 /// zeroed as soon as its frame is built.
 ///
-/// A text that quotes any stretch of the token one byte short of twice a piece's length holds a
-/// whole piece, wherever the stretch starts: 31 bytes for a token of 16 to 512 bytes (a JWT's
-/// signature, a token cut short in a 123-byte close reason), `2·⌈len/32⌉ − 1` bytes for a longer
-/// one, and the whole token for a shorter one.
-#[derive(Default)]
+/// The stretches start every `step` bytes, `step` as small as 32 of them allow: a text that quotes
+/// any `15 + step` bytes of the token holds a whole one, wherever the quote starts. That is 16
+/// bytes for a token of up to 47 bytes, 31 up to 512 bytes (a JWT's signature is 43), 123 (a whole
+/// close reason) up to 3,364 bytes. A token shorter than 16 bytes is not looked for: it could be an
+/// ordinary word of the server's text (a test's user name, say).
+#[derive(Default, PartialEq, Eq)]
 pub(crate) struct Fingerprint {
-    /// The pieces' length: 16 bytes, more for a long token (every piece has a slot), or the whole
-    /// token when shorter; 0 before any token was sent.
-    piece: usize,
-    /// The hashes of the pieces; slots beyond them repeat the first. (A last stretch shorter than
-    /// a piece has none: a quoted stretch long enough to hold it whole holds the piece before it.)
-    hashes: [u64; PIECES],
+    /// The stretches' hashes; 0 slots when no token of 16 bytes or more was sent, and slots beyond
+    /// the last stretch repeat the first.
+    hashes: [u32; STRETCHES],
 }
 
-/// Slots for the pieces' hashes (256 bytes).
-const PIECES: usize = 32;
-/// The shortest piece: longer than the ordinary words of a server's text.
-const MIN_PIECE_LEN: usize = 16;
-/// The multiplier of the pieces' polynomial hash: odd, so that it is invertible modulo 2⁶⁴, and a
-/// window's hash rolls to the next one's in constant time (Rabin–Karp).
+/// The most stretches kept (128 bytes).
+const STRETCHES: usize = 32;
+/// A stretch's length: longer than the ordinary words of a server's text.
+const STRETCH_LEN: usize = 16;
+/// The multiplier of the stretches' polynomial hash: odd, so that it is invertible modulo 2⁶⁴, and
+/// a window's hash rolls to the next one's in constant time (Rabin–Karp).
 const BASE: u64 = 0x100_0000_01b3;
+/// What the byte leaving a window weighs in its hash: `BASE` to the 16th power.
+const LEAVING: u64 = {
+    let mut power = 1u64;
+    let mut i = 0;
+    while i < STRETCH_LEN {
+        power = power.wrapping_mul(BASE);
+        i += 1;
+    }
+    power
+};
 
 impl Fingerprint {
     pub(crate) fn of(token: &Token) -> Self {
         let token = token.expose().as_bytes();
-        let piece = token.len().div_ceil(PIECES).max(MIN_PIECE_LEN).min(token.len());
-        let mut hashes = [hash(&token[..piece]); PIECES];
-        for (slot, part) in hashes.iter_mut().zip(token.chunks_exact(piece)) {
-            *slot = hash(part);
+        let mut fingerprint = Self::default();
+        let Some(last_start) = token.len().checked_sub(STRETCH_LEN) else { return fingerprint };
+        let step = last_start.div_ceil(STRETCHES - 1).max(1);
+        fingerprint.hashes = [short(hash(&token[..STRETCH_LEN])); STRETCHES];
+        for (slot, start) in fingerprint.hashes.iter_mut().zip((0..=last_start).step_by(step)) {
+            *slot = short(hash(&token[start..start + STRETCH_LEN]));
         }
-        Self { piece, hashes }
+        fingerprint
     }
 
-    /// Whether `text` holds one of the token's pieces: each of its windows of a piece's length,
-    /// hashed by rolling the previous window's hash, so linear in the text's length (a hostile
-    /// server's text can be megabytes long).
+    /// Whether `text` holds one of the token's stretches: each of its 16-byte windows, hashed by
+    /// rolling the previous window's hash (one step per byte: a hostile server's text can be
+    /// megabytes long).
     pub(crate) fn found_in(&self, text: &str) -> bool {
-        let (text, piece) = (text.as_bytes(), self.piece);
-        if piece == 0 || text.len() < piece {
+        let text = text.as_bytes();
+        if *self == Self::default() || text.len() < STRETCH_LEN {
             return false;
         }
-        // What the byte leaving a window weighs in its hash: BASE to the piece's length.
-        let leaving = (0..piece).fold(1u64, |power, _| power.wrapping_mul(BASE));
-        let mut window = hash(&text[..piece]);
-        for end in piece..=text.len() {
-            if self.hashes.contains(&window) {
+        let mut window = hash(&text[..STRETCH_LEN]);
+        for end in STRETCH_LEN..=text.len() {
+            if self.hashes.contains(&short(window)) {
                 return true;
             }
             if let Some(&byte) = text.get(end) {
                 window = window
                     .wrapping_mul(BASE)
                     .wrapping_add(u64::from(byte))
-                    .wrapping_sub(leaving.wrapping_mul(u64::from(text[end - piece])));
+                    .wrapping_sub(LEAVING.wrapping_mul(u64::from(text[end - STRETCH_LEN])));
             }
         }
         false
@@ -133,4 +141,10 @@ impl fmt::Debug for Fingerprint {
 /// recognise a token; a collision only withholds a text).
 fn hash(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0, |hash, &byte| hash.wrapping_mul(BASE).wrapping_add(u64::from(byte)))
+}
+
+/// The 32 bits kept of a hash: its high ones, which every byte of the window moves (its low ones
+/// depend only on the bytes' low bits).
+fn short(hash: u64) -> u32 {
+    (hash >> 32) as u32
 }

@@ -1,6 +1,7 @@
 // src/api/codes.js holds the numbers the wasm's `Session` and its JavaScript half exchange, which
-// src/api/session.rs defines in its `kind` (actions) and `input` modules: a number that drifts on
-// one side only would have the driver run the wrong action or tell the wrong input.
+// src/api/session.rs defines in its `kind` (actions), `input` and `status` modules: a number that
+// drifts on one side only would have the driver run the wrong action, tell the wrong input or read
+// the wrong status.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -17,14 +18,15 @@ function rustModule(name) {
   return Object.fromEntries([...body.matchAll(/pub const (\w+): u32 = (\d+);/g)].map(([, key, n]) => [key, Number(n)]));
 }
 
-for (const name of ['kind', 'input']) {
+// codes.js names the status numbers with a prefix: `status::QUEUED` is `STATUS_QUEUED`.
+for (const [name, prefix] of [['kind', ''], ['input', ''], ['status', 'STATUS_']]) {
   test(`codes.js holds session.rs's ${name} numbers, each the same`, () => {
     const numbers = rustModule(name);
-    assert.ok(Object.keys(numbers).length >= 10, `too few constants read: ${JSON.stringify(numbers)}`);
+    assert.ok(Object.keys(numbers).length >= 6, `too few constants read: ${JSON.stringify(numbers)}`);
     for (const [key, n] of Object.entries(numbers)) {
       // NONE (0) is the end of the actions: the driver loops while the answer is truthy.
       if (key === 'NONE') continue;
-      assert.equal(codes[key], n, `${name}::${key}`);
+      assert.equal(codes[prefix + key], n, `${name}::${key}`);
     }
   });
 }

@@ -107,6 +107,13 @@ fn error_events(actions: &[Action<serde_json::Value>]) -> Vec<(String, Option<St
         .collect()
 }
 
+/// A token without its header: the header is alike for all tokens of an issuer (so any of them
+/// matches it), while the payload and signature are this token's alone. Tests that tell two tokens
+/// apart quote this.
+fn own_part(token: &str) -> &str {
+    token.split_once('.').unwrap().1
+}
+
 /// What of `token` a text holds: the token, its payload or its signature.
 fn quotes(text: &str, token: &str) -> bool {
     token.split('.').skip(1).any(|part| text.contains(part))
@@ -155,7 +162,7 @@ fn a_reauth_rejection_that_quotes_a_token_is_passed_on_without_it() {
         h.token_result(grant(&fresh));
         h.drain();
         let reason = match quoted {
-            Some(token) => format!("{token} was revoked"),
+            Some(token) => format!("{} was revoked", own_part(token)),
             None => "token revoked".to_owned(),
         };
         h.frame(json!({"type": "reauth_response", "success": false, "error": reason}));
@@ -184,19 +191,23 @@ fn an_error_close_reason_or_user_id_that_quotes_a_token_is_withheld() {
     h.frame(
         json!({"type": "auth_response", "success": true, "userId": format!("user {}", signature(&first))}),
     );
-    let user_ids: Vec<_> = events_of(&h.drain())
+    let actions = h.drain();
+    let user_ids: Vec<_> = events_of(&actions)
         .into_iter()
-        .filter_map(|e| if let Event::Authenticated { user_id, .. } = e { user_id } else { None })
+        .filter_map(|e| if let Event::Authenticated { user_id, .. } = e { Some(user_id) } else { None })
         .collect();
-    assert_eq!(user_ids.len(), 1);
-    assert!(!quotes(&user_ids[0], &first), "the token reached the app as the user id: {user_ids:?}");
+    assert_eq!(user_ids, [None], "a user id that quotes the token is none, not a made-up one");
+    let errors = error_events(&actions);
+    assert_eq!(errors.len(), 1, "and the app is told: {errors:?}");
+    assert_eq!(errors[0].0, "invalid_frame");
+    assert!(!quotes(&errors[0].2, &first));
     h.fire_next_timeout();
     h.drain();
     h.token_result(grant(&fresh));
     h.frame(json!({"type": "reauth_response", "success": true}));
     h.drain();
     for token in [&fresh, &first] {
-        h.frame(json!({"type": "error", "code": "bad_request", "message": format!("not for {token}")}));
+        h.frame(json!({"type": "error", "code": "bad_request", "message": format!("not for {}", own_part(token))}));
         h.frame(json!({"type": "error", "code": signature(token), "message": "see the code"}));
     }
     h.frame(json!({"type": "error", "code": "room_full", "message": "room is full"}));
@@ -226,6 +237,41 @@ fn an_error_close_reason_or_user_id_that_quotes_a_token_is_withheld() {
         .collect();
     assert_eq!(reasons.len(), 1);
     assert!(!quotes(&reasons[0], &first), "the replaced token reached the app: {reasons:?}");
+}
+
+/// The two tokens kept across a reconnect: after A, a re-authentication with B and a reconnect
+/// with C, a text that quotes B (the server may still close or report about it) is withheld; and a
+/// reconnect that sends B again does not push out the token before it.
+#[test]
+fn the_last_two_tokens_sent_are_looked_for_across_reconnects() {
+    let (a, b, c) = (jwt(6), jwt(7), jwt(8));
+    for (reconnect_with, still_withheld) in [(&c, &b), (&b, &a)] {
+        let mut h = Harness::new(Config { reauth_interval_ms: 60_000, ..no_jitter() });
+        h.drain();
+        h.token_result(grant(&a));
+        h.open();
+        h.auth_ok();
+        h.fire_next_timeout();
+        h.drain();
+        h.token_result(grant(&b));
+        h.frame(json!({"type": "reauth_response", "success": true}));
+        h.closed_by_peer(1006, String::new());
+        h.drain();
+        h.fire_next_timeout();
+        h.drain();
+        h.token_result(grant(reconnect_with));
+        h.open();
+        h.auth_ok();
+        h.drain();
+        for token in [reconnect_with, still_withheld] {
+            h.frame(json!({"type": "error", "code": "bad_request", "message": format!("about {}", own_part(token))}));
+        }
+        let errors = error_events(&h.drain());
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        for (_, _, message) in &errors {
+            assert!(!quotes(message, reconnect_with) && !quotes(message, still_withheld), "{errors:?}");
+        }
+    }
 }
 
 /// A `reauth_response` that arrives before the `reauth` was sent (the token fetch still running)

@@ -488,7 +488,6 @@ impl ConnectionLogic {
             return self.reject(state, "login session ended");
         };
         let reject_demo = std::mem::take(&mut login.reject_next_auth);
-        let ignore_resume_demo = std::mem::take(&mut login.ignore_next_resume);
         if !shared.spent_tokens.spend(&claims, now_secs()) {
             drop(shared);
             return self.reject(state, "token already used");
@@ -497,6 +496,11 @@ impl ConnectionLogic {
             drop(shared);
             return self.reject(state, "demo fault");
         }
+        // Taken by an authentication that succeeds, not by one refused above.
+        let ignore_resume_demo = shared
+            .sessions
+            .by_handle(&claims.sess, now.into())
+            .is_some_and(|login| std::mem::take(&mut login.ignore_next_resume));
         let mut delay = None;
         let mut close_after = None;
         let mut resume = resume.filter(|_| !ignore_resume_demo);

@@ -64,6 +64,14 @@ async fn demo_faults_need_a_login_and_touch_only_the_callers_own_sockets() {
     assert!(!offer(&alice).await, "the offer is ignored: no session granted");
     assert!(offer(&alice).await, "only the next one");
     assert!(offer(&bob).await);
+    // An authentication refused first (here by the other fault) leaves it for the next one.
+    assert_eq!(fault(&server, Some(&alice), "ignore_next_resume").await, 204);
+    assert_eq!(fault(&server, Some(&alice), "reject_next_auth").await, 204);
+    let body: Value = server.token_response(Some(&alice), Some(ORIGIN)).await.json().await.unwrap();
+    let mut refused = server.connect(Some(ORIGIN)).await.unwrap();
+    send(&mut refused, json!({"type": "auth", "token": body["wsToken"]})).await;
+    assert_eq!(recv(&mut refused).await["success"], false);
+    assert!(!offer(&alice).await, "the refused authentication did not take the fault");
 
     assert_eq!(fault(&server, Some(&alice), "make_admin").await, 422, "only the demo's kinds");
     let controls = server.post("/test/close", json!({"code": 1000})).await;

@@ -1,0 +1,79 @@
+// Strings that cross into the wasm and back through the glue as scripts/inline-wasm.mjs leaves it
+// (dead code cut, the pointer made private): the package's own build (pkg/, js/index.js), in Node,
+// on a stand-in socket. Non-ASCII text takes the glue's `passStringToWasm0` path with `realloc`
+// and `encodeInto`, which the browser tests (on the untouched web build) never run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { repo } from '../support/browser.mjs';
+
+/** A WebSocket stand-in that the test opens, feeds and closes. */
+class StandInSocket {
+  static last;
+  readyState = 0;
+  bufferedAmount = 0;
+  sent = [];
+  listeners = {};
+  constructor(url) {
+    this.url = url;
+    StandInSocket.last = this;
+  }
+  addEventListener(type, listener) {
+    this.listeners[type] = listener;
+  }
+  removeEventListener() {}
+  send(text) {
+    this.sent.push(text);
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.listeners.open({ type: 'open' });
+  }
+  frame(object) {
+    this.listeners.message({ type: 'message', data: JSON.stringify(object) });
+  }
+}
+
+// What the driver needs of a browser, and no more.
+globalThis.WebSocket = StandInSocket;
+globalThis.addEventListener = () => {};
+globalThis.removeEventListener = () => {};
+const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
+
+/** Resolves once `condition()` holds, checking after each turn of the event loop (bounded). */
+async function until(condition) {
+  for (let turn = 0; turn < 1000 && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(condition(), 'the condition never held');
+}
+
+test('non-ASCII strings cross the glue both ways intact: the token, a user id, a server error, a close reason', async () => {
+  const token = 'tök€n-🔑-0123456789abcdef-ÄÖÜ';
+  const ws = new SecureWebSocket('ws://127.0.0.1:1/ws', { getToken: () => token, reconnect: { maxAttempts: 0 } });
+  const events = [];
+  for (const type of ['authenticated', 'error', 'close']) ws.on(type, (event) => events.push([type, event]));
+  await until(() => StandInSocket.last);
+  const socket = StandInSocket.last;
+  socket.open();
+  await until(() => socket.sent.length > 0);
+  assert.equal(JSON.parse(socket.sent[0]).token, token, 'the token reached the wasm and left it intact');
+
+  socket.frame({ type: 'auth_response', success: true, userId: 'Zoë ✓ 用户' });
+  await ws.ready();
+  socket.frame({ type: 'error', code: 'bad_request', message: 'zu groß — 太大了 🚫' });
+  socket.frame({ type: 'error', code: 'bad_request', message: `not for ${token}` });
+  socket.readyState = 3;
+  socket.listeners.close({ type: 'close', code: 4000, reason: 'à bientôt ✌' });
+  await until(() => events.some(([type]) => type === 'close'));
+
+  const [authenticated] = events.filter(([type]) => type === 'authenticated');
+  assert.equal(authenticated[1].userId, 'Zoë ✓ 用户');
+  // Then `reconnect_failed`: no attempt is left.
+  const messages = events.filter(([type]) => type === 'error').map(([, error]) => error.message);
+  assert.deepEqual(messages.slice(0, 2), ['zu groß — 太大了 🚫', '(withheld: it quoted the token)']);
+  const [close] = events.filter(([type]) => type === 'close');
+  assert.equal(close[1].reason, 'à bientôt ✌');
+  ws.free();
+});
