@@ -107,6 +107,19 @@ fn error_events(actions: &[Action<serde_json::Value>]) -> Vec<(String, Option<St
         .collect()
 }
 
+/// A session authenticated with `first` whose periodic re-authentication has just sent `fresh`.
+fn reauthenticating(first: &str, fresh: &str) -> Harness {
+    let mut h = Harness::new(Config { reauth_interval_ms: 60_000, ..no_jitter() });
+    h.drain();
+    h.token_result(grant(first));
+    h.open();
+    h.auth_ok();
+    h.fire_next_timeout();
+    h.drain();
+    h.token_result(grant(fresh));
+    h
+}
+
 /// A token without its header: the header is alike for all tokens of an issuer (so any of them
 /// matches it), while the payload and signature are this token's alone. Tests that tell two tokens
 /// apart quote this.
@@ -152,14 +165,7 @@ fn a_rejection_that_quotes_the_token_is_passed_on_without_it() {
 fn a_reauth_rejection_that_quotes_a_token_is_passed_on_without_it() {
     let (first, fresh) = (jwt(2), jwt(3));
     for quoted in [Some(&fresh), Some(&first), None] {
-        let mut h = Harness::new(Config { reauth_interval_ms: 60_000, ..no_jitter() });
-        h.drain();
-        h.token_result(grant(&first));
-        h.open();
-        h.auth_ok();
-        h.fire_next_timeout();
-        h.drain();
-        h.token_result(grant(&fresh));
+        let mut h = reauthenticating(&first, &fresh);
         h.drain();
         let reason = match quoted {
             Some(token) => format!("{} was revoked", own_part(token)),
@@ -246,14 +252,7 @@ fn an_error_close_reason_or_user_id_that_quotes_a_token_is_withheld() {
 fn the_last_two_tokens_sent_are_looked_for_across_reconnects() {
     let (a, b, c) = (jwt(6), jwt(7), jwt(8));
     for (reconnect_with, still_withheld) in [(&c, &b), (&b, &a)] {
-        let mut h = Harness::new(Config { reauth_interval_ms: 60_000, ..no_jitter() });
-        h.drain();
-        h.token_result(grant(&a));
-        h.open();
-        h.auth_ok();
-        h.fire_next_timeout();
-        h.drain();
-        h.token_result(grant(&b));
+        let mut h = reauthenticating(&a, &b);
         h.frame(json!({"type": "reauth_response", "success": true}));
         h.closed_by_peer(1006, String::new());
         h.drain();
