@@ -33,10 +33,12 @@ command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install w
 locked_wasm_bindgen() { awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print }' "$1"; }
 wbg=$(locked_wasm_bindgen Cargo.lock)
 [ -n "$wbg" ] || { echo "setup: no wasm-bindgen version found in Cargo.lock" >&2; exit 1; }
-# The Leptos example has its own lock file and goes through the same CLI.
-example_wbg=$(locked_wasm_bindgen examples/chat/Cargo.lock)
-[ "$example_wbg" = "$wbg" ] || {
-  echo "setup: examples/chat/Cargo.lock has wasm-bindgen $example_wbg, Cargo.lock $wbg: one CLI serves both" >&2; exit 1; }
+# The Leptos example and the framework apps have their own lock files and go through the same CLI.
+for lock in examples/chat/Cargo.lock tests/rust-frameworks/*/Cargo.lock; do
+  other=$(locked_wasm_bindgen "$lock")
+  [ "$other" = "$wbg" ] || {
+    echo "setup: $lock has wasm-bindgen $other, Cargo.lock $wbg: one CLI serves them all" >&2; exit 1; }
+done
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wbg" ]; then
   say "installing wasm-bindgen-cli $wbg"
   # Not --locked: its lock file names a webpki-roots version the registry lacks.

@@ -93,6 +93,16 @@ cargo build "${example[@]}" -q
 wasm-bindgen --target web --out-name chat --out-dir examples/chat/pkg \
   target/example/wasm32-unknown-unknown/debug/secure-ws-chat-example.wasm
 serve_and_test target/test-server-example.log examples/chat CHAT_URL tests/example/
+step "the crate in a Yew and a Dioxus app: resolves, builds for wasm32, passes the wasm-bindgen CLI"
+# Each its own workspace, lock file and target dir (as the Leptos example); built, not run: the
+# Rust API's behaviour is the browser suite's and the Leptos example's.
+for app in yew dioxus; do
+  manifest=tests/rust-frameworks/$app/Cargo.toml
+  cargo fmt --manifest-path "$manifest" -- --check
+  cargo build -q --manifest-path "$manifest" --target wasm32-unknown-unknown --target-dir "target/$app"
+  wasm-bindgen --target web --out-dir "target/$app/bindgen" \
+    "target/$app/wasm32-unknown-unknown/debug/secure-ws-$app-check.wasm"
+done
 step "the crate as users get it: cargo package holds only the library and its docs"
 listed=$(cargo package --list --allow-dirty -p secure-ws)
 if grep -vE '^(src/|Cargo\.(toml|toml\.orig|lock)$|README\.md$|PROTOCOL\.md$|\.cargo_vcs_info\.json$)' <<<"$listed" \
