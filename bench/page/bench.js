@@ -246,12 +246,17 @@ export async function unacknowledged(count = 10_000) {
 
 /**
  * A socket with no network behind it, standing in for the test server: it accepts the SDK's
- * `auth` (a resumable session and a paced rate, as the test server grants), and each message
- * written to it is echoed back by `echo()`, with an `ack` after every 32 as the server batches them. A message's
- * echo is the very text the client wrote: in an echo-only session the server's numbering follows
- * the client's, so the reply costs nothing to build, as the raw socket's does not either.
+ * `auth` (a resumable session and a paced rate, as the test server grants, or with
+ * `StandInSocket.atMostOnce` the rate alone, as a server without resumable sessions), and each
+ * message written to it is echoed back by `echo()`, on a resumable session with an `ack` after
+ * every 32 as the server batches them. A message's echo is the very text the client wrote: in an
+ * echo-only session the server's numbering follows the client's, so the reply costs nothing to
+ * build, as the raw socket's does not either.
  */
 class StandInSocket {
+  /** Whether the next stand-in grants no resumable session. */
+  static atMostOnce = false;
+  #resumable = !StandInSocket.atMostOnce;
   readyState = 0;
   bufferedAmount = 0;
   binaryType = 'blob';
@@ -281,10 +286,10 @@ class StandInSocket {
 
   send(text) {
     if (text.startsWith('{"type":"auth"')) {
-      const session = { id: 'stand-in', resumed: false, lastSeq: 0 };
+      const session = this.#resumable ? { id: 'stand-in', resumed: false, lastSeq: 0 } : undefined;
       const limits = { messagesPerMinute: 100_000_000, maxMessageBytes: 65_536 };
       queueMicrotask(() => this.#dispatch('message', JSON.stringify({ type: 'auth_response', success: true, userId: 'bench', session, limits })));
-    } else if (text.startsWith('{"type":"msg"')) {
+    } else if (!text.startsWith('{"type":"ack"')) {
       this.#written.push(text);
     }
   }
@@ -293,7 +298,7 @@ class StandInSocket {
   echo() {
     for (const text of this.#written) {
       this.#dispatch('message', text);
-      if (++this.#echoed % 32 === 0) this.#dispatch('message', `{"type":"ack","seq":${this.#echoed}}`);
+      if (++this.#echoed % 32 === 0 && this.#resumable) this.#dispatch('message', `{"type":"ack","seq":${this.#echoed}}`);
     }
     this.#written.length = 0;
   }
@@ -304,24 +309,29 @@ class StandInSocket {
 }
 
 let standIn;
-let standInSdk;
+/** The SDKs on stand-in sockets, by kind (`sdk` exactly once, `sdkAtMostOnce`), with their sockets. */
+const standIns = {};
 
-/** An SDK authenticated on a stand-in socket, for `standInLoop`. */
+/** An SDK authenticated on a stand-in socket, for `standInLoop`, of each kind. */
 export async function openStandIn() {
-  const real = globalThis.WebSocket;
-  globalThis.WebSocket = StandInSocket;
-  try {
-    standInSdk = new SecureWebSocket('ws://127.0.0.1:9/stand-in', { getToken: () => 'stand-in-token' });
-  } finally {
-    globalThis.WebSocket = real;
+  for (const [kind, delivery] of [['sdk', 'exactly-once'], ['sdkAtMostOnce', 'at-most-once']]) {
+    const real = globalThis.WebSocket;
+    globalThis.WebSocket = StandInSocket;
+    StandInSocket.atMostOnce = kind === 'sdkAtMostOnce';
+    try {
+      // The SDK opens its socket within the constructor: `standIn` is then that socket.
+      standIns[kind] = { ws: new SecureWebSocket('ws://127.0.0.1:9/stand-in', { getToken: () => 'stand-in-token' }), socket: standIn };
+    } finally {
+      globalThis.WebSocket = real;
+    }
+    await standIns[kind].ws.ready();
+    if (standIns[kind].ws.delivery !== delivery) throw new Error(`the ${kind} stand-in session is ${standIns[kind].ws.delivery}`);
   }
-  await standInSdk.ready();
-  if (standInSdk.delivery !== 'exactly-once') throw new Error('the stand-in session is not resumable');
 }
 
 /**
  * `count` echoes, one at a time and all in this one task, through the SDK on its stand-in socket
- * (`sdk`), or through the raw socket's own part of the same echo (`raw`: `JSON.stringify` of the
+ * (`sdk` exactly once, `sdkAtMostOnce`), or through the raw socket's own part of the same echo (`raw`: `JSON.stringify` of the
  * message, `JSON.parse` of the reply, its handler called). What is left between the two is the
  * SDK's own work per message: no IPC, no server and no arrival pattern to vary between runs.
  * Returns the number of messages the handler saw.
@@ -333,19 +343,22 @@ export function standInLoop(kind, count = 20_000) {
     for (let seq = 0; seq < count; seq++) onmessage({ type: 'message', data: JSON.stringify({ ...MESSAGE, seq }) });
     return received;
   }
-  const off = standInSdk.on('message', () => (received += 1));
+  const { ws, socket } = standIns[kind];
+  const off = ws.on('message', () => (received += 1));
   for (let seq = 0; seq < count; seq++) {
-    standInSdk.send({ ...MESSAGE, seq });
-    standIn.echo();
+    ws.send({ ...MESSAGE, seq });
+    socket.echo();
   }
   off();
-  if (standInSdk.queuedCount > 32) throw new Error(`${standInSdk.queuedCount} messages left unacknowledged`);
+  if (ws.queuedCount > 32) throw new Error(`${ws.queuedCount} messages left unacknowledged`);
   return received;
 }
 
 export function closeStandIn() {
-  standInSdk.close();
-  standInSdk.free();
+  for (const { ws } of Object.values(standIns)) {
+    ws.close();
+    ws.free();
+  }
 }
 
 
