@@ -1113,13 +1113,13 @@ impl<M, P: Payload> SessionCore<M, P> {
                     self.invalid_frame(&error.message());
                 }
                 // A user id that quotes the token is no user id: none, and said so.
-                let user_id = user_id.filter(|id| {
-                    let quotes = self.quotes_sent_token(id);
-                    if quotes {
+                let user_id = match user_id {
+                    Some(id) if self.quotes_sent_token(&id) => {
                         self.invalid_frame("the userId quoted the token: withheld");
+                        None
                     }
-                    !quotes
-                });
+                    user_id => user_id,
+                };
                 let previous = self.pacer.take();
                 self.pacer = limits.messages_per_minute.map(|rate| Pacer::continued(previous, rate, now));
                 let resumed = self.negotiate(session);
