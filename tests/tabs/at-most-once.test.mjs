@@ -3,7 +3,7 @@
 // receipt rejects `unconfirmed` once its message went out, as the unshared class's does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { WAIT, appFrames, auditUntil, openTabs, setUp, stateIs } from './support.mjs';
+import { WAIT, appFrames, auditUntil, openTabs, setUp, startShared } from './support.mjs';
 
 let env;
 before(async () => {
@@ -16,11 +16,7 @@ after(async () => {
 test('at most once: every tab\'s receipt rejects unconfirmed once its message went out', async () => {
   const { context, tabs } = await openTabs(env, 'tabs-amo', 2);
   const options = { shareAcrossTabs: true, tokenSource: 'tokenUrl' };
-  const [leader, follower] = tabs;
-  await leader.evaluate((o) => window.start(o), options);
-  await leader.waitForFunction(() => window.ws.sharing === 'leader', null, WAIT);
-  await follower.evaluate((o) => window.start(o), options);
-  for (const tab of tabs) await stateIs(tab, 'authenticated');
+  await startShared(tabs, options);
   for (const [n, tab] of tabs.entries()) {
     assert.equal(await tab.evaluate(() => window.ws.delivery), 'at-most-once');
     assert.equal(await tab.evaluate((n) => window.tryReceipt({ type: 'echo', n }), n), null);

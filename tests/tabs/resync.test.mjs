@@ -4,7 +4,7 @@
 // leader, and a send not yet acknowledged when the leader went is not lost: at least once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { WAIT, appFrames, audit, openTabs, setUp, stateIs } from './support.mjs';
+import { WAIT, appFrames, audit, openTabs, setUp, startShared, stateIs } from './support.mjs';
 
 const OPTIONS = { shareAcrossTabs: true };
 
@@ -19,10 +19,7 @@ after(async () => {
 test('when the server lost the shared session, every tab gets resync and no send is lost', async () => {
   const { context, tabs } = await openTabs(env, 'tabs-resync', 3);
   const [leader, ...survivors] = tabs;
-  await leader.evaluate((options) => window.start(options), OPTIONS);
-  await leader.waitForFunction(() => window.ws.sharing === 'leader', null, WAIT);
-  for (const tab of survivors) await tab.evaluate((options) => window.start(options), OPTIONS);
-  for (const tab of tabs) await stateIs(tab, 'authenticated');
+  await startShared(tabs, OPTIONS);
   for (const tab of survivors) assert.equal(await tab.evaluate(() => window.ws.delivery), 'exactly-once');
   // Sent through the leader just before it goes: acknowledged by then or not, it must arrive.
   assert.equal(await survivors[0].evaluate(() => window.trySend({ type: 'echo', n: 'before' })), null);

@@ -3,7 +3,7 @@
 // the socket to another tab.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { WAIT, audit, auditUntil, openTabs, post, setUp, stateIs } from './support.mjs';
+import { WAIT, audit, auditUntil, openTabs, post, setUp, startShared, stateIs } from './support.mjs';
 
 let env;
 before(async () => {
@@ -15,18 +15,11 @@ after(async () => {
 
 const OPTIONS = { shareAcrossTabs: true, tokenSource: 'tokenUrl', authTimeoutMs: 2000 };
 
-async function startAll(tabs) {
-  await tabs[0].evaluate((options) => window.start(options), OPTIONS);
-  await tabs[0].waitForFunction(() => window.ws.sharing === 'leader', null, WAIT);
-  for (const tab of tabs.slice(1)) await tab.evaluate((options) => window.start(options), OPTIONS);
-  for (const tab of tabs) await stateIs(tab, 'authenticated');
-}
-
 const tokenRequests = (seen) => seen.uris.filter((uri) => uri === '/api/ws-token').length;
 
 test('a 401 from the token endpoint ends the session in every tab, with no retry', async () => {
   const { context, tabs } = await openTabs(env, 'tabs-logout', 3);
-  await startAll(tabs);
+  await startShared(tabs, OPTIONS);
   const requested = tokenRequests(await audit(env, 'tabs-logout'));
   // Logged out: every token request is refused, and the socket drops (as a server restart would).
   await post(env, '/test/faults', { user: 'tabs-logout', tokenStatus: 401, tokenFailures: 100 });
@@ -58,7 +51,7 @@ test('a 401 from the token endpoint ends the session in every tab, with no retry
 
 test('close() in a follower ends only that tab; close() in the leader hands the socket over', async () => {
   const { context, tabs } = await openTabs(env, 'tabs-close', 3);
-  await startAll(tabs);
+  await startShared(tabs, OPTIONS);
   const [leader, follower, other] = tabs;
 
   await follower.evaluate(() => window.ws.close());
@@ -82,7 +75,7 @@ test('close() in a follower ends only that tab; close() in the leader hands the 
 
 test('free() detaches first, as the class\'s does: nothing reaches that tab\'s handlers, and a freed leader hands over', async () => {
   const { context, tabs } = await openTabs(env, 'tabs-free', 3);
-  await startAll(tabs);
+  await startShared(tabs, OPTIONS);
   const [leader, follower, other] = tabs;
   const freeAndWatch = (tab) =>
     tab.evaluate(() => {

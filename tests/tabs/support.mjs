@@ -70,6 +70,17 @@ export async function openTab(env, context, { path = '/index.html', loaded = 'st
   return page;
 }
 
+/**
+ * Starts a shared socket with `options` in every tab, the first one first, so that it leads; then
+ * waits until each tab is authenticated.
+ */
+export async function startShared(tabs, options) {
+  await tabs[0].evaluate((o) => window.start(o), options);
+  await tabs[0].waitForFunction(() => window.ws.sharing === 'leader', null, WAIT);
+  for (const tab of tabs.slice(1)) await tab.evaluate((o) => window.start(o), options);
+  for (const tab of tabs) await stateIs(tab, 'authenticated');
+}
+
 /** Waits until `page`'s socket is in `state`. */
 export function stateIs(page, state) {
   return page.waitForFunction((wanted) => window.ws?.state === wanted, state, WAIT);
