@@ -53,19 +53,14 @@ export class Driver {
 
   /**
    * Starts a session from options.js's compact form `options` with events.js's `registry`: the
-   * core's first actions (token request, socket) run before this returns. Throws
-   * `invalid_options` for values that do not fit together.
+   * core's first actions (token request, socket) run before this returns; options.js has checked
+   * every option.
    */
   constructor(Session, options, registry) {
     // The numbers (options.js's NUMBERS: NaN the default, `jitter` 0 or 1), then subscriptions.
     const numbers = options.slice(3, 15).map((n) => (n === undefined ? NaN : +n));
     numbers.push(options[2] ? 1 : 0);
-    try {
-      this.s = new Session(numbers, online());
-    } catch (problem) {
-      // A string is the core's `Config::validate` message; anything else is not ours to rename.
-      throw typeof problem === 'string' ? sdkError('invalid_options', problem) : problem;
-    }
+    this.s = new Session(numbers, online());
     // A server render (Node has no page events), once the options passed every check: a named
     // error, not a TypeError from watchPage.
     if (typeof addEventListener !== 'function') {

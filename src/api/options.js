@@ -1,8 +1,9 @@
 // Reads and checks `new SecureWebSocket(url, options)` in JS, where type checks and messages cost
 // nothing in the wasm (issue 14: the Rust reader and its messages were ~9 KB of the binary). It
-// returns the compact form `read` in options.rs takes apart by index; how values relate
-// (`Config::validate`) and the defaults stay in the core, tested natively. The rules and messages
-// are those of the Rust API's builder (src/core/config.rs), so both faces refuse the same input.
+// returns the compact form `config` in options.rs takes apart by index; the defaults stay in the
+// core. The rules and messages are those of the Rust API's builder (src/core/config.rs: `duration`,
+// `count`, `check_url`, `Config::validate`), so both faces refuse the same input;
+// tests/package/options.test.mjs holds the relations and their words to config.rs's.
 import { sdkError } from './events.js';
 
 const DURATION = 2147483647; // the most setTimeout can wait; core::config::MAX_DURATION_MS
@@ -87,8 +88,23 @@ export function readOptions(url, given) {
     if (!Number.isInteger(value) || value < 0 || value > max) refuse(option, `must be a whole number from 0 to ${max}`);
     return value;
   });
+  relate(numbers);
   const share = options[SHARE] === undefined ? undefined : readShare(options[SHARE]);
   return [href, tokenUrl ?? getToken, typed(options.subscriptions, 'subscriptions', 'function'), ...numbers, share];
+}
+
+/**
+ * How the numbers relate, as core::config's `Config::validate` checks them (the Rust API's builder
+ * runs that natively, before these), in the same order and words. An absent value is the core's
+ * default: `reconnect`'s delays are 1000 and 30000 ms (`ReconnectPolicy::default`).
+ */
+function relate([authTimeout, , reauthTimeout, maxQueued, maxBytes, baseDelay = 1000, maxDelay = 30000, , , , interval, timeout]) {
+  if (authTimeout === 0) refuse('authTimeoutMs', 'must be greater than 0');
+  if (reauthTimeout === 0) refuse('reauthTimeoutMs', 'must be greater than 0');
+  if (baseDelay > maxDelay) refuse('reconnect.baseDelayMs', 'must not be greater than reconnect.maxDelayMs');
+  if (maxQueued === 0) refuse('maxQueuedMessages', 'must be at least 1');
+  if (maxBytes === 0) refuse('maxMessageBytes', 'must be at least 1');
+  if (interval === 0 || timeout === 0) refuse('heartbeat', 'intervalMs and timeoutMs must be > 0');
 }
 
 /**

@@ -106,15 +106,14 @@ fn flag(b: bool) -> f64 {
 
 #[wasm_bindgen(js_class = SecureWsSession)]
 impl Session {
-    /// `numbers`: the options' numbers (see `options::config`). Throws the message of an
-    /// `invalid_options` error (how values relate, `Config::validate`), which JS makes the error
-    /// object of.
+    /// `numbers`: the options' numbers (see `options::config`), checked by options.js, ranges and
+    /// how they relate (as `Config::validate` checks them for the Rust API's builder).
     #[wasm_bindgen(constructor)]
-    pub fn new(numbers: &JsValue, online: bool) -> Result<Session, JsValue> {
-        let config = options::config(numbers)?;
+    pub fn new(numbers: &JsValue, online: bool) -> Session {
+        let config = options::config(numbers);
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let clock = now();
-        Ok(Session {
+        Session {
             core: SessionCore::new(config, seed, clock, online),
             socket: None,
             armed: None,
@@ -124,7 +123,7 @@ impl Session {
             n1: 0.0,
             text: [JsValue::UNDEFINED, JsValue::UNDEFINED],
             value: JsValue::UNDEFINED,
-        })
+        }
     }
 
     /// Everything that happens to the session but frames and sends, as codes.js's constants of

@@ -1,5 +1,7 @@
-//! Validated options. The JavaScript layer reads the user's object; every check of a value's
-//! range or of how values relate lives here, so it is tested natively.
+//! Validated options: the Rust API's builder reads and checks them here, natively tested. The npm
+//! class checks the same rules in src/api/options.js (issue 14: no option checking or its text in
+//! the npm wasm), with the same words; tests/package/options.test.mjs holds `Config::validate`'s
+//! relations and the defaults they read equal to it.
 
 use alloc::{format, string::String};
 use core::fmt;

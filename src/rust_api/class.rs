@@ -65,9 +65,10 @@ impl Class {
 }
 
 /// Hands the class the exported `Session` class, read from an instance of it: no other handle on
-/// an exported class reaches Rust. Should this fail, the constructor says the wasm is not ready.
+/// an exported class reaches Rust. Should reading it fail, the constructor says the wasm is not
+/// ready.
 fn hand_session() {
-    let Ok(session) = Session::new(&JsValue::UNDEFINED, true).map(JsValue::from) else { return };
+    let session = JsValue::from(Session::new(&JsValue::UNDEFINED, true));
     if let Ok(class) = Reflect::get(&session, &JsValue::from_str("constructor")) {
         hand_session_class(&class);
     }

@@ -86,7 +86,7 @@ impl SecureWebSocket {
         thread_local!(static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
         if !READY.replace(true) {
             // The exported class, from an instance of it: no other handle reaches Rust.
-            let session = JsValue::from(secure_ws::Session::new(&JsValue::UNDEFINED, true).unwrap());
+            let session = JsValue::from(secure_ws::Session::new(&JsValue::UNDEFINED, true));
             use_session(&get(&session, "constructor"));
             get(&session, "free").unchecked_into::<Function>().call0(&session).unwrap();
         }

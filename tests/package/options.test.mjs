@@ -3,6 +3,7 @@
 // `insecure_url` before anything is opened, whatever its spelling.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
 
@@ -44,4 +45,51 @@ test('a URL without a credential is taken as it is', () => {
   for (const url of ['wss://example.com/ws?room=general&tokenized=1', 'ws://127.0.0.1:8080/ws', 'ws://[::1]/ws', 'ws://localhost/ws']) {
     assert.equal(refusal(url), null, url);
   }
+});
+
+// How the numbers relate: options.js refuses what core::config's `Config::validate` refuses (the
+// Rust API's builder runs that natively), with the same words, in the same order, against the
+// core's defaults where a value is absent. The npm wasm no longer checks them (issue 14).
+const config = readFileSync(join(repo, 'src/core/config.rs'), 'utf8');
+const message = (given) => {
+  try {
+    readOptions('wss://example.com/ws', { ...options, ...given });
+  } catch (error) {
+    return `${error.code} ${error.message}`;
+  }
+  return null;
+};
+
+test("values that do not fit together are refused as Config::validate refuses them, in its words and order", () => {
+  // Its checks, in order: each `ConfigError::new("option", "problem")` of `fn validate`.
+  const validate = config.match(/pub fn validate\(self\)[\s\S]*?\n {4}\}\n/)?.[0];
+  assert.ok(validate, 'config.rs has no Config::validate');
+  const rust = [...validate.matchAll(/ConfigError::new\(\s*"([^"]+)",\s*"([^"]+)",?\s*\)/g)].map(([, o, p]) => `invalid_options ${o}: ${p}`);
+  // One case per check, in the same order.
+  const cases = [
+    { authTimeoutMs: 0 },
+    { reauthTimeoutMs: 0 },
+    { reconnect: { baseDelayMs: 10, maxDelayMs: 5 } },
+    { maxQueuedMessages: 0 },
+    { maxMessageBytes: 0 },
+    { heartbeat: { intervalMs: 0, timeoutMs: 5 } },
+  ];
+  assert.deepEqual(cases.map(message), rust);
+  assert.equal(message({ heartbeat: { intervalMs: 5, timeoutMs: 0 } }), rust[5]);
+  // The first failing check wins, as in validate.
+  assert.equal(message({ maxMessageBytes: 0, authTimeoutMs: 0 }), rust[0]);
+  for (const fine of [{ authTimeoutMs: 1 }, { maxQueuedMessages: 1 }, { reconnect: { baseDelayMs: 5, maxDelayMs: 5 } }, { heartbeat: { intervalMs: 1, timeoutMs: 1 } }]) {
+    assert.equal(message(fine), null, JSON.stringify(fine));
+  }
+});
+
+test('a delay given alone is held to the core default of the other one', () => {
+  const defaults = config.match(/Self \{ base_delay_ms: ([\d_]+), max_delay_ms: ([\d_]+),/);
+  assert.ok(defaults, "config.rs's ReconnectPolicy::default changed shape");
+  const [base, max] = [defaults[1], defaults[2]].map((n) => Number(n.replaceAll('_', '')));
+  const refused = 'invalid_options reconnect.baseDelayMs: must not be greater than reconnect.maxDelayMs';
+  assert.equal(message({ reconnect: { baseDelayMs: max } }), null);
+  assert.equal(message({ reconnect: { baseDelayMs: max + 1 } }), refused);
+  assert.equal(message({ reconnect: { maxDelayMs: base } }), null);
+  assert.equal(message({ reconnect: { maxDelayMs: base - 1 } }), refused);
 });
