@@ -37,6 +37,13 @@ export const TOKEN = 7;
 export const STAGE = 11;
 export const REPLICATE_SESSION = 12;
 
+// An error action's code (its `n0`): core::error's `CODES`, in order.
+export const ERROR_CODES = [
+  'invalid_options', 'insecure_url', 'unauthorized', 'token_unavailable', 'auth_failed', 'reauth_failed', 'reconnect_failed',
+  'invalid_frame', 'queue_full', 'message_too_large', 'invalid_message', 'invalid_argument', 'closed', 'unconfirmed',
+  'server_error',
+];
+
 // What `Session.status(what)` answers (src/api/session.rs).
 export const STATUS_STATE = 0;
 export const STATUS_RESUMABLE = 1;

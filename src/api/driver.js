@@ -8,8 +8,8 @@
 import { closeSocket, fetchToken, online, openSocket, watchPage } from '../browser/io.js';
 import {
   ABORT_TOKEN, AUTHENTICATED, CLOSE, CLOSE_SESSION, CLOSE_SOCKET, CLOSED, COLLECT_SUBSCRIPTIONS, DELIVERED, DIRECT, ERROR,
-  FETCH_TOKEN, HAND_OVER, MESSAGE, OPEN_SOCKET, OPENED, PAGE, RECONNECTING, REPLICATE, REPLICATE_SESSION, RESYNC, STAGE,
-  STATE, SUBSCRIPTIONS, TIMEOUT, TIMER, TOKEN, UNCONFIRMED, UNDELIVERABLE,
+  ERROR_CODES, FETCH_TOKEN, HAND_OVER, MESSAGE, OPEN_SOCKET, OPENED, PAGE, RECONNECTING, REPLICATE, REPLICATE_SESSION,
+  RESYNC, STAGE, STATE, SUBSCRIPTIONS, TIMEOUT, TIMER, TOKEN, UNCONFIRMED, UNDELIVERABLE,
 } from './codes.js';
 import { collect, detach, emit, sdkError, sendError, settleReceipts } from './events.js';
 
@@ -202,7 +202,7 @@ export class Driver {
         const socket = this.#socket;
         this.#socket = null;
         // Listeners first (closeSocket): the browser's report of this close never comes back.
-        if (socket) closeSocket(socket[1], s.n0, s.text(0));
+        if (socket) closeSocket(socket[1], s.n0, s.text());
         return;
       }
       case COLLECT_SUBSCRIPTIONS: {
@@ -221,13 +221,13 @@ export class Driver {
         return this.#event(RECEIPTS, 3, 0, error ?? sdkError('closed', 'the connection closed before the server acknowledged it'));
       }
       case AUTHENTICATED:
-        return this.#event(1, s.text(0), undefined, 0, s.n1);
+        return this.#event(1, s.text(), undefined, 0, s.n1);
       case MESSAGE:
         return this.#event(2, s.value);
       case RECONNECTING:
         return this.#event(3, undefined, undefined, s.n0, s.n1);
       case CLOSE:
-        return this.#event(4, s.text(0), undefined, s.n0, s.n1);
+        return this.#event(4, s.text(), undefined, s.n0, s.n1);
       case ERROR:
         return this.#event(5, this.#error());
       case RESYNC:
@@ -257,7 +257,7 @@ export class Driver {
   #error() {
     const s = this.s;
     const serverCode = s.value;
-    return sdkError(s.text(0), s.text(1), serverCode);
+    return sdkError(ERROR_CODES[s.n0], s.text(), serverCode);
   }
 
   #event(kind, a, b, n, m) {

@@ -75,7 +75,7 @@ mod status {
 
 /// The session state machine of one `SecureWebSocket`. After every input, JS calls
 /// `pollAction()` until it answers 0 and runs each action, reading its fields with `n0`, `n1`,
-/// `text(i)` and `value` (see [`Session::poll_action`] for which action has which).
+/// `text()` and `value` (see [`Session::poll_action`] for which action has which).
 /// Exported to JS as `SecureWsSession`: a name no app's own export takes, since a Rust app's
 /// wasm exports this class too (the Rust API hands it to the JS class), and two exports of one
 /// name fail its build.
@@ -92,7 +92,7 @@ pub struct Session {
     staged: Vec<(u64, JsText)>,
     n0: f64,
     n1: f64,
-    text: [JsValue; 2],
+    text: JsValue,
     value: JsValue,
 }
 
@@ -121,7 +121,7 @@ impl Session {
             staged: Vec::new(),
             n0: 0.0,
             n1: 0.0,
-            text: [JsValue::UNDEFINED, JsValue::UNDEFINED],
+            text: JsValue::UNDEFINED,
             value: JsValue::UNDEFINED,
         }
     }
@@ -258,12 +258,13 @@ impl Session {
     /// The next action for JS, 0 when none is left. Protocol frames, application messages and
     /// `bufferedAmount` measurements are done here, on the socket, and never reach JS. Fields:
     /// 1 timer `n0` deadline|NaN · 3 fetch token / 4 abort `n0` request · 5 open socket `n0` conn ·
-    /// 6 close socket `n0` code `text(0)` reason · 7 collect subscriptions `n0` conn ·
-    /// 10 state `n0` (0 connecting … 4 closed) · 11 authenticated `text(0)` user id, `n1` resumed ·
+    /// 6 close socket `n0` code `text()` reason · 7 collect subscriptions `n0` conn ·
+    /// 10 state `n0` (0 connecting … 4 closed) · 11 authenticated `text()` user id, `n1` resumed ·
     /// 12 message `value` · 13 reconnecting `n0` attempt `n1` delay · 14 close `n0` code
-    /// `text(0)` reason `n1` will reconnect · 15 error `text(0)` code `text(1)` message `value`
-    /// server code · 16 resync · 17 delivered through `n0` · 18 unconfirmed / 19 undeliverable
-    /// `n0` id · 20 + k replication record for the hook `(k, n0, n1, value)`.
+    /// `text()` reason `n1` will reconnect · 15 error `n0` code (codes.js's `ERROR_CODES`),
+    /// `text()` message, `value` server code · 16 resync · 17 delivered through `n0` ·
+    /// 18 unconfirmed / 19 undeliverable `n0` id · 20 + k replication record for the hook
+    /// `(k, n0, n1, value)`.
     #[wasm_bindgen(js_name = pollAction)]
     pub fn poll_action(&mut self) -> u32 {
         let action = self.core.poll_action();
@@ -282,10 +283,10 @@ impl Session {
         self.n1
     }
 
-    /// The current action's string `i` (0 or 1), taken; `undefined` when it has none. Made a JS
+    /// The current action's string, taken; `undefined` when it has none. Made a JS
     /// string in the wasm, so the export hands over a reference, not a copy to decode.
-    pub fn text(&mut self, i: usize) -> JsValue {
-        self.text.get_mut(i).map(|text| core::mem::replace(text, JsValue::UNDEFINED)).unwrap_or_default()
+    pub fn text(&mut self) -> JsValue {
+        core::mem::replace(&mut self.text, JsValue::UNDEFINED)
     }
 
     /// The current action's JS value, taken.
@@ -319,7 +320,7 @@ impl Session {
     #[wasm_bindgen(js_name = finalError)]
     pub fn final_error(&mut self) -> bool {
         let Some(error) = self.core.final_error() else { return false };
-        load_error(&mut self.text, &mut self.value, error);
+        load_error(&mut self.n0, &mut self.text, &mut self.value, error);
         true
     }
 }
@@ -391,14 +392,14 @@ impl Session {
             Action::CloseSocket { code, reason } => {
                 // Forgotten first: nothing more is written to a socket the core closed.
                 self.socket = None;
-                self.text[0] = JsValue::from_str(reason);
+                self.text = JsValue::from_str(reason);
                 (kind::CLOSE_SOCKET, code.into(), 0.0)
             }
             Action::CollectSubscriptions(conn) => (kind::COLLECT_SUBSCRIPTIONS, conn.0.into(), 0.0),
             Action::Emit(event) => match event {
                 Event::State(state) => (kind::STATE, state_index(state).into(), 0.0),
                 Event::Authenticated { user_id, resumed } => {
-                    self.text[0] = user_id.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+                    self.text = user_id.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
                     (kind::AUTHENTICATED, 0.0, flag(resumed))
                 }
                 Event::Message(message) => {
@@ -409,11 +410,11 @@ impl Session {
                     (kind::RECONNECTING, attempt.into(), delay_ms as f64)
                 }
                 Event::Close { code, reason, will_reconnect } => {
-                    self.text[0] = JsValue::from_str(&reason);
+                    self.text = JsValue::from_str(&reason);
                     (kind::CLOSE, code.into(), flag(will_reconnect))
                 }
                 Event::Error(error) => {
-                    load_error(&mut self.text, &mut self.value, &error);
+                    load_error(&mut self.n0, &mut self.text, &mut self.value, &error);
                     return kind::ERROR;
                 }
                 Event::Resync => (kind::RESYNC, 0.0, 0.0),
@@ -444,11 +445,13 @@ impl Session {
     }
 }
 
-/// An error's code and message as `text(0)` and `text(1)`, its server code as `value` (fields
-/// of `Session`, borrowed apart from its core: the final error stays the core's).
-fn load_error(text: &mut [JsValue; 2], value: &mut JsValue, error: &SdkError) {
+/// An error's code as `n0` (its index in codes.js's `ERROR_CODES`), its message as `text()`, its
+/// server code as `value` (fields of `Session`, borrowed apart from its core: the final error stays
+/// the core's).
+fn load_error(n0: &mut f64, text: &mut JsValue, value: &mut JsValue, error: &SdkError) {
     *value = error.code.server_code().map_or(JsValue::UNDEFINED, JsValue::from_str);
-    *text = [JsValue::from_str(error.code.as_str()), JsValue::from_str(&error.message)];
+    *n0 = error.code.index().into();
+    *text = JsValue::from_str(&error.message);
 }
 
 fn state_index(state: State) -> u32 {

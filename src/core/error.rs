@@ -48,25 +48,51 @@ pub enum ErrorCode {
     Server(String),
 }
 
+/// Every code's string, at its [`ErrorCode::index`]. The npm wasm hands JS the index, and
+/// src/api/codes.js's `ERROR_CODES` holds the same list (a package test keeps them equal): no code
+/// string in the npm wasm (issue 14).
+const CODES: [&str; 15] = [
+    "invalid_options",
+    "insecure_url",
+    "unauthorized",
+    "token_unavailable",
+    "auth_failed",
+    "reauth_failed",
+    "reconnect_failed",
+    "invalid_frame",
+    "queue_full",
+    "message_too_large",
+    "invalid_message",
+    "invalid_argument",
+    "closed",
+    "unconfirmed",
+    "server_error",
+];
+
 impl ErrorCode {
     /// The stable string users see as `error.code`.
     pub fn as_str(&self) -> &str {
+        CODES[self.index() as usize]
+    }
+
+    /// The code's place in the list of codes (the string is [`Self::as_str`]).
+    pub fn index(&self) -> u32 {
         match self {
-            Self::InvalidOptions => "invalid_options",
-            Self::InsecureUrl => "insecure_url",
-            Self::Unauthorized => "unauthorized",
-            Self::TokenUnavailable => "token_unavailable",
-            Self::AuthFailed => "auth_failed",
-            Self::ReauthFailed => "reauth_failed",
-            Self::ReconnectFailed => "reconnect_failed",
-            Self::InvalidFrame => "invalid_frame",
-            Self::QueueFull => "queue_full",
-            Self::MessageTooLarge => "message_too_large",
-            Self::InvalidMessage => "invalid_message",
-            Self::InvalidArgument => "invalid_argument",
-            Self::Closed => "closed",
-            Self::Unconfirmed => "unconfirmed",
-            Self::Server(_) => "server_error",
+            Self::InvalidOptions => 0,
+            Self::InsecureUrl => 1,
+            Self::Unauthorized => 2,
+            Self::TokenUnavailable => 3,
+            Self::AuthFailed => 4,
+            Self::ReauthFailed => 5,
+            Self::ReconnectFailed => 6,
+            Self::InvalidFrame => 7,
+            Self::QueueFull => 8,
+            Self::MessageTooLarge => 9,
+            Self::InvalidMessage => 10,
+            Self::InvalidArgument => 11,
+            Self::Closed => 12,
+            Self::Unconfirmed => 13,
+            Self::Server(_) => 14,
         }
     }
 

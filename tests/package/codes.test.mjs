@@ -30,3 +30,18 @@ for (const [name, prefix] of [['kind', ''], ['input', ''], ['status', 'STATUS_']
     }
   });
 }
+
+// An error action names its code by index: codes.js's ERROR_CODES must list core::error's CODES
+// in the same order, or every error the core reports would reach the app under another code.
+test("codes.js's ERROR_CODES are core::error's CODES, in order", () => {
+  const errors = readFileSync(join(repo, 'src/core/error.rs'), 'utf8');
+  const list = errors.match(/\nconst CODES: \[&str; (\d+)\] = \[([\s\S]*?)\];/);
+  assert.ok(list, 'error.rs has no CODES list');
+  const rust = [...list[2].matchAll(/"(\w+)"/g)].map(([, code]) => code);
+  assert.equal(rust.length, Number(list[1]));
+  assert.deepEqual(codes.ERROR_CODES, rust);
+  // And index() numbers the variants 0, 1, 2, … in that order (as_str reads CODES by it).
+  const index = errors.match(/pub fn index\(&self\) -> u32 \{([\s\S]*?)\n {4}\}/)?.[1];
+  assert.ok(index, 'error.rs has no ErrorCode::index');
+  assert.deepEqual([...index.matchAll(/=> (\d+),/g)].map(([, n]) => Number(n)), rust.map((_, i) => i));
+});

@@ -231,3 +231,30 @@ fn a_frame_sorted_in_js_reads_as_classify_reads_it() {
         classify(json!({"type": "msg", "seq": 7, "data": {"n": 1}}))
     );
 }
+
+/// Each code's string is public API (README, "Error codes"), and the npm wasm hands JS its index
+/// into the same list (src/api/codes.js's `ERROR_CODES`, held equal by a package test).
+#[test]
+fn error_codes_keep_their_strings_and_places() {
+    let codes = [
+        (ErrorCode::InvalidOptions, "invalid_options"),
+        (ErrorCode::InsecureUrl, "insecure_url"),
+        (ErrorCode::Unauthorized, "unauthorized"),
+        (ErrorCode::TokenUnavailable, "token_unavailable"),
+        (ErrorCode::AuthFailed, "auth_failed"),
+        (ErrorCode::ReauthFailed, "reauth_failed"),
+        (ErrorCode::ReconnectFailed, "reconnect_failed"),
+        (ErrorCode::InvalidFrame, "invalid_frame"),
+        (ErrorCode::QueueFull, "queue_full"),
+        (ErrorCode::MessageTooLarge, "message_too_large"),
+        (ErrorCode::InvalidMessage, "invalid_message"),
+        (ErrorCode::InvalidArgument, "invalid_argument"),
+        (ErrorCode::Closed, "closed"),
+        (ErrorCode::Unconfirmed, "unconfirmed"),
+        (ErrorCode::Server("rate_limited".into()), "server_error"),
+    ];
+    for (index, (code, name)) in codes.iter().enumerate() {
+        assert_eq!(code.as_str(), *name);
+        assert_eq!(code.index() as usize, index, "{name}");
+    }
+}
