@@ -12,6 +12,7 @@ export const ABORT_TOKEN = 4;
 export const OPEN_SOCKET = 5;
 export const CLOSE_SOCKET = 6;
 export const COLLECT_SUBSCRIPTIONS = 7;
+export const TOO_LARGE = 8;
 export const STATE = 10;
 export const AUTHENTICATED = 11;
 export const MESSAGE = 12;

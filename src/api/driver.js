@@ -9,7 +9,7 @@ import { closeSocket, fetchToken, online, openSocket, watchPage } from '../brows
 import {
   ABORT_TOKEN, AUTHENTICATED, CLOSE, CLOSE_SESSION, CLOSE_SOCKET, CLOSED, COLLECT_SUBSCRIPTIONS, DELIVERED, DIRECT, ERROR,
   ERROR_CODES, FETCH_TOKEN, HAND_OVER, MESSAGE, OPEN_SOCKET, OPENED, PAGE, RECONNECTING, REPLICATE, REPLICATE_SESSION,
-  RESYNC, STAGE, STATE, SUBSCRIPTIONS, TIMEOUT, TIMER, TOKEN, UNCONFIRMED, UNDELIVERABLE,
+  RESYNC, STAGE, STATE, SUBSCRIPTIONS, TIMEOUT, TIMER, TOKEN, TOO_LARGE, UNCONFIRMED, UNDELIVERABLE,
 } from './codes.js';
 import { collect, detach, emit, sdkError, sendError, settleReceipts } from './events.js';
 
@@ -230,6 +230,9 @@ export class Driver {
         return this.#event(4, s.text(), undefined, s.n0, s.n1);
       case ERROR:
         return this.#event(5, this.#error());
+      case TOO_LARGE:
+        // The error `send()` throws for the same sizes (events.js).
+        return this.#event(5, sendError(1, s.n0, s.n1));
       case RESYNC:
         return this.#event(6);
       case DELIVERED:

@@ -32,6 +32,8 @@ mod kind {
     pub const OPEN_SOCKET: u32 = 5;
     pub const CLOSE_SOCKET: u32 = 6;
     pub const COLLECT_SUBSCRIPTIONS: u32 = 7;
+    /// An `error` event for a dropped message over the server's limit, as `send()` throws it.
+    pub const TOO_LARGE: u32 = 8;
     pub const STATE: u32 = 10;
     pub const AUTHENTICATED: u32 = 11;
     pub const MESSAGE: u32 = 12;
@@ -259,6 +261,7 @@ impl Session {
     /// `bufferedAmount` measurements are done here, on the socket, and never reach JS. Fields:
     /// 1 timer `n0` deadline|NaN · 3 fetch token / 4 abort `n0` request · 5 open socket `n0` conn ·
     /// 6 close socket `n0` code `text()` reason · 7 collect subscriptions `n0` conn ·
+    /// 8 a message over the server's limit dropped: `n0` bytes, `n1` the limit ·
     /// 10 state `n0` (0 connecting … 4 closed) · 11 authenticated `text()` user id, `n1` resumed ·
     /// 12 message `value` · 13 reconnecting `n0` attempt `n1` delay · 14 close `n0` code
     /// `text()` reason `n1` will reconnect · 15 error `n0` code (codes.js's `ERROR_CODES`),
@@ -417,6 +420,7 @@ impl Session {
                     load_error(&mut self.n0, &mut self.text, &mut self.value, &error);
                     return kind::ERROR;
                 }
+                Event::TooLarge { bytes, limit } => (kind::TOO_LARGE, bytes as f64, limit as f64),
                 Event::Resync => (kind::RESYNC, 0.0, 0.0),
                 Event::Delivered { through } => (kind::DELIVERED, through as f64, 0.0),
                 Event::Unconfirmed(id) => (kind::UNCONFIRMED, id as f64, 0.0),

@@ -250,6 +250,17 @@ pub enum Event<M> {
     },
     /// `error`: something went wrong; see the code.
     Error(SdkError),
+    /// `error` with code `message_too_large`: a message accepted before the server said what it
+    /// takes (queued, or one of the app's `subscriptions`) is over that limit, and was dropped.
+    /// Its error is the one `send()` refuses the same sizes with (`SdkError::from` a
+    /// [`SendError::MessageTooLarge`]), which the npm driver builds itself (issue 14: no such text
+    /// in the wasm).
+    TooLarge {
+        /// The message's size in UTF-8 bytes.
+        bytes: usize,
+        /// The limit it is over.
+        limit: usize,
+    },
 }
 
 /// Re-authentications are at least this far apart, whatever `expiresIn` the token endpoint
@@ -626,7 +637,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 if let Some((id, receipt)) = self.outbox.drop_next() {
                     let limit = limit.unwrap_or_default();
                     self.replicate_out(Replication::Dropped { id });
-                    self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
+                    self.emit(Event::TooLarge { bytes, limit });
                     if receipt {
                         self.emit(Event::Undeliverable(id));
                     }
@@ -936,7 +947,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                 messages.retain(|message| {
                     let bytes = message.byte_len();
                     if bytes > limit {
-                        self.emit(Event::Error(SendError::MessageTooLarge { bytes, limit }.into()));
+                        self.emit(Event::TooLarge { bytes, limit });
                     }
                     bytes <= limit
                 });

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { WAIT, openTabs, setUp, stateIs } from './support.mjs';
 
 const SERVER_LIMIT = 600;
+// `{"type":"echo","pad":"…"}` is 24 bytes around the padding.
+const sized = (bytes) => ({ type: 'echo', pad: 'x'.repeat(bytes - 24) });
 
 let env;
 before(async () => {
@@ -23,8 +25,6 @@ test('every tab refuses a send over the server\'s advertised limit at once, as t
   await follower.evaluate(() => window.start({ shareAcrossTabs: true }));
   await unshared.evaluate(() => window.start());
   for (const tab of tabs) await stateIs(tab, 'authenticated');
-  // `{"type":"echo","pad":"…"}` is 24 bytes around the padding.
-  const sized = (bytes) => ({ type: 'echo', pad: 'x'.repeat(bytes - 24) });
   for (const tab of tabs) {
     const codes = await tab.evaluate(
       ([over, at]) => [window.trySend(over), window.tryReceipt(over), window.trySend(at)],
@@ -35,5 +35,24 @@ test('every tab refuses a send over the server\'s advertised limit at once, as t
   for (const tab of [leader, follower]) {
     await tab.waitForFunction((n) => window.seen.messages.filter((m) => m.pad?.length === n).length === 2, SERVER_LIMIT - 24, WAIT);
   }
+  await context.close();
+});
+
+test('a message queued before the server said its limit, and over it, is dropped with the error send() throws for it', async () => {
+  const { context, tabs: [tab] } = await openTabs(env, 'tabs-queued', 1);
+  // Accepted while connecting, when the option (10,240 B) is the bound; the smaller one behind it
+  // goes out once authenticated.
+  const accepted = await tab.evaluate(([over, at]) => {
+    window.start();
+    window.dropped = [];
+    window.ws.on('error', (error) => window.dropped.push([error.code, error.message]));
+    return [window.tryReceipt(over), window.trySend(at)];
+  }, [sized(SERVER_LIMIT + 1), sized(SERVER_LIMIT)]);
+  assert.deepEqual(accepted, [null, null]);
+  await tab.waitForFunction((n) => window.seen.messages.some((m) => m.pad?.length === n), SERVER_LIMIT - 24, WAIT);
+  assert.deepEqual(await tab.evaluate(() => [window.dropped, window.receipts]), [
+    [['message_too_large', `message is ${SERVER_LIMIT + 1} bytes, over the limit of ${SERVER_LIMIT}`]],
+    ['message_too_large'],
+  ]);
   await context.close();
 });

@@ -96,13 +96,9 @@ fn grant(token: &str) -> Result<TokenGrant, TokenError> {
 fn error_events(actions: &[Action<serde_json::Value>]) -> Vec<(String, Option<String>, String)> {
     events_of(actions)
         .into_iter()
-        .filter_map(|e| match e {
-            Event::Error(error) => Some((
-                error.code.as_str().to_owned(),
-                error.code.server_code().map(str::to_owned),
-                error.message,
-            )),
-            _ => None,
+        .filter_map(|e| super::reported_error(&e))
+        .map(|error| {
+            (error.code.as_str().to_owned(), error.code.server_code().map(str::to_owned), error.message)
         })
         .collect()
 }
@@ -317,7 +313,7 @@ fn a_tiny_advertised_limit_refuses_each_message_aloud_and_the_connection_lives_o
     let actions = h.drain();
     let errors = events_of(&actions)
         .into_iter()
-        .filter(|e| matches!(e, Event::Error(error) if error.code.as_str() == "message_too_large"))
+        .filter(|e| super::reported_error(e).is_some_and(|error| error.code.as_str() == "message_too_large"))
         .count();
     assert_eq!((errors, app_frames(&actions).len()), (3, 0));
     assert!(matches!(h.send(msg(9)), Err(SendError::MessageTooLarge { limit: 1, .. })));

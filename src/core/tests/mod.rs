@@ -13,3 +13,15 @@ mod protocol;
 mod resume;
 mod session;
 mod token;
+
+use crate::core::{Event, SdkError, SendError};
+
+/// The error an `error` event carries, as the app gets it: [`Event::TooLarge`] is one too, with
+/// the error `send()` refuses the same sizes with.
+pub(crate) fn reported_error<M>(event: &Event<M>) -> Option<SdkError> {
+    match event {
+        Event::Error(error) => Some(error.clone()),
+        &Event::TooLarge { bytes, limit } => Some(SendError::MessageTooLarge { bytes, limit }.into()),
+        _ => None,
+    }
+}

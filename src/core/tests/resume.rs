@@ -395,7 +395,7 @@ fn closes(actions: &[Action<Value>]) -> Vec<u16> {
 fn error_codes(actions: &[Action<Value>]) -> Vec<String> {
     events_of(actions)
         .into_iter()
-        .filter_map(|e| if let Event::Error(e) = e { Some(e.code.as_str().to_owned()) } else { None })
+        .filter_map(|e| super::reported_error(&e).map(|e| e.code.as_str().to_owned()))
         .collect()
 }
 

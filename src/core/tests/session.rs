@@ -188,7 +188,7 @@ fn events(actions: &[Action<Value>]) -> Vec<&Event<Value>> {
 
 fn error_codes(actions: &[Action<Value>]) -> Vec<String> {
     pick(actions, |a| match a {
-        Action::Emit(Event::Error(error)) => Some(error.code.as_str().to_owned()),
+        Action::Emit(event) => super::reported_error(event).map(|error| error.code.as_str().to_owned()),
         _ => None,
     })
 }
