@@ -1,14 +1,12 @@
 // A follower holds no wasm session, yet its constructor must throw what the wasm constructor
-// throws for the same options, and its on() must know the same events.
-
-// Events a wasm socket may have; which it has is asked of the probe (the lead's `resync` is newer).
-const EVENT_CANDIDATES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
+// throws for the same options. (Its on() knows the class's events: both use events.js's
+// `subscribe`, and the leader relays every type of `EVENT_TYPES`.)
 
 /**
  * Checks `options` exactly as the wasm constructor does, by constructing one that makes no
  * request: it starts while `navigator.onLine` reads false, so it waits for the network (it would
  * otherwise fetch a token and open a socket at once), and its token source is a getToken that
- * never settles, should it start anyway. Returns the events it knows.
+ * never settles, should it start anyway. Closes and frees it at once.
  */
 export function probe(WasmSocket, url, options) {
   const checked = { ...options };
@@ -30,17 +28,6 @@ export function probe(WasmSocket, url, options) {
   } finally {
     if (Object.hasOwn(navigator ?? {}, 'onLine')) delete navigator.onLine;
   }
-  try {
-    return EVENT_CANDIDATES.filter((type) => {
-      try {
-        socket.on(type, () => {})();
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  } finally {
-    socket.close();
-    socket.free();
-  }
+  socket.close();
+  socket.free();
 }

@@ -5,8 +5,10 @@
 // leader confirms them, so a leader that goes away loses none of them; and every tab holds the
 // resumable session as the leader announces it (a Replica), so the next leader resumes it and
 // nothing is lost or repeated across the hand-over.
-import { createRegistry, detach, dispatch, propertyHandler, setPropertyHandler, settle, subscribe, wait } from '../../pkg/events.js';
-import { closedError, errorFromWire, errorToWire, sdkError, sendError } from './errors.js';
+import {
+  createRegistry, detach, dispatch, EVENT_TYPES, propertyHandler, setPropertyHandler, settle, subscribe, wait,
+} from '../../pkg/events.js';
+import { closedError, errorFromWire, errorToWire, sendError } from './errors.js';
 import { sessionName } from './names.js';
 import { limitsOf, outgoingText } from './outgoing.js';
 import { probe } from './probe.js';
@@ -42,7 +44,6 @@ export class SharedSecureWebSocket {
   #limits;
   /** The `maxMessageBytes` the leader's server advertised (Infinity: none), from its snapshots. */
   #serverLimit = Infinity;
-  #eventTypes;
   #name;
   #tab = globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`;
   #sharing = 'follower';
@@ -82,7 +83,7 @@ export class SharedSecureWebSocket {
     this.#WasmSocket = WasmSocket;
     this.#url = url;
     this.#options = rest;
-    this.#eventTypes = probe(WasmSocket, url, rest);
+    probe(WasmSocket, url, rest);
     this.#limits = limitsOf(rest);
     this.#name = sessionName(shareAcrossTabs, url);
     if (!sharingSupported()) {
@@ -144,7 +145,6 @@ export class SharedSecureWebSocket {
   }
 
   on(type, handler) {
-    if (!this.#eventTypes.includes(type)) throw sdkError('invalid_argument', `unknown event type '${type}'`);
     return subscribe(this.#registry, type, handler);
   }
 
@@ -246,7 +246,7 @@ export class SharedSecureWebSocket {
       },
     };
     const adopt = sharing === 'leader' ? this.#replica.handover() : null;
-    const relay = (adopt) => new Relay(this.#WasmSocket, this.#url, this.#options, this.#eventTypes, adopt, sink);
+    const relay = (adopt) => new Relay(this.#WasmSocket, this.#url, this.#options, EVENT_TYPES, adopt, sink);
     try {
       try {
         this.#relay = relay(adopt);

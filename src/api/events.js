@@ -4,7 +4,8 @@
 // and so that the wasm carries no event names, payload keys or message text (issue 14): the wasm
 // passes a kind and plain values, and the objects users see are made here.
 
-const TYPES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
+/** The event types, in the order of `emit`'s kinds; js/share/ relays and accepts the same. */
+export const EVENT_TYPES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
 
 /**
  * One socket's listeners (`l`, by type), property handlers (`p`), `ready()` waiters (`w`),
@@ -19,7 +20,7 @@ export function createRegistry() {
 // iterates the array it started with (a listener added by a handler waits for the next event, as
 // in the DOM) without copying it for every message.
 export function subscribe(registry, type, handler) {
-  if (!TYPES.includes(type)) throw sdkError('invalid_argument', `unknown event type '${type}'`);
+  if (!EVENT_TYPES.includes(type)) throw sdkError('invalid_argument', `unknown event type '${type}'`);
   // Wrapped so that the same function subscribed twice gets two independent subscriptions.
   const entry = { handler };
   registry.l.set(type, [...(registry.l.get(type) ?? []), entry]);
@@ -53,13 +54,13 @@ export function settle(registry, index, value) {
 }
 
 /**
- * Delivers event `kind` (an index into TYPES) built from plain values: state (`a` the state,
+ * Delivers event `kind` (an index into EVENT_TYPES) built from plain values: state (`a` the state,
  * `b` for `closed` the error `ready()` rejects with), authenticated (`a` the user id, `m`
  * resumed), message (`a` the parsed object), reconnecting (`n` attempt, `m` delay), close (`n`
  * code, `a` reason, `m` will reconnect), error (`a` the error), resync.
  */
 export function emit(registry, kind, a, b, n, m) {
-  const type = TYPES[kind];
+  const type = EVENT_TYPES[kind];
   const payload =
     kind === 1 ? { userId: a ?? null, resumed: !!m }
     : kind === 3 ? { attempt: n, delayMs: m }
