@@ -56,7 +56,7 @@ export class Relay {
   }
 
   get delivery() {
-    return this.#ws.delivery ?? 'at-most-once';
+    return this.#ws.delivery;
   }
 
   get nextReauthInMs() {
@@ -82,10 +82,10 @@ export class Relay {
    */
   stop() {
     if (this.#stopped) return;
-    for (const off of this.#offs) off();
+    // Before #stop(): what the socket still writes is announced while not stopped. No event
+    // reaches #onEvent meanwhile: the class delivers a close's events after the call returns.
     this.#ws._handOver();
-    this.#stopped = true;
-    this.#ws.free();
+    this.#stop();
   }
 
   #onEvent(type, payload) {
@@ -114,7 +114,7 @@ export class Relay {
     queueMicrotask(() => this.#drain());
   }
 
-  /** The session ended by itself: the socket is closed already. */
+  /** Lets the socket go: closed already (the session ended by itself, or stop() closed it). */
   #stop() {
     this.#stopped = true;
     for (const off of this.#offs) off();
