@@ -5,9 +5,7 @@
 // leader confirms them, so a leader that goes away loses none of them; and every tab holds the
 // resumable session as the leader announces it (a Replica), so the next leader resumes it and
 // nothing is lost or repeated across the hand-over.
-import {
-  createRegistry, detach, dispatch, EVENT_TYPES, propertyHandler, setPropertyHandler, settle, subscribe, wait,
-} from '../../pkg/events.js';
+import { createRegistry, detach, dispatch, EVENT_TYPES, settle, subscribe, wait } from '../../pkg/events.js';
 import { closedError, errorFromWire, errorToWire, sendError } from './errors.js';
 import { sessionName } from './names.js';
 import { limitsOf, outgoingText } from './outgoing.js';
@@ -150,20 +148,20 @@ export class SharedSecureWebSocket {
 
   /** Called with `{ userId }` on every successful authentication. */
   get onAuthenticated() {
-    return propertyHandler(this.#registry, 0);
+    return this.#registry.p[0];
   }
 
   set onAuthenticated(handler) {
-    setPropertyHandler(this.#registry, 0, handler);
+    this.#registry.p[0] = handler;
   }
 
   /** Called with each application message. */
   get onMessage() {
-    return propertyHandler(this.#registry, 1);
+    return this.#registry.p[1];
   }
 
   set onMessage(handler) {
-    setPropertyHandler(this.#registry, 1, handler);
+    this.#registry.p[1] = handler;
   }
 
   /** Ends this tab's participation only; a leader hands the socket to another tab. */

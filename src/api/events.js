@@ -8,7 +8,8 @@
 export const EVENT_TYPES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
 
 /**
- * One socket's listeners (`l`, by type), property handlers (`p`), `ready()` waiters (`w`),
+ * One socket's listeners (`l`, by type), property handlers (`p`: `onAuthenticated` 0 and
+ * `onMessage` 1, which the classes' accessors read and set), `ready()` waiters (`w`),
  * `sendWithReceipt()` receipts (`r`: `[message id, resolve, reject]`, oldest first), and whether
  * it was detached (`d`, by free()).
  */
@@ -30,15 +31,6 @@ export function subscribe(registry, type, handler) {
     const entries = registry.l.get(type);
     if (entries?.includes(entry)) registry.l.set(type, entries.filter((e) => e !== entry));
   };
-}
-
-/** `onAuthenticated` (0) and `onMessage` (1). */
-export function propertyHandler(registry, index) {
-  return registry.p[index];
-}
-
-export function setPropertyHandler(registry, index, handler) {
-  registry.p[index] = handler;
 }
 
 /** A `ready()` promise, settled by the next `authenticated` or `closed` state. */

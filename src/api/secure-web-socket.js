@@ -7,10 +7,7 @@ import {
   STATUS_NEXT_ID, STATUS_NEXT_REAUTH_AT, STATUS_QUEUED, STATUS_RESUMABLE, STATUS_SERVER_MESSAGE_LIMIT, STATUS_STATE,
 } from './codes.js';
 import { Driver, STATES } from './driver.js';
-import {
-  createRegistry, messageText, propertyHandler, receipt, sdkError, sendError, setPropertyHandler, settleReceipts,
-  subscribe, wait,
-} from './events.js';
+import { createRegistry, messageText, receipt, sdkError, sendError, settleReceipts, subscribe, wait } from './events.js';
 import { readOptions } from './options.js';
 
 let Session;
@@ -122,20 +119,20 @@ export class SecureWebSocket {
 
   /** Called with `{ userId }` on every successful authentication. */
   get onAuthenticated() {
-    return propertyHandler(this.#registry, 0);
+    return this.#registry.p[0];
   }
 
   set onAuthenticated(handler) {
-    setPropertyHandler(this.#registry, 0, handler);
+    this.#registry.p[0] = handler;
   }
 
   /** Called with each application message. */
   get onMessage() {
-    return propertyHandler(this.#registry, 1);
+    return this.#registry.p[1];
   }
 
   set onMessage(handler) {
-    setPropertyHandler(this.#registry, 1, handler);
+    this.#registry.p[1] = handler;
   }
 
   /** Internal to `shareAcrossTabs`: the id the next accepted send gets. */
