@@ -48,7 +48,7 @@ export class Driver {
   #replicate;
   #onTimer = () => {
     this.#timer = null;
-    this.#input(() => this.#tell(TIMEOUT));
+    this.#input(TIMEOUT);
   };
 
   /**
@@ -78,7 +78,7 @@ export class Driver {
       seqs?.forEach((seq, i) => this.#tell(STAGE, 0, texts[i], seq));
       this.#tell(REPLICATE_SESSION, nextSeq, sessionId, lastSeq);
     }
-    this.#page = watchPage((change) => this.#input(() => this.#tell(PAGE, change)));
+    this.#page = watchPage((change) => this.#input(PAGE, change));
     // Held for a microtask like close()'s: the first actions emit nothing, but a socket the
     // browser refuses at once (mixed content, a URL it will not open) ends a first attempt here,
     // before anyone could listen. Delivered after the constructor, they reach the listeners an
@@ -148,8 +148,9 @@ export class Driver {
     return this.s.finalError() ? this.#error() : undefined;
   }
 
-  #input(feed) {
-    feed();
+  /** Something happened outside any call into the session: tells it, then runs what it answers. */
+  #input(input, n, value, number) {
+    this.#tell(input, n, value, number);
     this.#pump();
   }
 
@@ -280,12 +281,12 @@ export class Driver {
     const handler = (kind, value, number) => {
       if (kind > 1) return this.#frame(conn, kind, value, number);
       if (kind === 0) {
-        this.#input(() => this.#tell(OPENED, conn, ws));
+        this.#input(OPENED, conn, ws);
       } else {
         // Its listeners go too (closing a closed socket does nothing): none is kept per reconnect.
         if (this.#socket?.[1] === ws) this.#socket = null;
         closeSocket(ws);
-        this.#input(() => this.#tell(CLOSED, conn, value, number));
+        this.#input(CLOSED, conn, value, number);
       }
       return 0;
     };
@@ -310,7 +311,7 @@ export class Driver {
       abort = fetchToken(this.#source, (kind, value, number) => {
         if (this.#fetch?.[0] === request) this.#fetch = null;
         // The core ignores an answer to a request it abandoned.
-        this.#input(() => this.#tell(TOKEN + kind, request, value, number));
+        this.#input(TOKEN + kind, request, value, number);
       });
     } catch {
       return this.#tell(TOKEN + 2, request, 'could not start the request', NaN);
