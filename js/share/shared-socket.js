@@ -338,7 +338,7 @@ export class SharedSecureWebSocket {
   #acked(seq) {
     this.#replica.ack(seq);
     const acked = this.#replica.acked;
-    if (this.#outbox.some((e) => e.seq <= acked)) this.#confirmed(this.#outbox.filter((e) => e.seq <= acked).map((e) => e.id));
+    this.#confirmed(this.#outbox.filter((e) => e.seq <= acked).map((e) => e.id));
   }
 
   /** Whether `message` is an announcement of the session by the tab that leads it (or led it last). */
