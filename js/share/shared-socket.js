@@ -166,7 +166,7 @@ export class SharedSecureWebSocket {
 
   /** Ends this tab's participation only; a leader hands the socket to another tab. */
   close() {
-    this.#end(null, { leaving: true });
+    this.#end(null, true);
   }
 
   /**
@@ -533,7 +533,7 @@ export class SharedSecureWebSocket {
   }
 
   /** Ends this tab's participation: `error` ended the whole session, `leaving` is close(). */
-  #end(error, { leaving = false } = {}) {
+  #end(error, leaving) {
     if (this.#ended) return;
     if (leaving) this.#leave();
     else {
