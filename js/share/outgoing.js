@@ -18,13 +18,16 @@ export function limitsOf(options) {
 
 /**
  * The JSON text of `data`, or throws what SecureWebSocket.send would, in its order:
- * `invalid_message`, `closed`, `message_too_large`, `queue_full` (`queued`: this tab's unconfirmed sends).
+ * `invalid_message`, `closed` (`closed`: this tab ended), `message_too_large` (over `limits`' or
+ * `serverLimit`, the leader's server's own, as the class checks it once authenticated),
+ * `queue_full` (`queued`: this tab's unconfirmed sends).
  */
-export function outgoingText(data, { limits, closed, queued }) {
+export function outgoingText(data, limits, serverLimit, closed, queued) {
   const text = messageText(data);
   if (closed) throw closedError();
   const bytes = new TextEncoder().encode(text).length;
-  if (bytes > limits.maxMessageBytes) throw sendError(1, bytes, limits.maxMessageBytes);
+  const maxBytes = Math.min(limits.maxMessageBytes, serverLimit);
+  if (bytes > maxBytes) throw sendError(1, bytes, maxBytes);
   if (queued >= limits.maxQueuedMessages) throw sendError(0, 0, limits.maxQueuedMessages);
   return text;
 }

@@ -179,8 +179,7 @@ export class SharedSecureWebSocket {
   }
 
   #queue(data, receipt) {
-    const limits = { ...this.#limits, maxMessageBytes: Math.min(this.#limits.maxMessageBytes, this.#serverLimit) };
-    const text = outgoingText(data, { limits, closed: this.#ended, queued: this.#outbox.length });
+    const text = outgoingText(data, this.#limits, this.#serverLimit, this.#ended, this.#outbox.length);
     const entry = { id: ++this.#lastId, text, receipt };
     this.#outbox.push(entry);
     this.#offer(entry);
