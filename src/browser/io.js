@@ -18,8 +18,9 @@ const CLIENT = ['auth', 'reauth'];
  * call that classifies it (issue 14: one crossing into the wasm per frame): `handler(2, _, n)` a
  * frame that is not a JSON object with a string `type` (n as core::FrameError: 0 binary, 1 not
  * JSON, 2 not an object, 3 no type, 4 a client frame), or `handler(3 + t, object, seq)` for
- * FrameType t, where a `msg` frame hands over its `data` (undefined unless an object with a
- * string `type`, not a client frame's) and `seq`. When the handler answers 1, the application
+ * FrameType t, where a `msg` frame hands over its `data` (undefined unless an application
+ * message: an object with a string `type` that names no protocol frame, a client's or the
+ * server's, `msg` included) and `seq`. When the handler answers 1, the application
  * message goes to `deliver` from here, with no second crossing.
  */
 export function openSocket(url, handler, deliver) {
@@ -46,9 +47,10 @@ export function openSocket(url, handler, deliver) {
     } else if (kind === 4) {
       seq = typeof object.seq === 'number' ? object.seq : NaN;
       object = object.data;
-      if (object === null || typeof object !== 'object' || Array.isArray(object) || typeof object.type !== 'string' || CLIENT.includes(object.type)) {
-        object = undefined;
-      }
+      // Only an application message is wrapped: a protocol frame inside is never one (SPEC: an
+      // `auth_response` never surfaces as a message). Of JSON values, only an object has a `type`.
+      const inner = object?.type;
+      if (typeof inner !== 'string' || TYPES.includes(inner) || CLIENT.includes(inner)) object = undefined;
     }
     if (handler(3 + kind, object, seq) === 1) deliver(object);
   };

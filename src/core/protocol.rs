@@ -81,7 +81,8 @@ pub enum Inbound<M> {
         /// Its sequence number in the server → client direction.
         seq: u64,
         /// The application message, as parsed; `None` when `data` is none (not an object with
-        /// a string `type`, or a client frame): the number still counts, the message is refused.
+        /// a string `type`, or a protocol frame: a client's, or a server's such as an
+        /// `auth_response` or another `msg`): the number still counts, the message is refused.
         data: Option<M>,
     },
     /// `ack`: the server has received every client message with a sequence number up to `seq`.
@@ -201,9 +202,12 @@ pub fn classify<M: JsonFields>(object: M) -> Result<Inbound<M>, FrameError> {
     }
     match FrameType::of(&kind) {
         FrameType::Msg => {
-            let data = object
-                .object("data")
-                .filter(|data| data.string("type").is_some_and(|t| !is_client_frame(&t)));
+            // Only an application message is wrapped: never a protocol frame, a client's or the
+            // server's (io.js refuses the same).
+            let data = object.object("data").filter(|data| {
+                data.string("type")
+                    .is_some_and(|t| FrameType::of(&t) == FrameType::App && !is_client_frame(&t))
+            });
             sequenced(object.number("seq"), data)
         }
         kind => classify_as(kind, object),
@@ -234,7 +238,7 @@ pub fn is_client_frame(kind: &str) -> bool {
 }
 
 /// A `msg` frame from its `seq` (when a number) and its `data` (when an application message: an
-/// object with a string `type` that is not a client frame's).
+/// object with a string `type` that names no protocol frame).
 pub fn sequenced<M>(seq: Option<f64>, data: Option<M>) -> Result<Inbound<M>, FrameError> {
     let seq = seq.and_then(whole_sequence_number).ok_or(FrameError::BadField("seq"))?;
     Ok(Inbound::Sequenced { seq, data })

@@ -73,3 +73,14 @@ test('a msg hands over its data and number; an application message itself; malfo
     [FRAME_ERROR, undefined, 3],
   ]);
 });
+
+test("a msg whose data is a protocol frame (the server's or a nested msg) hands over no message, only its number", () => {
+  const frames = ['auth_response', 'reauth_response', 'ping', 'pong', 'msg', 'ack', 'error'].map(
+    (type, i) => JSON.stringify({ type: 'msg', seq: i + 1, data: { type, success: true, userId: 'mallory', seq: 9 } }),
+  );
+  const { calls, delivered } = classify(frames, 1);
+  assert.deepEqual(calls, frames.map((_, i) => [MSG, undefined, i + 1]));
+  assert.ok(delivered.every((message) => message === undefined), JSON.stringify(delivered));
+  // An application message whose type merely starts like one is still delivered.
+  assert.deepEqual(classify(['{"type":"msg","seq":1,"data":{"type":"auth_responses"}}']).calls, [[MSG, { type: 'auth_responses' }, 1]]);
+});

@@ -71,6 +71,28 @@ fn an_echoed_auth_frame_is_not_surfaced_as_a_message() {
     assert_eq!(h.core.state(), State::Authenticated);
 }
 
+/// A `msg` wraps application messages only: one whose `data` is a protocol frame (a server's
+/// `auth_response` with a user id, say, or another `msg`) is reported and counted, never delivered.
+#[test]
+fn a_protocol_frame_inside_a_msg_is_not_surfaced_as_a_message() {
+    let mut h = Harness::new(no_jitter());
+    connect_resumable(&mut h, false, 0);
+    let types = ["auth_response", "reauth_response", "ping", "pong", "msg", "ack", "error"];
+    for (seq, kind) in (1..).zip(types) {
+        let data = json!({"type": kind, "success": true, "userId": "mallory", "seq": 1, "code": "x"});
+        h.frame(json!({"type": "msg", "seq": seq, "data": data}));
+        let events = events_of(&h.drain());
+        assert!(
+            matches!(&events[..], [Event::Error(error)] if error.code.as_str() == "invalid_frame"),
+            "{kind}: {events:?}"
+        );
+    }
+    // Each counted: the next is delivered, not taken for a gap (4012).
+    h.frame(json!({"type": "msg", "seq": types.len() + 1, "data": {"type": "chat"}}));
+    assert!(events_of(&h.drain()).iter().any(|e| matches!(e, Event::Message(_))));
+    assert_eq!(h.core.state(), State::Authenticated);
+}
+
 /// A JWT-shaped token (header, payload, signature) whose payload and signature differ wholly from
 /// any other `n`'s, as two tokens of a real token endpoint do.
 fn jwt(n: u64) -> String {
