@@ -66,16 +66,26 @@ writeFileSync(bytesPath, `${bytesLines.join('\n')}\n`);
  * The glue without code that can never run in this package (issue 14), each part cut by its exact
  * text, so that a wasm-bindgen that writes it differently fails the build here and the cut is
  * reviewed again:
- * - `passStringToWasm0`'s path for a call without `realloc`: every call passes the wasm's (checked);
+ * - `passStringToWasm0`'s path with `realloc`: an ASCII prefix copied into a buffer of the
+ *   string's length, which grows (`realloc`, moving it: talc does not resize in place) and then
+ *   shrinks when the string is not ASCII. Every move leaves a copy of the prefix in freed memory,
+ *   and a token passes this way (`Session.handle`). What stays is the path without `realloc`: the
+ *   string encoded in JS, copied into one allocation of its exact size, never moved, so that the
+ *   token's one buffer is the one the core zeroes (tests/package/token-memory.test.mjs). The
+ *   `encodeInto` fallback for a `TextEncoder` without it goes too: nothing calls `encodeInto`;
  * - the `Session`'s `Symbol.dispose`: the class holds its `Session` privately and frees it itself,
  *   so no app can reach it (the class's own `Symbol.dispose` stays).
  */
 function withoutDeadCode(glue) {
-  const dead = [
-    `
+  // [exact text, what replaces it]
+  const cuts = [
+    [
+      `
 if (Symbol.dispose) SecureWsSession.prototype[Symbol.dispose] = SecureWsSession.prototype.free;
 `,
-    `
+      '\n',
+    ],
+    [`function passStringToWasm0(arg, malloc, realloc) {
     if (realloc === undefined) {
         const buf = cachedTextEncoder.encode(arg);
         const ptr = malloc(buf.length, 1) >>> 0;
@@ -83,17 +93,60 @@ if (Symbol.dispose) SecureWsSession.prototype[Symbol.dispose] = SecureWsSession.
         WASM_VECTOR_LEN = buf.length;
         return ptr;
     }
-`,
+
+    let len = arg.length;
+    let ptr = malloc(len, 1) >>> 0;
+
+    const mem = getUint8ArrayMemory0();
+
+    let offset = 0;
+
+    for (; offset < len; offset++) {
+        const code = arg.charCodeAt(offset);
+        if (code > 0x7F) break;
+        mem[ptr + offset] = code;
+    }
+    if (offset !== len) {
+        if (offset !== 0) {
+            arg = arg.slice(offset);
+        }
+        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;
+        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);
+        const ret = cachedTextEncoder.encodeInto(arg, view);
+
+        offset += ret.written;
+        ptr = realloc(ptr, len, offset, 1) >>> 0;
+    }
+
+    WASM_VECTOR_LEN = offset;
+    return ptr;
+}`, `function passStringToWasm0(arg, malloc) {
+    const buf = cachedTextEncoder.encode(arg);
+    const ptr = malloc(buf.length, 1) >>> 0;
+    getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+    WASM_VECTOR_LEN = buf.length;
+    return ptr;
+}`],
+    [`
+if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
+}
+`, '\n'],
   ];
-  const calls = glue.match(/(?<!function )passStringToWasm0\([^)]*\)/g) ?? [];
-  const withRealloc = /^passStringToWasm0\(\w+, wasm\.\w+, wasm\.\w+\)$/;
-  if (!calls.every((call) => withRealloc.test(call))) {
-    throw new Error(`${gluePath}: a passStringToWasm0 call without realloc: ${calls.join(' ')}`);
-  }
-  for (const text of dead) {
+  for (const [text, replacement] of cuts) {
     if (!glue.includes(text)) throw new Error(`${gluePath} no longer holds this code to cut:${text}`);
-    glue = glue.replace(text, '\n');
+    glue = glue.replace(text, replacement);
   }
+  // Its callers pass the wasm's `realloc` too, which it no longer takes.
+  glue = glue.replace(/(passStringToWasm0\(\w+, wasm\.\w+), wasm\.\w+\)/g, '$1)');
+  if (/encodeInto|realloc/.test(glue)) throw new Error(`${gluePath}: still uses encodeInto or realloc`);
   return glue;
 }
 

@@ -340,7 +340,9 @@ impl OutboundFrame {
     /// `{"type":"auth","token":T,"resume":{"sessionId":S|null,"lastSeq":L}}`: authenticates, and
     /// offers to resume session `S` (or to open one) having received server messages up to `L`.
     pub fn auth(token: &Token, session: Option<&str>, last_seq: u64) -> Self {
-        let mut frame = Self::with_token(FrameKind::Auth, "auth", token);
+        // `,"resume":{"sessionId":` and `,"lastSeq":` and `}}`, the id or `null`, any u64.
+        let resume = 23 + 11 + 2 + session.map_or(4, json_string_len) + 20;
+        let mut frame = Self::with_token(FrameKind::Auth, "auth", token, resume);
         let text = &mut *frame.text;
         text.pop(); // the closing brace
         text.push_str(r#","resume":{"sessionId":"#);
@@ -356,7 +358,7 @@ impl OutboundFrame {
 
     /// `{"type":"reauth","token":T}`.
     pub fn reauth(token: &Token) -> Self {
-        Self::with_token(FrameKind::Reauth, "reauth", token)
+        Self::with_token(FrameKind::Reauth, "reauth", token, 0)
     }
 
     /// `{"type":"ack","seq":N}`.
@@ -379,8 +381,13 @@ impl OutboundFrame {
         Self { kind: FrameKind::Pong, text: Zeroizing::new(r#"{"type":"pong"}"#.into()) }
     }
 
-    fn with_token(kind: FrameKind, name: &str, token: &Token) -> Self {
-        let mut text = String::with_capacity(token.expose().len() + 32);
+    /// `{"type":"<name>","token":T}` in one allocation with room for `more` bytes after it, so
+    /// that the text never moves: a buffer left behind by a move would keep the token in freed
+    /// memory, where no zeroing reaches (only the final buffer is zeroed when dropped).
+    fn with_token(kind: FrameKind, name: &str, token: &Token, more: usize) -> Self {
+        // `{"type":"` `","token":` `}` around the name and the token's JSON string.
+        let exact = 9 + name.len() + 10 + json_string_len(token.expose()) + 1;
+        let mut text = String::with_capacity(exact + more);
         text.push_str(r#"{"type":""#);
         text.push_str(name);
         text.push_str(r#"","token":"#);
@@ -419,6 +426,25 @@ pub(crate) fn push_number(out: &mut String, value: u64) {
         push_number(out, value / 10);
     }
     out.push(char::from(b'0' + (value % 10) as u8));
+}
+
+/// The length of `value` as [`push_json_string`] writes it, quotes included.
+fn json_string_len(value: &str) -> usize {
+    value.chars().map(|c| json_escape(c).map_or(c.len_utf8(), str::len)).sum::<usize>() + 2
+}
+
+/// The escape JSON needs for `c` (RFC 8259 §7): a short one, or `\u00XX` for another control
+/// character (its digits written by [`push_json_string`]); none for the rest.
+fn json_escape(c: char) -> Option<&'static str> {
+    match c {
+        '"' => Some("\\\""),
+        '\\' => Some("\\\\"),
+        '\n' => Some("\\n"),
+        '\r' => Some("\\r"),
+        '\t' => Some("\\t"),
+        c if (c as u32) < 0x20 => Some("\\u00XX"),
+        _ => None,
+    }
 }
 
 /// Appends `value` as a JSON string literal (RFC 8259 §7). Written by hand so the wasm binary

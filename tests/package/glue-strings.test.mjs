@@ -1,7 +1,8 @@
 // Strings that cross into the wasm and back through the glue as scripts/inline-wasm.mjs leaves it
 // (dead code cut, the pointer made private): the package's own build (pkg/, js/index.js), in Node,
-// on a stand-in socket. Non-ASCII text takes the glue's `passStringToWasm0` path with `realloc`
-// and `encodeInto`, which the browser tests (on the untouched web build) never run.
+// on a stand-in socket. Every string takes the one path of `passStringToWasm0` the package keeps
+// (encoded in JS, one exact allocation), which the browser tests (on the untouched web build) never
+// run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

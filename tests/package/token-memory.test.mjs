@@ -1,0 +1,98 @@
+// The token leaves nothing in the wasm's memory once it is dropped (README, "Security notes"): the
+// package as built (pkg/, js/index.js, the glue as scripts/inline-wasm.mjs leaves it), in Node, on
+// a stand-in socket. The glue copies the token into the wasm once, into a buffer of its exact size
+// (no `realloc`, which moves a buffer and leaves the old one behind); the core zeroes that buffer
+// and every frame it wrote the token into when it drops them, and sizes those frames once
+// (tests/token_memory.rs holds the core to it natively). So after `auth`, a re-authentication and
+// `close()`, no 12 bytes of either token are anywhere in the wasm's memory.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { repo } from '../support/browser.mjs';
+
+// The instance's memory, as the package instantiates it (js/instantiate.js).
+let memory;
+const Instance = WebAssembly.Instance;
+WebAssembly.Instance = function (module, imports) {
+  const instance = new Instance(module, imports);
+  memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
+  return instance;
+};
+
+/** A WebSocket stand-in that the test opens, feeds and closes. */
+class StandInSocket {
+  static last;
+  readyState = 0;
+  bufferedAmount = 0;
+  sent = [];
+  listeners = {};
+  constructor() {
+    StandInSocket.last = this;
+  }
+  addEventListener(type, listener) {
+    this.listeners[type] = listener;
+  }
+  removeEventListener() {}
+  send(text) {
+    this.sent.push(text);
+  }
+  close() {
+    this.readyState = 3;
+  }
+}
+
+globalThis.WebSocket = StandInSocket;
+globalThis.addEventListener = () => {};
+globalThis.removeEventListener = () => {};
+const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
+
+async function until(condition) {
+  for (let turn = 0; turn < 1000 && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(condition(), 'the condition never held');
+}
+
+/** Which of `needles` (byte strings) the wasm's memory holds. */
+function foundIn(needles) {
+  const bytes = Buffer.from(memory.buffer);
+  return needles.filter((needle) => bytes.includes(needle));
+}
+
+/** Every 12 bytes of `token`, in UTF-8 as the token's string holds it and JSON-escaped as a frame does. */
+function pieces(token) {
+  const forms = [Buffer.from(token), Buffer.from(JSON.stringify(token).slice(1, -1))];
+  return forms.flatMap((form) => Array.from({ length: form.length - 11 }, (_, i) => form.subarray(i, i + 12)));
+}
+
+test('after auth, a re-authentication and close(), no piece of either token is left in the wasm memory', async () => {
+  const tokens = [
+    // ASCII, JWT-shaped, longer than a frame's first guess at its size.
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsInRlc3QiOiJ0b2tlbi1tZW1vcnkifQ.c2lnbmF0dXJlLW9uZS1zaWduYXR1cmU',
+    // A long ASCII start, then characters that are not: the glue's old path copied the start into
+    // a buffer it then moved; and characters JSON escapes.
+    `ascii-start-of-the-second-token-${'0123456789'.repeat(30)}-ünïcødé-🔑-"quoted"-\\-end`,
+  ];
+  const given = [...tokens];
+  const ws = new SecureWebSocket('ws://127.0.0.1:1/ws', { getToken: () => given.shift(), reauthIntervalMs: 1 });
+  await until(() => StandInSocket.last);
+  const socket = StandInSocket.last;
+  socket.readyState = 1;
+  socket.listeners.open({ type: 'open' });
+  await until(() => socket.sent.length === 1);
+  socket.listeners.message({ type: 'message', data: '{"type":"auth_response","success":true}' });
+  await ws.ready();
+  // The periodic re-authentication, a millisecond later, with the second token.
+  await until(() => socket.sent.length === 2);
+  socket.listeners.message({ type: 'message', data: '{"type":"reauth_response","success":true}' });
+  ws.close();
+  await until(() => ws.state === 'closed');
+
+  // Both tokens went in and out of the wasm.
+  assert.deepEqual(socket.sent.map((frame) => [JSON.parse(frame).type, JSON.parse(frame).token]), [['auth', tokens[0]], ['reauth', tokens[1]]]);
+  // The scan sees the wasm's memory: it finds the protocol's own text there.
+  assert.deepEqual(foundIn([Buffer.from('{"type":"ping"}')]).length, 1);
+  for (const token of tokens) {
+    const left = foundIn(pieces(token)).map(String);
+    assert.deepEqual(left, [], `pieces of a token left in wasm memory: ${JSON.stringify(left.slice(0, 3))}`);
+  }
+  ws.free();
+});
