@@ -7,5 +7,5 @@ import { limitsOf, outgoingText } from '../js/share/outgoing.js';
 
 /** Appends `data`'s JSON text to `queue`, or throws what SecureWebSocket.send would. */
 export function enqueue(queue, data, options) {
-  queue.push(outgoingText(data, { limits: limitsOf(options), closed: false, queued: queue.length }));
+  queue.push(outgoingText(data, limitsOf(options), Infinity, false, queue.length));
 }
