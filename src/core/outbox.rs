@@ -64,12 +64,24 @@ pub struct Outbox<P> {
     next_seq: u64,
     /// The highest number the server acknowledged in the current session.
     acknowledged: u64,
+    /// The messages were adopted from another tab ([`Self::adopt`]) and no resume has answered
+    /// since: the server may hold numbers the log never heard of.
+    adopted: bool,
 }
 
 impl<P: Clone> Outbox<P> {
     /// An empty outbox that holds at most `limit` messages.
     pub fn new(limit: usize) -> Self {
-        Self { entries: Vec::new(), done: 0, in_flight: 0, limit, next_id: 1, next_seq: 1, acknowledged: 0 }
+        Self {
+            entries: Vec::new(),
+            done: 0,
+            in_flight: 0,
+            limit,
+            next_id: 1,
+            next_seq: 1,
+            acknowledged: 0,
+            adopted: false,
+        }
     }
 
     /// Accepts a message from `send()`, or says why it cannot: a full outbox is an error.
@@ -170,6 +182,7 @@ impl<P: Clone> Outbox<P> {
     /// On a resume, before anything is sent again: the server says it has everything numbered up
     /// to `seq`, so those are done. Returns the id of the last one with a receipt waiting.
     pub fn acknowledge_rewound(&mut self, seq: u64) -> Option<MessageId> {
+        self.adopted = false;
         self.in_flight = self.owed().iter().take_while(|e| e.seq.is_some_and(|s| s <= seq)).count();
         let receipt = self.acknowledge(seq);
         self.acknowledged = seq;
@@ -203,6 +216,25 @@ impl<P: Clone> Outbox<P> {
         }
         self.in_flight = 0;
         self.next_seq = next_seq.max(1);
+        self.adopted = true;
+    }
+
+    /// Whether the messages came from another tab and no resume has answered since.
+    pub fn adopted(&self) -> bool {
+        self.adopted
+    }
+
+    /// On a resume whose `seq` is none of this outbox's (beyond what it numbered): nothing is
+    /// taken as done on its word, and everything owed is numbered afresh after `seq`, where the
+    /// server expects the next message.
+    pub fn number_after(&mut self, seq: u64) {
+        self.in_flight = 0;
+        self.acknowledged = seq;
+        self.adopted = false;
+        for entry in self.owed_mut() {
+            entry.seq = None;
+        }
+        self.next_seq = seq.saturating_add(1);
     }
 
     /// The connection is gone: what was in flight waits to be sent again (keeping its numbers, for
@@ -214,6 +246,7 @@ impl<P: Clone> Outbox<P> {
     /// A new session: nothing is numbered yet, numbering starts again at 1, and the old
     /// session's set-up messages go (the new session gets its own).
     pub fn renumber(&mut self) {
+        self.adopted = false;
         self.in_flight = 0;
         self.next_seq = 1;
         self.acknowledged = 0;

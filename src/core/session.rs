@@ -1184,7 +1184,15 @@ impl<M, P: Payload> SessionCore<M, P> {
                 // Resumed short of what it acknowledged before: the server lost messages it had
                 // confirmed, which the SDK no longer holds. The app hears of it as of a lost session.
                 lost = resumed && grant.last_seq < self.outbox.acknowledged();
-                if resumed {
+                // Beyond every number given here: no message of this session had it, so none is
+                // taken as delivered on the server's word (only a log adopted from another tab may
+                // lack numbers the server has). What is owed is numbered after it, where the server
+                // expects the next: sent again, not lost, and no gap for it to refuse.
+                let beyond = grant.last_seq > self.outbox.numbered() && !self.outbox.adopted();
+                if resumed && beyond {
+                    self.invalid_frame("resumed beyond what was sent: nothing taken as delivered");
+                    self.outbox.number_after(grant.last_seq);
+                } else if resumed {
                     // The server has everything up to `lastSeq`: those are done.
                     self.replicate_out(Replication::Acked { seq: grant.last_seq });
                     if let Some(through) = self.outbox.acknowledge_rewound(grant.last_seq) {

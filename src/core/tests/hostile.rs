@@ -382,6 +382,38 @@ fn a_resume_below_an_earlier_ack_is_reported_as_a_lost_session() {
     assert_eq!(sent, [Some(2), Some(3)], "what is still owed follows the server's lastSeq");
 }
 
+/// A resume that claims more than was ever sent (its lastSeq beyond the last number given): no
+/// message is taken as delivered on its word, no receipt resolves; all of them go out again,
+/// numbered after its lastSeq (where it expects the next: no gap), and the claim is reported. The
+/// live `ack` path refuses the same claim (`an_ack_beyond_what_was_sent_is_refused_not_replicated`).
+#[test]
+fn a_resume_beyond_what_was_sent_confirms_nothing_and_loses_nothing() {
+    let mut h = Harness::new(no_jitter());
+    connect_resumable(&mut h, false, 0);
+    let ids: Vec<_> = (1..=3).map(|n| h.core.send(h.now, msg(n), true).unwrap()).collect();
+    h.drain();
+    reconnect(&mut h);
+    granted(&mut h, true, 1000, json!({}));
+    let actions = h.drain();
+    let events = events_of(&actions);
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::Delivered { .. })),
+        "confirmed on its word: {events:?}"
+    );
+    assert!(events
+        .iter()
+        .any(|e| super::reported_error(e).is_some_and(|e| e.code.as_str() == "invalid_frame")));
+    let sent: Vec<_> = app_frames(&actions).into_iter().map(|(seq, _)| seq).collect();
+    assert_eq!(sent, [Some(1001), Some(1002), Some(1003)], "sent again after its lastSeq");
+    // Its acknowledgement of them confirms them, as any other.
+    h.frame(json!({"type": "ack", "seq": 1003}));
+    let delivered: Vec<_> = events_of(&h.drain())
+        .into_iter()
+        .filter_map(|e| if let Event::Delivered { through } = e { Some(through) } else { None })
+        .collect();
+    assert_eq!(delivered, [ids[2]]);
+}
+
 /// An `auth_response` that says success with a malformed `session` object authenticates (at
 /// most once, the malformed part reported): dropped whole, the connection could never
 /// authenticate (4001 on every attempt, then closed).
