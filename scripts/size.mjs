@@ -23,9 +23,10 @@ export const BUDGET_GZIP_BYTES = 23 * 1024;
  * checked in JS, 29,391 B with error codes by index, 29,259 B with a
  * dropped message's error made in JS, 29,118 B after a second JS audit, 29,134 B with a `msg`'s
  * protocol-frame `data` refused, 29,168 B with no copy of a token left in wasm memory, 29,265 B
- * with a resume beyond what was sent confirming nothing (README, "Performance": the step table).
+ * with a resume beyond what was sent confirming nothing, 29,418 B with a session id that quotes
+ * the token unused (README, "Performance": the step table).
  */
-export const CEILING_GZIP_BYTES = 29_270;
+export const CEILING_GZIP_BYTES = 29_420;
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 

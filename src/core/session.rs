@@ -1123,14 +1123,15 @@ impl<M, P: Payload> SessionCore<M, P> {
                 if let Some(error) = ignored {
                     self.invalid_frame(&error.message());
                 }
-                // A user id that quotes the token is no user id: none, and said so.
-                let user_id = match user_id {
-                    Some(id) if self.quotes_sent_token(&id) => {
-                        self.invalid_frame("the userId quoted the token: withheld");
-                        None
-                    }
-                    user_id => user_id,
-                };
+                // A user id that quotes the token is no user id: none, and said so. Nor is such a
+                // session id one: it would go back in every `auth`, and to the other tabs of a
+                // shared connection. Its grant is ignored, as a malformed one is (at most once).
+                let user_id = self.unless_quoting(user_id, "the userId quoted the token: withheld");
+                let session = session.and_then(|grant| {
+                    let id =
+                        self.unless_quoting(Some(grant.id), "the session id quoted the token: ignored")?;
+                    Some(SessionGrant { id, ..grant })
+                });
                 let previous = self.pacer.take();
                 self.pacer = limits.messages_per_minute.map(|rate| Pacer::continued(previous, rate, now));
                 let resumed = self.negotiate(session);
@@ -1338,6 +1339,17 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// Whether `text` quotes one of the last two tokens sent ([`Fingerprint`]).
     fn quotes_sent_token(&self, text: &str) -> bool {
         self.sent_tokens.iter().any(|sent| sent.found_in(text))
+    }
+
+    /// `text`, or none when it quotes one of the last two tokens sent, and then the app is told why.
+    fn unless_quoting(&mut self, text: Option<String>, why: &str) -> Option<String> {
+        match text {
+            Some(text) if self.quotes_sent_token(&text) => {
+                self.invalid_frame(why);
+                None
+            }
+            text => text,
+        }
     }
 
     /// A server's text (an error's code or message, a rejection's reason, a close reason) as the

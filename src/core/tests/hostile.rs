@@ -263,6 +263,44 @@ fn an_error_close_reason_or_user_id_that_quotes_a_token_is_withheld() {
     assert!(!quotes(&reasons[0], &first), "the replaced token reached the app: {reasons:?}");
 }
 
+/// A session id that quotes the token is no session id: it would be offered back in every `auth`
+/// and announced to the other tabs of a shared connection. The grant is ignored (at most once),
+/// and said so; the authentication stands.
+#[test]
+fn a_session_id_that_quotes_the_token_is_ignored() {
+    let token = jwt(9);
+    let mut h = Harness::new(no_jitter());
+    h.drain();
+    h.token_result(grant(&token));
+    h.open();
+    let id = format!("session-{}", own_part(&token));
+    h.frame(json!({"type": "auth_response", "success": true,
+        "session": {"id": id, "resumed": false, "lastSeq": 0}}));
+    let errors = error_events(&h.drain());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "invalid_frame");
+    assert!(!quotes(&errors[0].2, &token));
+    assert_eq!((h.core.state(), h.core.delivery()), (State::Authenticated, Delivery::AtMostOnce));
+    // Never offered back.
+    h.closed_by_peer(1006, String::new());
+    h.drain();
+    h.fire_next_timeout();
+    h.drain();
+    h.give_token(None);
+    h.open();
+    let auth: Vec<String> = h
+        .drain()
+        .iter()
+        .filter_map(|a| if let Action::Send(frame) = a { Some(frame.text().to_owned()) } else { None })
+        .collect();
+    assert_eq!(auth.len(), 1);
+    assert!(
+        auth[0].contains(r#""resume":{"sessionId":null"#),
+        "offered back: {}",
+        auth[0].replace(&token, "<token>")
+    );
+}
+
 /// The two tokens kept across a reconnect: after A, a re-authentication with B and a reconnect
 /// with C, a text that quotes B (the server may still close or report about it) is withheld; and a
 /// reconnect that sends B again does not push out the token before it.
