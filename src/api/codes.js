@@ -37,6 +37,7 @@ export const HAND_OVER = 6;
 export const TOKEN = 7;
 export const STAGE = 11;
 export const REPLICATE_SESSION = 12;
+export const CLOSING = 13;
 
 // An error action's code (its `n0`): core::error's `CODES`, in order.
 export const ERROR_CODES = [

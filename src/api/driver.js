@@ -7,7 +7,7 @@
 // API (src/rust_api) runs this class too.
 import { closeSocket, fetchToken, online, openSocket, watchPage } from '../browser/io.js';
 import {
-  ABORT_TOKEN, AUTHENTICATED, CLOSE, CLOSE_SESSION, CLOSE_SOCKET, CLOSED, COLLECT_SUBSCRIPTIONS, DELIVERED, DIRECT, ERROR,
+  ABORT_TOKEN, AUTHENTICATED, CLOSE, CLOSE_SESSION, CLOSE_SOCKET, CLOSED, CLOSING, COLLECT_SUBSCRIPTIONS, DELIVERED, DIRECT, ERROR,
   ERROR_CODES, FETCH_TOKEN, HAND_OVER, MESSAGE, OPEN_SOCKET, OPENED, PAGE, RECONNECTING, REPLICATE, REPLICATE_SESSION,
   RESYNC, STAGE, STATE, SUBSCRIPTIONS, TIMEOUT, TIMER, TOKEN, TOO_LARGE, UNCONFIRMED, UNDELIVERABLE,
 } from './codes.js';
@@ -88,6 +88,7 @@ export class Driver {
 
   /** Queues or sends `text` (a JSON text); the message id, or throws what `send()` throws. */
   send(text, receipt) {
+    this.#closing();
     const id = this.s.send(text, receipt);
     const error = id < 0 && (id === -1 ? sendError(0, 0, this.s.n0) : id === -2 ? sendError(1, this.s.n0, this.s.n1) : sendError(2));
     this.#pump();
@@ -148,8 +149,23 @@ export class Driver {
     return this.s.finalError() ? this.#error() : undefined;
   }
 
+  /**
+   * Tells the session once that its socket is closing: the server's close frame came, and the
+   * browser's `close` event has yet to. Nothing written to it now would leave (io.js's `sendText`
+   * writes nothing), so the session stops writing and keeps what it owes for the next socket.
+   * Checked before every input: `readyState` changes between tasks, never during one.
+   */
+  #closing() {
+    const socket = this.#socket;
+    if (socket?.[1].readyState > 1 && !socket[2]) {
+      socket[2] = true;
+      this.#tell(CLOSING, socket[0]);
+    }
+  }
+
   /** Something happened outside any call into the session: tells it, then runs what it answers. */
   #input(input, n, value, number) {
+    this.#closing();
     this.#tell(input, n, value, number);
     this.#pump();
   }
@@ -178,6 +194,7 @@ export class Driver {
    * listeners itself.
    */
   #frame(conn, kind, value, number) {
+    this.#closing();
     const pumping = this.#pumping;
     const first = this.s.handleFrame(conn, kind, value, number, !pumping);
     if (first === DIRECT) return this.#attached ? 1 : 0;

@@ -62,6 +62,7 @@ mod input {
     pub const TOKEN: u32 = 7;
     pub const STAGE: u32 = 11;
     pub const REPLICATE_SESSION: u32 = 12;
+    pub const CLOSING: u32 = 13;
 }
 
 /// What `status` is asked (see [`Session::status`]). The codes.js `STATUS_` constants of the same
@@ -145,7 +146,8 @@ impl Session {
     /// `number` of the session `REPLICATE_SESSION` resumes (no clock read; nothing happens yet) ·
     /// 12 leads a shared connection (js/share/): replication records come out as actions; with
     /// a session id `value` (options.js checked it), resumes the last leader's session, which
-    /// received up to `number` and numbers its next send `n`, with the staged log.
+    /// received up to `number` and numbers its next send `n`, with the staged log ·
+    /// 13 socket `n` is closing (its `readyState`), before its `close` event.
     /// One export for all of them: each export costs ~90 B gzip of shim and glue (issue 14).
     pub fn handle(&mut self, input: u32, n: f64, value: JsValue, number: f64) {
         match input {
@@ -204,6 +206,7 @@ impl Session {
                 self.core.handle_subscriptions(now, ConnectionId(n), messages);
             }
             input::CLOSE_SESSION => self.core.close(now),
+            input::CLOSING => self.core.handle_closing(ConnectionId(n)),
             input::HAND_OVER => self.core.hand_over(now),
             _ => self.core.handle_token(now, RequestId(n), token_answer(input - input::TOKEN, value, number)),
         }

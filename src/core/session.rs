@@ -352,6 +352,8 @@ enum Drain {
     Measuring,
     /// Over the mark: `bufferedAmount` is read again at `pace_at`.
     Polling,
+    /// The socket is closing ([`SessionCore::handle_closing`]): nothing more is written to it.
+    Closing,
 }
 
 /// A resumable session, once a server granted one.
@@ -956,6 +958,18 @@ impl<M, P: Payload> SessionCore<M, P> {
             Err(error) => self.emit(Event::Error(error)),
         }
         self.announce(now, user_id, resumed);
+    }
+
+    /// Socket `conn` is closing: the browser's `readyState` says so (the server's close frame came)
+    /// before its `close` event does, and nothing written to it now would leave. So nothing more
+    /// is written to it: what is owed stays owed and goes out on the next connection (at most once
+    /// too, where a message written now would be lost unsaid).
+    pub fn handle_closing(&mut self, conn: ConnectionId) {
+        if let Phase::Authenticated(live) = &mut self.phase {
+            if live.conn == conn {
+                live.drain = Drain::Closing;
+            }
+        }
     }
 
     /// Socket `conn` holds `buffered` bytes unsent (its `bufferedAmount`), the answer to

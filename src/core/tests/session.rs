@@ -1058,3 +1058,22 @@ fn has_action_tells_whether_poll_action_would_give_one_without_taking_it() {
     h.core.close(h.now);
     assert_eq!(h.core.has_action(), h.core.poll_action().is_some(), "after close() too");
 }
+
+/// A socket the browser reports closing (the server's close frame came; its `close` event has
+/// yet to) takes nothing more: a send then waits for the next connection instead of being written
+/// where it cannot leave, and lost unsaid (at most once, nothing would have sent it again).
+#[test]
+fn a_send_while_the_socket_is_closing_goes_out_on_the_next_connection() {
+    let mut h = Harness::new(no_jitter());
+    h.authenticate();
+    h.core.handle_closing(h.conn);
+    h.send(r#"{"type":"late"}"#.into()).unwrap();
+    assert_eq!(sent_texts(&h.drain()), Vec::<String>::new(), "written to a closing socket");
+    assert_eq!(h.core.queued_count(), 1);
+    h.closed_by_peer(1001, "going away".into());
+    h.drain();
+    h.fire_next_timeout();
+    let actions = h.authenticate();
+    assert_eq!(sent_texts(&actions), [r#"{"type":"late"}"#], "not sent on the next connection");
+    assert_eq!(h.core.queued_count(), 0);
+}

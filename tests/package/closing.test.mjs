@@ -1,0 +1,79 @@
+// A send in the moment a socket is closing (the server's close frame has come, the browser's `close`
+// event has yet to) is not written where it cannot leave: the driver tells the session the socket
+// is closing (its `readyState`) and the message goes out on the next connection, at most once too.
+// The package as built (js/index.js), in Node, on a stand-in socket; the rule itself is the core's
+// (`a_send_while_the_socket_is_closing_goes_out_on_the_next_connection`).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { repo } from '../support/browser.mjs';
+
+/** A WebSocket stand-in that the test opens, feeds and closes; every socket made, in order. */
+class StandInSocket {
+  static made = [];
+  readyState = 0;
+  bufferedAmount = 0;
+  sent = [];
+  listeners = {};
+  constructor() {
+    StandInSocket.made.push(this);
+  }
+  addEventListener(type, listener) {
+    this.listeners[type] = listener;
+  }
+  removeEventListener() {}
+  send(text) {
+    // A browser takes a string on a closing socket and drops it: recorded apart.
+    (this.readyState === 1 ? this.sent : (this.dropped ??= [])).push(text);
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.listeners.open({ type: 'open' });
+  }
+  frame(object) {
+    this.listeners.message({ type: 'message', data: JSON.stringify(object) });
+  }
+}
+
+globalThis.WebSocket = StandInSocket;
+globalThis.addEventListener = () => {};
+globalThis.removeEventListener = () => {};
+const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
+
+async function until(condition) {
+  for (let turn = 0; turn < 1000 && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(condition(), 'the condition never held');
+}
+
+/** Opens the latest socket and authenticates it, at most once (no session granted). */
+async function authenticate(ws) {
+  const socket = StandInSocket.made.at(-1);
+  socket.open();
+  await until(() => socket.sent.length === 1);
+  socket.frame({ type: 'auth_response', success: true });
+  await ws.ready();
+  return socket;
+}
+
+test('a send while the socket is closing goes out on the next connection, at most once too', async () => {
+  const ws = new SecureWebSocket('ws://127.0.0.1:1/ws', { getToken: () => 'token', reconnect: { baseDelayMs: 0 } });
+  await until(() => StandInSocket.made.length === 1);
+  const first = await authenticate(ws);
+  assert.equal(ws.delivery, 'at-most-once');
+  // The server's close frame came: the browser says CLOSING before its close event.
+  first.readyState = 2;
+  ws.send({ type: 'late' });
+  assert.deepEqual([first.sent.length, first.dropped], [1, undefined], 'nothing written to the closing socket');
+  assert.equal(ws.queuedCount, 1, 'kept for the next connection');
+  first.readyState = 3;
+  first.listeners.close({ type: 'close', code: 1001, reason: 'going away' });
+  await until(() => StandInSocket.made.length === 2);
+  const second = await authenticate(ws);
+  await until(() => second.sent.length === 2);
+  assert.deepEqual(JSON.parse(second.sent[1]), { type: 'late' });
+  assert.equal(ws.queuedCount, 0);
+  ws.free();
+});
