@@ -18,7 +18,8 @@ export function useSession(session) {
 }
 
 // An object the app lets go of without close() is closed when collected, as the wasm class was
-// (its finalizer dropped the Rust object): a socket must not reconnect forever for nobody.
+// (its finalizer dropped the Rust object): a socket must not reconnect forever for nobody. (Never
+// while a handler attached to it refers to it: the driver holds the handlers. README, `free()`.)
 const finalizer = globalThis.FinalizationRegistry && new FinalizationRegistry((driver) => driver.free());
 
 /**
