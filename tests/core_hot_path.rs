@@ -8,6 +8,8 @@
 //! binary of its own: the global allocator is this binary's, and the library forbids `unsafe`.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::{
     alloc::{GlobalAlloc, Layout, System},
     cell::Cell,
@@ -15,9 +17,11 @@ use std::{
 };
 
 use secure_ws::core::{
-    protocol::FrameKind, Action, Config, ConnectionId, Inbound, JsonFields, Payload, ServerLimits,
-    SessionCore, SessionGrant, Token, TokenGrant, Verdict,
+    protocol::FrameKind, Action, Config, ConnectionId, Inbound, Payload, ServerLimits, SessionCore,
+    SessionGrant, Token, TokenGrant, Verdict,
 };
+
+use common::Message;
 
 struct Counting;
 
@@ -58,26 +62,6 @@ fn counted<T>(f: impl FnOnce() -> T) -> (T, usize) {
     let result = f();
     let allocations = ALLOCATIONS.with(|count| count.take()).unwrap_or_default();
     (result, allocations)
-}
-
-/// An incoming application message as the browser hands it over: an opaque handle, as the wasm's
-/// JS object is (the core never reads a message's fields).
-#[derive(Debug, Clone)]
-struct Message;
-
-impl JsonFields for Message {
-    fn string(&self, _: &str) -> Option<String> {
-        None
-    }
-    fn boolean(&self, _: &str) -> Option<bool> {
-        None
-    }
-    fn number(&self, _: &str) -> Option<f64> {
-        None
-    }
-    fn object(&self, _: &str) -> Option<Self> {
-        None
-    }
 }
 
 /// An outgoing message as the browser keeps it: a shared handle to text (a JS string there), so

@@ -12,6 +12,8 @@
 //! of its own: the global allocator is this binary's, and the library forbids `unsafe`.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::{
     alloc::{GlobalAlloc, Layout, System},
     cell::Cell,
@@ -19,9 +21,11 @@ use std::{
 
 use secure_ws::core::{
     protocol::{FrameKind, OutboundFrame},
-    Action, Config, ConnectionId, Inbound, JsonFields, RequestId, ServerLimits, SessionCore, SessionGrant,
-    Token, TokenGrant, Verdict,
+    Action, Config, ConnectionId, Inbound, RequestId, ServerLimits, SessionCore, SessionGrant, Token,
+    TokenGrant, Verdict,
 };
+
+use common::Message;
 
 struct Watching;
 
@@ -64,25 +68,6 @@ unsafe impl GlobalAlloc for Watching {
 
 #[global_allocator]
 static ALLOCATOR: Watching = Watching;
-
-/// An incoming application message: never read by the core.
-#[derive(Debug, Clone)]
-struct Message;
-
-impl JsonFields for Message {
-    fn string(&self, _: &str) -> Option<String> {
-        None
-    }
-    fn boolean(&self, _: &str) -> Option<bool> {
-        None
-    }
-    fn number(&self, _: &str) -> Option<f64> {
-        None
-    }
-    fn object(&self, _: &str) -> Option<Self> {
-        None
-    }
-}
 
 /// A driver that answers each token request with the next of `tokens` and opens each socket.
 struct Driver {

@@ -7,46 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
+import { StandInSocket, until } from './stand-in.mjs';
 
-/** A WebSocket stand-in that the test opens, feeds and closes; every socket made, in order. */
-class StandInSocket {
-  static made = [];
-  readyState = 0;
-  bufferedAmount = 0;
-  sent = [];
-  listeners = {};
-  constructor() {
-    StandInSocket.made.push(this);
-  }
-  addEventListener(type, listener) {
-    this.listeners[type] = listener;
-  }
-  removeEventListener() {}
-  send(text) {
-    // A browser takes a string on a closing socket and drops it: recorded apart.
-    (this.readyState === 1 ? this.sent : (this.dropped ??= [])).push(text);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.listeners.open({ type: 'open' });
-  }
-  frame(object) {
-    this.listeners.message({ type: 'message', data: JSON.stringify(object) });
-  }
-}
-
-globalThis.WebSocket = StandInSocket;
-globalThis.addEventListener = () => {};
-globalThis.removeEventListener = () => {};
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
-
-async function until(condition) {
-  for (let turn = 0; turn < 1000 && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
-  assert.ok(condition(), 'the condition never held');
-}
 
 /** Opens the latest socket and authenticates it, at most once (no session granted). */
 async function authenticate(ws) {
@@ -68,8 +31,7 @@ test('a send while the socket is closing goes out on the next connection, at mos
   ws.send({ type: 'late' });
   assert.deepEqual([first.sent.length, first.dropped], [1, undefined], 'nothing written to the closing socket');
   assert.equal(ws.queuedCount, 1, 'kept for the next connection');
-  first.readyState = 3;
-  first.listeners.close({ type: 'close', code: 1001, reason: 'going away' });
+  first.closedByServer(1001, 'going away');
   await until(() => StandInSocket.made.length === 2);
   const second = await authenticate(ws);
   await until(() => second.sent.length === 2);

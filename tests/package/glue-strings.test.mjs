@@ -7,48 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
+import { StandInSocket, until } from './stand-in.mjs';
 
-/** A WebSocket stand-in that the test opens, feeds and closes. */
-class StandInSocket {
-  static last;
-  readyState = 0;
-  bufferedAmount = 0;
-  sent = [];
-  listeners = {};
-  constructor(url) {
-    this.url = url;
-    StandInSocket.last = this;
-  }
-  addEventListener(type, listener) {
-    this.listeners[type] = listener;
-  }
-  removeEventListener() {}
-  send(text) {
-    this.sent.push(text);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.listeners.open({ type: 'open' });
-  }
-  frame(object) {
-    this.listeners.message({ type: 'message', data: JSON.stringify(object) });
-  }
-}
-
-// What the driver needs of a browser, and no more.
-globalThis.WebSocket = StandInSocket;
-globalThis.addEventListener = () => {};
-globalThis.removeEventListener = () => {};
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
-
-/** Resolves once `condition()` holds, checking after each turn of the event loop (bounded). */
-async function until(condition) {
-  for (let turn = 0; turn < 1000 && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
-  assert.ok(condition(), 'the condition never held');
-}
 
 test('non-ASCII strings cross the glue both ways intact: the token, a user id, a server error, a close reason', async () => {
   const token = 'tök€n-🔑-0123456789abcdef-ÄÖÜ';
@@ -65,8 +26,7 @@ test('non-ASCII strings cross the glue both ways intact: the token, a user id, a
   await ws.ready();
   socket.frame({ type: 'error', code: 'bad_request', message: 'zu groß — 太大了 🚫' });
   socket.frame({ type: 'error', code: 'bad_request', message: `not for ${token}` });
-  socket.readyState = 3;
-  socket.listeners.close({ type: 'close', code: 4000, reason: 'à bientôt ✌' });
+  socket.closedByServer(4000, 'à bientôt ✌');
   await until(() => events.some(([type]) => type === 'close'));
 
   const [authenticated] = events.filter(([type]) => type === 'authenticated');

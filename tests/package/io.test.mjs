@@ -5,23 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
+import { StandInSocket } from './stand-in.mjs';
 
-/** A WebSocket stand-in: its listeners, so that a test can deliver frames to them. */
-class StandInSocket {
-  static last;
-  listeners = {};
-  constructor() {
-    StandInSocket.last = this;
-  }
-  addEventListener(type, listener) {
-    this.listeners[type] = listener;
-  }
-  removeEventListener() {}
-  frame(data) {
-    this.listeners.message({ type: 'message', data });
-  }
-}
-globalThis.WebSocket = StandInSocket;
 const { openSocket } = await import(join(repo, 'src/browser/io.js'));
 
 // FrameType order (core::protocol::FrameType, io.js's TYPES): 3 + index; 2 a frame error.

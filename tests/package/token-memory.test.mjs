@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
+import { StandInSocket, until } from './stand-in.mjs';
 
 // The instance's memory, as the package instantiates it (js/instantiate.js).
 let memory;
@@ -19,37 +20,7 @@ WebAssembly.Instance = function (module, imports) {
   return instance;
 };
 
-/** A WebSocket stand-in that the test opens, feeds and closes. */
-class StandInSocket {
-  static last;
-  readyState = 0;
-  bufferedAmount = 0;
-  sent = [];
-  listeners = {};
-  constructor() {
-    StandInSocket.last = this;
-  }
-  addEventListener(type, listener) {
-    this.listeners[type] = listener;
-  }
-  removeEventListener() {}
-  send(text) {
-    this.sent.push(text);
-  }
-  close() {
-    this.readyState = 3;
-  }
-}
-
-globalThis.WebSocket = StandInSocket;
-globalThis.addEventListener = () => {};
-globalThis.removeEventListener = () => {};
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
-
-async function until(condition) {
-  for (let turn = 0; turn < 1000 && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
-  assert.ok(condition(), 'the condition never held');
-}
 
 /** Which of `needles` (byte strings) the wasm's memory holds. */
 function foundIn(needles) {
@@ -75,14 +46,13 @@ test('after auth, a re-authentication and close(), no piece of either token is l
   const ws = new SecureWebSocket('ws://127.0.0.1:1/ws', { getToken: () => given.shift(), reauthIntervalMs: 1 });
   await until(() => StandInSocket.last);
   const socket = StandInSocket.last;
-  socket.readyState = 1;
-  socket.listeners.open({ type: 'open' });
+  socket.open();
   await until(() => socket.sent.length === 1);
-  socket.listeners.message({ type: 'message', data: '{"type":"auth_response","success":true}' });
+  socket.frame({ type: 'auth_response', success: true });
   await ws.ready();
   // The periodic re-authentication, a millisecond later, with the second token.
   await until(() => socket.sent.length === 2);
-  socket.listeners.message({ type: 'message', data: '{"type":"reauth_response","success":true}' });
+  socket.frame({ type: 'reauth_response', success: true });
   ws.close();
   await until(() => ws.state === 'closed');
 
