@@ -7,7 +7,7 @@
 //!
 //! A native test of the same `SessionCore` the wasm runs, through `auth` (with and without a
 //! session to resume), re-authentication, reconnects and `close()`, with tokens plain, escaped
-//! and non-ASCII, under a global allocator that looks into every block released. (The glue's part,
+//! and non-ASCII, and a server that quotes them back in each text the SDK reads and withholds, under a global allocator that looks into every block released. (The glue's part,
 //! the token's one copy into wasm memory, is tests/package/token-memory.test.mjs's.) A test binary
 //! of its own: the global allocator is this binary's, and the library forbids `unsafe`.
 #![cfg(not(target_arch = "wasm32"))]
@@ -103,9 +103,8 @@ impl Driver {
         self.core.handle_token(self.now, request, Ok(TokenGrant { token, lifetime_ms: Some(60_000) }));
     }
 
-    fn accepted(&mut self, session: Option<SessionGrant>) {
-        let verdict =
-            Verdict::Accepted { user_id: None, session, limits: ServerLimits::default(), ignored: None };
+    fn accepted(&mut self, user_id: Option<String>, session: Option<SessionGrant>) {
+        let verdict = Verdict::Accepted { user_id, session, limits: ServerLimits::default(), ignored: None };
         let conn = self.conn.expect("a socket");
         self.core.handle_frame(self.now, conn, Inbound::AuthResponse(verdict));
         self.run();
@@ -145,7 +144,13 @@ fn no_token_is_left_in_freed_or_moved_memory() {
     // `auth` with no session, then re-authentications with the next two tokens (a token of 60 s
     // is refreshed at 48 s), then a reconnect whose `auth` offers the granted session.
     driver.run();
-    driver.accepted(Some(SessionGrant { id: "session-1".into(), resumed: false, last_seq: 0 }));
+    driver.accepted(None, Some(SessionGrant { id: "session-1".into(), resumed: false, last_seq: 0 }));
+    // A server that quotes the token back, in each text the SDK reads: what it withholds, it zeroes.
+    let conn = driver.conn.expect("a socket");
+    let error =
+        Inbound::Error { code: quoting("bad ", tokens[0]), message: quoting("not valid: ", tokens[0]) };
+    driver.core.handle_frame(driver.now, conn, error);
+    driver.run();
     for _ in 0..2 {
         driver.now += 48_001;
         driver.core.handle_timeout(driver.now);
@@ -155,12 +160,13 @@ fn no_token_is_left_in_freed_or_moved_memory() {
         driver.run();
     }
     let conn = driver.conn.expect("a socket");
-    driver.core.handle_close(driver.now, conn, 1006, String::new());
+    driver.core.handle_close(driver.now, conn, 1006, quoting("expired: ", tokens[2]));
     driver.run();
     driver.now += 60_000;
     driver.core.handle_timeout(driver.now);
     driver.run();
-    driver.accepted(Some(SessionGrant { id: "session-1".into(), resumed: true, last_seq: 0 }));
+    let session = SessionGrant { id: quoting("session-", tokens[3]), resumed: true, last_seq: 0 };
+    driver.accepted(Some(quoting("user ", tokens[3])), Some(session));
     driver.core.close(driver.now);
     driver.run();
     drop(driver.core);
@@ -171,6 +177,14 @@ fn no_token_is_left_in_freed_or_moved_memory() {
     assert_eq!(driver.written, [(Auth, false), (Reauth, false), (Reauth, false), (Auth, true)]);
     assert!(driver.tokens.is_empty(), "every token was used");
     assert_eq!(FOUND.with(Cell::get), 0, "blocks freed or moved with a token in them");
+}
+
+/// `prefix` then `token`, in a string allocated once: the test's own text must not move either.
+fn quoting(prefix: &str, token: &str) -> String {
+    let mut text = String::with_capacity(prefix.len() + token.len());
+    text.push_str(prefix);
+    text.push_str(token);
+    text
 }
 
 fn accepted() -> Verdict {

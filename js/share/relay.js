@@ -91,9 +91,9 @@ export class Relay {
   #onEvent(type, payload) {
     if (this.#stopped) return;
     if (type === 'state' && payload === 'closed') {
-      // Only the session's own end gets here (stop() unsubscribes first): logout, a 401,
-      // reconnect_failed, a server's 1000. It ends the session in every tab, with the error
-      // ready() rejects with.
+      // Only the session's own end gets here (stop() has stopped before its close's events come):
+      // logout, a 401, reconnect_failed, a server's 1000. It ends the session in every tab, with
+      // the error ready() rejects with.
       this.#ws.ready().then(
         () => {},
         (error) => {

@@ -20,6 +20,8 @@
 
 use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
+use zeroize::Zeroize;
+
 use super::{
     backoff::Backoff,
     close_code::{self, CloseAction},
@@ -352,8 +354,6 @@ enum Drain {
     Measuring,
     /// Over the mark: `bufferedAmount` is read again at `pace_at`.
     Polling,
-    /// The socket is closing ([`SessionCore::handle_closing`]): nothing more is written to it.
-    Closing,
 }
 
 /// A resumable session, once a server granted one.
@@ -428,6 +428,8 @@ pub struct SessionCore<M, P = String> {
     /// withheld from the app. Two: after a re-authentication, the server may still write about the
     /// token it replaced (a close for its expiry, say).
     sent_tokens: [Fingerprint; 2],
+    /// The socket the browser reported closing ([`Self::handle_closing`]), written to no more.
+    closing: Option<ConnectionId>,
 }
 
 impl<M, P: Payload> SessionCore<M, P> {
@@ -451,6 +453,7 @@ impl<M, P: Payload> SessionCore<M, P> {
             actions: Vec::new(),
             polled: 0,
             sent_tokens: Default::default(),
+            closing: None,
         };
         core.connect(now, true);
         core
@@ -628,7 +631,11 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// [`Self::flush`]'s loop: every `return` leaves the at-most-once batch to its caller.
     fn flush_outbox(&mut self, now: Millis, sequenced: bool) {
         let limit = match &self.phase {
-            Phase::Authenticated(live) if live.awaiting_subscriptions.is_none() => live.server_max_bytes,
+            Phase::Authenticated(live)
+                if live.awaiting_subscriptions.is_none() && self.closing != Some(live.conn) =>
+            {
+                live.server_max_bytes
+            }
             _ => return,
         };
         while let Some(next) = self.outbox.next_unsent() {
@@ -964,11 +971,11 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// before its `close` event does, and nothing written to it now would leave. So nothing more
     /// is written to it: what is owed stays owed and goes out on the next connection (at most once
     /// too, where a message written now would be lost unsaid).
+    /// Remembered in any phase: a socket reported closing while authenticating gets no flush
+    /// when the `auth_response` still comes.
     pub fn handle_closing(&mut self, conn: ConnectionId) {
-        if let Phase::Authenticated(live) = &mut self.phase {
-            if live.conn == conn {
-                live.drain = Drain::Closing;
-            }
+        if self.current_conn() == Some(conn) {
+            self.closing = Some(conn);
         }
     }
 
@@ -1356,9 +1363,11 @@ impl<M, P: Payload> SessionCore<M, P> {
     }
 
     /// `text`, or none when it quotes one of the last two tokens sent, and then the app is told why.
+    /// The text is zeroed first: the token must not stay behind in freed memory.
     fn unless_quoting(&mut self, text: Option<String>, why: &str) -> Option<String> {
         match text {
-            Some(text) if self.quotes_sent_token(&text) => {
+            Some(mut text) if self.quotes_sent_token(&text) => {
+                text.zeroize();
                 self.invalid_frame(why);
                 None
             }
@@ -1368,13 +1377,13 @@ impl<M, P: Payload> SessionCore<M, P> {
 
     /// A server's text (an error's code or message, a rejection's reason, a close reason) as the
     /// app gets it: withheld when it quotes one of the last two tokens sent, since apps log and
-    /// report such text.
-    fn shown_to_app(&self, text: String) -> String {
+    /// report such text. Withheld, it is zeroed: the token must not stay behind in freed memory.
+    fn shown_to_app(&self, mut text: String) -> String {
         if self.quotes_sent_token(&text) {
-            "(withheld: it quoted the token)".to_owned()
-        } else {
-            text
+            text.zeroize();
+            text.push_str("(withheld: it quoted the token)");
         }
+        text
     }
 
     /// The socket is gone, whoever closed it: one `close` event, then a reconnect or the end.

@@ -34,7 +34,7 @@ function pieces(token) {
   return forms.flatMap((form) => Array.from({ length: form.length - 11 }, (_, i) => form.subarray(i, i + 12)));
 }
 
-test('after auth, a re-authentication and close(), no piece of either token is left in the wasm memory', async () => {
+test('after auth, a re-authentication, a server quoting both tokens and close(), no piece of either is left in the wasm memory', async () => {
   const tokens = [
     // ASCII, JWT-shaped, longer than a frame's first guess at its size.
     'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsInRlc3QiOiJ0b2tlbi1tZW1vcnkifQ.c2lnbmF0dXJlLW9uZS1zaWduYXR1cmU',
@@ -50,11 +50,21 @@ test('after auth, a re-authentication and close(), no piece of either token is l
   await until(() => socket.sent.length === 1);
   socket.frame({ type: 'auth_response', success: true });
   await ws.ready();
+  const errors = [];
+  ws.on('error', (error) => errors.push(error.message));
+  // A server that quotes the token back: the texts the SDK withholds are zeroed too.
+  socket.frame({ type: 'error', code: 'bad_token', message: `not valid: ${tokens[0]}` });
   // The periodic re-authentication, a millisecond later, with the second token.
   await until(() => socket.sent.length === 2);
   socket.frame({ type: 'reauth_response', success: true });
+  // A close reason holds at most 123 bytes: 40 of the second token.
+  const closes = [];
+  ws.on('close', (event) => closes.push(event.reason));
+  socket.closedByServer(4000, `expired ${tokens[1].slice(100, 140)}`);
+  await until(() => closes.length === 1);
   ws.close();
   await until(() => ws.state === 'closed');
+  assert.deepEqual([errors[0], closes[0]], ['(withheld: it quoted the token)', '(withheld: it quoted the token)']);
 
   // Both tokens went in and out of the wasm.
   assert.deepEqual(socket.sent.map((frame) => [JSON.parse(frame).type, JSON.parse(frame).token]), [['auth', tokens[0]], ['reauth', tokens[1]]]);

@@ -198,6 +198,29 @@ fn a_server_ahead_of_the_log_gets_new_sends_after_its_last_number() {
     assert_eq!(app_frames(&h.drain()), [(Some(6), msg(9))], "never under a number the server has");
 }
 
+/// The adopted log's allowance (the server may hold numbers it never heard of) lasts one resume:
+/// on the next, a `lastSeq` beyond what was sent confirms nothing, as on any session.
+#[test]
+fn after_the_first_resume_a_taken_over_log_gets_no_allowance_beyond_what_was_sent() {
+    let mut h =
+        follower_core(Handover { session_id: "s1".into(), last_in: 0, next_seq: 3, log: vec![(2, msg(2))] });
+    offer(&mut h);
+    grant(&mut h, "s1", true, 1);
+    assert_eq!(app_frames(&h.drain()), [(Some(2), msg(2))]);
+    h.closed_by_peer(1006, String::new());
+    h.drain();
+    h.fire_next_timeout();
+    offer(&mut h);
+    grant(&mut h, "s1", true, 50);
+    let actions = h.drain();
+    // (The adopted log waits for no receipt: what shows it taken as delivered is its absence.)
+    assert_eq!(app_frames(&actions), [(Some(51), msg(2))], "sent again after its lastSeq");
+    let reported = actions
+        .iter()
+        .any(|a| matches!(a, Action::Emit(Event::Error(error)) if error.code.as_str() == "invalid_frame"));
+    assert!(reported, "{actions:?}");
+}
+
 #[test]
 fn a_lost_session_on_handover_says_resync_and_renumbers_the_log() {
     let mut h =

@@ -1077,3 +1077,20 @@ fn a_send_while_the_socket_is_closing_goes_out_on_the_next_connection() {
     assert_eq!(sent_texts(&actions), [r#"{"type":"late"}"#], "not sent on the next connection");
     assert_eq!(h.core.queued_count(), 0);
 }
+
+/// The same when the socket is reported closing while authenticating, and its `auth_response`
+/// still comes: the queue is not flushed into it either.
+#[test]
+fn a_socket_closing_before_its_auth_response_takes_no_flush() {
+    let mut h = Harness::new(no_jitter());
+    h.send(r#"{"type":"early"}"#.into()).unwrap();
+    h.connect_until_auth();
+    h.core.handle_closing(h.conn);
+    h.auth_ok();
+    assert_eq!(sent_texts(&h.drain()), Vec::<String>::new(), "flushed into a closing socket");
+    assert_eq!(h.core.queued_count(), 1);
+    h.closed_by_peer(1001, "going away".into());
+    h.drain();
+    h.fire_next_timeout();
+    assert_eq!(sent_texts(&h.authenticate()), [r#"{"type":"early"}"#]);
+}
