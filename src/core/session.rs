@@ -971,6 +971,7 @@ impl<M, P: Payload> SessionCore<M, P> {
     /// before its `close` event does, and nothing written to it now would leave. So nothing more
     /// is written to it: what is owed stays owed and goes out on the next connection (at most once
     /// too, where a message written now would be lost unsaid).
+    ///
     /// Remembered in any phase: a socket reported closing while authenticating gets no flush
     /// when the `auth_response` still comes.
     pub fn handle_closing(&mut self, conn: ConnectionId) {
