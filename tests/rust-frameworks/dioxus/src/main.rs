@@ -1,36 +1,175 @@
-//! A Dioxus component that opens a `SecureWebSocket` once, shows the last message's type, and
-//! closes the socket when its task ends with the component (dropping it).
+//! A Dioxus echo over secure-ws's Rust API: log in (the server sets an HttpOnly cookie), then a
+//! typed, authenticated, self-healing socket sends what is typed and shows what the server echoes.
+//! Signals hold what the page shows; the component that owns the socket opens it once (`use_hook`)
+//! and reads its events in a task of its own (`spawn`): unmounting it cancels the task and drops
+//! the session, which closes the socket. Served by the test server from the same origin, so every
+//! URL below is relative to the page.
+
+use std::rc::Rc;
 
 use dioxus::prelude::*;
 use futures_util::StreamExt;
-use secure_ws::rust_api::{Event, SecureWebSocket};
-use serde::Deserialize;
+use secure_ws::rust_api::{Event, SecureWebSocket, State};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
-struct Incoming {
-    #[serde(rename = "type")]
-    kind: String,
+/// What the app sends: the test server answers an `echo` with the same frame.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ToServer<'a> {
+    Echo { text: &'a str },
 }
 
-fn app() -> Element {
-    let mut last = use_signal(String::new);
-    use_hook(move || {
-        let (ws, mut events) = SecureWebSocket::builder("wss://api.example.com/ws")
-            .token_url("/api/ws-token")
-            .connect::<Incoming>()
-            .expect("valid options");
-        spawn(async move {
-            let _open_while_this_runs = ws;
-            while let Some(event) = events.next().await {
-                if let Event::Message(message) = event {
-                    last.set(message.kind);
-                }
-            }
-        });
-    });
-    rsx! { p { "{last}" } }
+/// What the app reads; anything else the server may send is `Other`, not an error.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum FromServer {
+    Echo {
+        text: String,
+    },
+    #[serde(other)]
+    Other,
 }
 
 fn main() {
-    dioxus::launch(app);
+    dioxus::launch(App);
+}
+
+#[component]
+fn App() -> Element {
+    let mut user = use_signal(|| None::<String>);
+    rsx! {
+        h1 { "secure-ws · Dioxus echo" }
+        if let Some(name) = user() {
+            Echo { user: name, on_leave: move |()| user.set(None) }
+        } else {
+            Login { on_login: move |name| user.set(Some(name)) }
+        }
+    }
+}
+
+/// The backend knows the user by the HttpOnly cookie this login sets; the SDK never sees it.
+#[component]
+fn Login(on_login: EventHandler<String>) -> Element {
+    let mut name = use_signal(|| String::from("alice"));
+    let mut password = use_signal(|| String::from("alice-pass"));
+    let mut error = use_signal(String::new);
+    let submit = move |event: FormEvent| {
+        event.prevent_default();
+        let (name, password) = (name(), password());
+        spawn(async move {
+            match login(&name, &password).await {
+                Ok(()) => on_login.call(name),
+                Err(why) => error.set(why),
+            }
+        });
+    };
+    rsx! {
+        form { onsubmit: submit,
+            input { value: "{name}", oninput: move |e| name.set(e.value()), placeholder: "user" }
+            input {
+                r#type: "password",
+                value: "{password}",
+                oninput: move |e| password.set(e.value()),
+                placeholder: "password",
+            }
+            button { r#type: "submit", "Log in" }
+        }
+        p { class: "error", "{error}" }
+    }
+}
+
+async fn login(username: &str, password: &str) -> Result<(), String> {
+    #[derive(Serialize)]
+    struct Credentials<'a> {
+        username: &'a str,
+        password: &'a str,
+    }
+    let response = gloo_net::http::Request::post("/api/login")
+        .json(&Credentials { username, password })
+        .map_err(|error| error.to_string())?
+        .send()
+        .await
+        .map_err(|_| "the server did not answer")?;
+    match response.status() {
+        200 => Ok(()),
+        status => Err(format!("login refused (HTTP {status})")),
+    }
+}
+
+/// `ws://` or `wss://` to this page's host: the test server serves the page and the socket.
+fn socket_url() -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
+    let secure = location.and_then(|l| l.protocol().ok()).is_some_and(|p| p == "https:");
+    format!("{}://{host}/ws", if secure { "wss" } else { "ws" })
+}
+
+#[component]
+fn Echo(user: String, on_leave: EventHandler) -> Element {
+    let mut state = use_signal(|| State::Connecting);
+    let mut connections = use_signal(|| 0_u32);
+    let mut lines = use_signal(Vec::<String>::new);
+    let mut draft = use_signal(String::new);
+    let mut problem = use_signal(String::new);
+
+    // Connects once, on mount. The hook's value lives as long as the component: dropped with it,
+    // the last `Rc` drops the session, which closes the socket. The task ends with it too.
+    let ws = use_hook(|| {
+        let (ws, mut events) = SecureWebSocket::builder(&socket_url())
+            .token_url("/api/ws-token")
+            .connect::<FromServer>()
+            .map_err(|error| error.to_string())?;
+        spawn(async move {
+            while let Some(event) = events.next().await {
+                match event {
+                    Event::State(now) => state.set(now),
+                    Event::Authenticated { resumed, .. } => {
+                        connections += 1;
+                        lines.push(match (connections(), resumed) {
+                            (1, _) => "— connected".into(),
+                            (_, true) => "— reconnected (session resumed)".into(),
+                            (_, false) => "— reconnected (new session)".into(),
+                        });
+                    }
+                    Event::Message(FromServer::Echo { text }) => lines.push(format!("echo: {text}")),
+                    Event::Close { code, will_reconnect: true, .. } => {
+                        lines.push(format!("— connection lost ({code}), reconnecting"))
+                    }
+                    Event::Error(error) => problem.set(error.to_string()),
+                    _ => {}
+                }
+            }
+        });
+        Ok::<_, String>(Rc::new(ws))
+    });
+
+    let send = {
+        let ws = ws.clone();
+        move |event: FormEvent| {
+            event.prevent_default();
+            let Ok(ws) = &ws else { return };
+            // Queued while reconnecting, sent once authenticated again.
+            match ws.send(&ToServer::Echo { text: &draft() }) {
+                Ok(()) => draft.set(String::new()),
+                Err(error) => problem.set(error.to_string()),
+            }
+        }
+    };
+
+    let status = format!("{user} · {}", state().as_str());
+    let failed = ws.err().unwrap_or_default();
+    rsx! {
+        p { class: "state", "{status}" }
+        ul {
+            for line in lines.iter() {
+                li { "{line}" }
+            }
+        }
+        form { onsubmit: send,
+            input { value: "{draft}", oninput: move |e| draft.set(e.value()), placeholder: "say something" }
+            button { r#type: "submit", "Send" }
+        }
+        p { class: "error", "{failed}{problem}" }
+        button { onclick: move |_| on_leave.call(()), "Leave" }
+    }
 }
