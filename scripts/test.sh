@@ -93,15 +93,17 @@ cargo build "${example[@]}" -q
 wasm-bindgen --target web --out-name chat --out-dir examples/chat/pkg \
   target/example/wasm32-unknown-unknown/debug/secure-ws-chat-example.wasm
 serve_and_test target/test-server-example.log examples/chat CHAT_URL tests/example/
-step "the crate in a Yew and a Dioxus app: resolves, builds for wasm32, passes the wasm-bindgen CLI"
-# Each its own workspace, lock file and target dir (as the Leptos example); built, not run: the
-# Rust API's behaviour is the browser suite's and the Leptos example's.
+step "the crate in a Yew and a Dioxus app: builds for wasm32, through the wasm-bindgen CLI, end to end in Chromium"
+# Each its own workspace, lock file and target dir (as the Leptos example), served by a fresh test
+# server and driven as a user would (tests/rust-frameworks/APP.test.mjs): log in, a token_url
+# socket with typed messages, a server-side close and the reconnect, the socket dropped on unmount.
 for app in yew dioxus; do
-  manifest=tests/rust-frameworks/$app/Cargo.toml
-  cargo fmt --manifest-path "$manifest" -- --check
-  cargo build -q --manifest-path "$manifest" --target wasm32-unknown-unknown --target-dir "target/$app"
-  wasm-bindgen --target web --out-dir "target/$app/bindgen" \
+  dir=tests/rust-frameworks/$app
+  cargo fmt --manifest-path "$dir/Cargo.toml" -- --check
+  cargo build -q --manifest-path "$dir/Cargo.toml" --target wasm32-unknown-unknown --target-dir "target/$app"
+  wasm-bindgen --target web --out-name app --out-dir "$dir/pkg" \
     "target/$app/wasm32-unknown-unknown/debug/secure-ws-$app-check.wasm"
+  serve_and_test "target/test-server-$app.log" "$dir" "${app^^}_URL" "tests/rust-frameworks/$app.test.mjs"
 done
 step "the crate as users get it: cargo package holds only the library and its docs"
 listed=$(cargo package --list --allow-dirty -p secure-ws)
