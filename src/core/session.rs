@@ -34,11 +34,13 @@ use super::{
     Millis,
 };
 
-/// The public state, as `ws.state` reports it. Derived from the core's phase, never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The public state, as `ws.state` reports it. Derived from the core's phase, never stored. Its
+/// default is where every session starts, `Connecting`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum State {
     /// Fetching a token and opening a socket (or, on a page that loaded offline, waiting for the
     /// network before the first attempt).
+    #[default]
     Connecting,
     /// `auth` sent; waiting for `auth_response`.
     Authenticating,
@@ -49,6 +51,20 @@ pub enum State {
     Reconnecting,
     /// Finished for good: `close()`, a terminal failure, or attempts exhausted.
     Closed,
+}
+
+/// As [`State::as_str`] writes it.
+impl core::fmt::Display for State {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// As [`Delivery::as_str`] writes it.
+impl core::fmt::Display for Delivery {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl State {

@@ -85,8 +85,11 @@ pub use crate::core::{ConfigError, State, TokenError};
 /// releases everything it holds (socket, timer, listeners, token request, the `get_token`
 /// function); its [`Events`] streams then end.
 ///
-/// It is a handle for the app's UI code: share it with `Rc` (or a framework's local store) and
-/// read the events in one task.
+/// It is a handle for the app's UI code: keep it where the component that owns the connection
+/// keeps its state (dropping it there, on unmount, closes), and read the events in one task. Code
+/// that only sends (a callback, the event task, another component) takes a [`Sender`]: a clone of
+/// the `SecureWebSocket` itself, in an `Rc` the event task holds, would keep the session alive, and
+/// its stream would never end.
 pub struct SecureWebSocket {
     class: Class,
     hub: Rc<Hub>,
@@ -152,7 +155,12 @@ impl SecureWebSocket {
     /// [`Error::InvalidMessage`] when serde cannot turn it into JSON (a map with non-string keys,
     /// an integer beyond 2⁵³). Nothing is ever dropped silently.
     pub fn send<M: Serialize + ?Sized>(&self, message: &M) -> Result<(), Error> {
-        self.class.send_value(&json_value(message)?).map_err(|error| Error::from_js(&error))
+        send(&self.class, message)
+    }
+
+    /// A handle that sends on this session without keeping it alive (see [`Sender`]).
+    pub fn sender(&self) -> Sender {
+        Sender { class: self.class.clone() }
     }
 
     /// Completes when the session is authenticated (at once if it is).
@@ -212,6 +220,46 @@ impl SecureWebSocket {
     pub fn next_reauth_in(&self) -> Option<Duration> {
         // Whole, non-negative milliseconds from the class: the cast keeps them.
         self.class.next_reauth_ms().map(|ms| Duration::from_millis(ms as u64))
+    }
+}
+
+fn send<M: Serialize + ?Sized>(class: &Class, message: &M) -> Result<(), Error> {
+    class.send_value(&json_value(message)?).map_err(|error| Error::from_js(&error))
+}
+
+/// Sends on a session without keeping it alive, from [`SecureWebSocket::sender`]: clone it into
+/// callbacks, the task that reads the events, or other components. Once the `SecureWebSocket` is
+/// dropped or closed, [`Sender::send`] answers [`Error::Closed`].
+///
+/// ```no_run
+/// # fn f(ws: &secure_ws::rust_api::SecureWebSocket) {
+/// #[derive(serde::Serialize)]
+/// struct Chat { r#type: &'static str, text: String }
+///
+/// let sender = ws.sender();
+/// // A UI callback: it sends while the session lives, and fails with `Error::Closed` after.
+/// let on_submit = move |text: String| sender.send(&Chat { r#type: "chat", text });
+/// # let _ = on_submit;
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Sender {
+    class: Class,
+}
+
+impl Sender {
+    /// Like [`SecureWebSocket::send`].
+    ///
+    /// # Errors
+    /// Those of [`SecureWebSocket::send`]; [`Error::Closed`] once the session was dropped or closed.
+    pub fn send<M: Serialize + ?Sized>(&self, message: &M) -> Result<(), Error> {
+        send(&self.class, message)
+    }
+}
+
+impl fmt::Debug for Sender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender").finish_non_exhaustive()
     }
 }
 

@@ -211,6 +211,29 @@ async fn close_ends_the_session_its_sends_and_its_streams() {
     assert_eq!(support::rest(&mut late).await, [], "a stream asked for after the end ends at once");
 }
 
+/// A `Sender` sends on the session while it lives and does not keep it alive: the event task can
+/// hold one, and the session still ends (and its stream with it) when the `SecureWebSocket` is
+/// dropped; a send after that is `Closed`, never dropped silently.
+#[wasm_bindgen_test]
+async fn a_sender_sends_while_the_session_lives_and_keeps_it_not_alive() {
+    login("rust-sender").await;
+    let (ws, mut events) = connect(|b| b);
+    ws.ready().await.unwrap();
+    let sender = ws.sender();
+    let kept = sender.clone();
+    sender.send(&ToServer::Echo(&echo(3))).unwrap();
+    next_matching(&mut events, "the echo sent through the sender", is_echo(3)).await;
+    assert_eq!(format!("{:?} {}", ws.state(), ws.state()), "Authenticated authenticated");
+    drop(ws);
+    let rest = rest(&mut events).await;
+    assert_eq!(
+        rest.last(),
+        Some(&Event::State(State::Closed)),
+        "the stream ends though a sender lives: {rest:?}"
+    );
+    assert_eq!(kept.send(&ToServer::Echo(&echo(4))), Err(Error::Closed));
+}
+
 #[wasm_bindgen(module = "/tests/browser/page.js")]
 extern "C" {
     #[wasm_bindgen(js_name = refuseSockets)]
