@@ -242,10 +242,23 @@ fn send<M: Serialize + ?Sized>(class: &Class, message: &M) -> Result<(), Error> 
 /// # let _ = on_submit;
 /// # }
 /// ```
+///
+/// Two `Sender`s are equal when they send on the same session, as the props of a Yew or Dioxus
+/// component must be comparable.
 #[derive(Clone)]
 pub struct Sender {
     class: Class,
 }
+
+impl PartialEq for Sender {
+    fn eq(&self, other: &Self) -> bool {
+        // The same JS object (`===`): one session.
+        let (this, that): (&JsValue, &JsValue) = (self.class.as_ref(), other.class.as_ref());
+        this == that
+    }
+}
+
+impl Eq for Sender {}
 
 impl Sender {
     /// Like [`SecureWebSocket::send`].

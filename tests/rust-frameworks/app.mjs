@@ -43,6 +43,16 @@ export async function killSockets(page, base) {
   assert.equal(killed.status(), 200);
 }
 
+/**
+ * Makes the server ignore alice's next resume offer (the demo's fault, with her login cookie): the
+ * next connection is a new session, which the app must set up again (its `subscriptions`).
+ */
+export async function forceNewSession(page, base) {
+  const url = new URL('/api/demo/fault', base);
+  const set = await page.request.post(url.href, { data: { kind: 'ignore_next_resume' }, headers: { Origin: url.origin } });
+  assert.equal(set.status(), 204);
+}
+
 /** Fills the app's input and presses its Send button. */
 export async function send(page, text) {
   await page.getByPlaceholder('say something').fill(text);

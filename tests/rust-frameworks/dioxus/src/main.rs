@@ -5,11 +5,9 @@
 //! the session, which closes the socket. Served by the test server from the same origin, so every
 //! URL below is relative to the page.
 
-use std::rc::Rc;
-
 use dioxus::prelude::*;
 use futures_util::StreamExt;
-use secure_ws::rust_api::{Event, SecureWebSocket, State};
+use secure_ws::rust_api::{Event, SecureWebSocket, Sender, State};
 use serde::{Deserialize, Serialize};
 
 /// What the app sends: the test server answers an `echo` with the same frame.
@@ -109,17 +107,19 @@ fn Echo(user: String, on_leave: EventHandler) -> Element {
     let mut state = use_signal(|| State::Connecting);
     let mut connections = use_signal(|| 0_u32);
     let mut lines = use_signal(Vec::<String>::new);
-    let mut draft = use_signal(String::new);
     let mut problem = use_signal(String::new);
 
-    // Connects once, on mount. The hook's value lives as long as the component: dropped with it,
-    // the last `Rc` drops the session, which closes the socket. The task ends with it too.
-    let ws = use_hook(|| {
+    // Connects once, on mount. The task that reads the events owns the session: unmounting
+    // cancels the component's tasks, which drops the session and closes the socket. What the
+    // component keeps is a `Sender`, which sends without keeping the session alive.
+    let sender = use_hook(|| {
         let (ws, mut events) = SecureWebSocket::builder(&socket_url())
             .token_url("/api/ws-token")
             .connect::<FromServer>()
             .map_err(|error| error.to_string())?;
+        let sender = ws.sender();
         spawn(async move {
+            let _session = ws;
             while let Some(event) = events.next().await {
                 match event {
                     Event::State(now) => state.set(now),
@@ -140,24 +140,11 @@ fn Echo(user: String, on_leave: EventHandler) -> Element {
                 }
             }
         });
-        Ok::<_, String>(Rc::new(ws))
+        Ok::<_, String>(sender)
     });
 
-    let send = {
-        let ws = ws.clone();
-        move |event: FormEvent| {
-            event.prevent_default();
-            let Ok(ws) = &ws else { return };
-            // Queued while reconnecting, sent once authenticated again.
-            match ws.send(&ToServer::Echo { text: &draft() }) {
-                Ok(()) => draft.set(String::new()),
-                Err(error) => problem.set(error.to_string()),
-            }
-        }
-    };
-
-    let status = format!("{user} · {}", state().as_str());
-    let failed = ws.err().unwrap_or_default();
+    let status = format!("{user} · {state}");
+    let failed = sender.as_ref().err().cloned().unwrap_or_default();
     rsx! {
         p { class: "state", "{status}" }
         ul {
@@ -165,11 +152,31 @@ fn Echo(user: String, on_leave: EventHandler) -> Element {
                 li { "{line}" }
             }
         }
+        if let Ok(sender) = &sender {
+            Composer { sender: sender.clone(), problem }
+        }
+        p { class: "error", "{failed}{problem}" }
+        button { onclick: move |_| on_leave.call(()), "Leave" }
+    }
+}
+
+/// The message form, a component of its own: it needs a `Sender` (props compare by session), not
+/// the session.
+#[component]
+fn Composer(sender: Sender, problem: Signal<String>) -> Element {
+    let (mut draft, mut problem) = (use_signal(String::new), problem);
+    let send = move |event: FormEvent| {
+        event.prevent_default();
+        // Queued while reconnecting, sent once authenticated again.
+        match sender.send(&ToServer::Echo { text: &draft() }) {
+            Ok(()) => draft.set(String::new()),
+            Err(error) => problem.set(error.to_string()),
+        }
+    };
+    rsx! {
         form { onsubmit: send,
             input { value: "{draft}", oninput: move |e| draft.set(e.value()), placeholder: "say something" }
             button { r#type: "submit", "Send" }
         }
-        p { class: "error", "{failed}{problem}" }
-        button { onclick: move |_| on_leave.call(()), "Leave" }
     }
 }
