@@ -221,6 +221,10 @@ async fn a_sender_sends_while_the_session_lives_and_keeps_it_not_alive() {
     ws.ready().await.unwrap();
     let sender = ws.sender();
     let kept = sender.clone();
+    // Equal when they send on the same session (as a component's props are compared).
+    let (other, _) = connect(|b| b);
+    assert!(sender == ws.sender() && sender != other.sender());
+    drop(other);
     sender.send(&ToServer::Echo(&echo(3))).unwrap();
     next_matching(&mut events, "the echo sent through the sender", is_echo(3)).await;
     assert_eq!(format!("{:?} {}", ws.state(), ws.state()), "Authenticated authenticated");
