@@ -24,10 +24,10 @@ export const BUDGET_GZIP_BYTES = 23 * 1024;
  * dropped message's error made in JS, 29,118 B after a second JS audit, 29,134 B with a `msg`'s
  * protocol-frame `data` refused, 29,168 B with no copy of a token left in wasm memory, 29,265 B
  * with a resume beyond what was sent confirming nothing, 29,418 B with a session id that quotes
- * the token unused, 29,464 B with a send kept while the socket is closing, 29,460 B after the diff's review
- * (README, "Performance": the step table).
+ * the token unused, 29,464 B with a send kept while the socket is closing, 29,460 B after the diff's review,
+ * 29,499 B with URLs without a scheme taken as the page's (README, "Performance": the step table).
  */
-export const CEILING_GZIP_BYTES = 29_470;
+export const CEILING_GZIP_BYTES = 29_500;
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 

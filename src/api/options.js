@@ -127,13 +127,23 @@ function readShare(share) {
   return [share.replicate, sessionId, lastSeq, nextSeq, log.map((entry) => entry[0]), log.map((entry) => entry[1])];
 }
 
-/** The browser's parse of `url`, refused as core::config::check_url refuses it; its `href`. */
+/**
+ * The browser's parse of `url`, refused as core::config::check_url refuses it; its `href`. A URL
+ * without a scheme (`/ws`, `//host/ws`) is the page's, as the WebSocket constructor takes one: on
+ * an https page it is `wss:`, on an http page `ws:` (src/rust_api/url.rs reads it the same way).
+ */
 function checkUrl(url, allowInsecure) {
   let parsed;
   try {
     parsed = new URL(url);
   } catch {
-    refuse('url', 'is not a valid absolute URL');
+    try {
+      parsed = new URL(url, globalThis.location?.href);
+      const { protocol } = parsed;
+      if (protocol === 'https:' || protocol === 'http:') parsed.protocol = protocol === 'https:' ? 'wss:' : 'ws:';
+    } catch {
+      refuse('url', 'is not a valid URL');
+    }
   }
   const { protocol, hostname, href } = parsed;
   if (protocol !== 'ws:' && protocol !== 'wss:') insecure('the URL must start with ws:// or wss://');

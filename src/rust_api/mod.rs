@@ -99,7 +99,8 @@ pub struct SecureWebSocket {
 }
 
 impl SecureWebSocket {
-    /// Starts configuring a session to `url` (`wss://`, or `ws://` to loopback).
+    /// Starts configuring a session to `url` (`wss://`, or `ws://` to loopback; without a scheme,
+    /// `/ws` say, the page's: `wss:` on an https page, `ws:` on an http one).
     ///
     /// ```no_run
     /// use std::time::Duration;

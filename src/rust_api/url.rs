@@ -2,13 +2,31 @@
 //! refuses it with a typed error before the JavaScript class (whose options.js applies the same
 //! rules, with the same messages) is made.
 
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
 use crate::core::config::{self, ConfigError, UrlParts};
 
+/// `url` resolved against the page's (or worker's) `location`, its `http(s):` made `ws(s):`.
+fn on_this_page(url: &str) -> Result<web_sys::Url, JsValue> {
+    let location = Reflect::get(&js_sys::global(), &JsValue::from_str("location"))?;
+    let base = Reflect::get(&location, &JsValue::from_str("href"))?.as_string().ok_or(JsValue::NULL)?;
+    let parsed = web_sys::Url::new_with_base(url, &base)?;
+    match parsed.protocol().as_str() {
+        "https:" => parsed.set_protocol("wss:"),
+        "http:" => parsed.set_protocol("ws:"),
+        _ => {}
+    }
+    Ok(parsed)
+}
+
 /// Parses `url` with the browser's `URL` and refuses what [`config::check_url`] refuses; returns
-/// the normalised `href`, which the class is given.
+/// the normalised `href`, which the class is given. A URL without a scheme (`/ws`) is the page's,
+/// as the WebSocket constructor and options.js take one: `wss:` on an https page, `ws:` on http.
 pub(super) fn check_url(url: &str, allow_insecure: bool) -> Result<String, ConfigError> {
-    let parsed =
-        web_sys::Url::new(url).map_err(|_| ConfigError::new("url", "is not a valid absolute URL"))?;
+    let parsed = web_sys::Url::new(url)
+        .or_else(|_| on_this_page(url))
+        .map_err(|_| ConfigError::new("url", "is not a valid URL"))?;
     let (scheme, hostname) = (parsed.protocol(), parsed.hostname());
     let has_userinfo = !parsed.username().is_empty() || !parsed.password().is_empty();
     // Decoded by the browser's own `URLSearchParams`, as options.js reads them.

@@ -367,6 +367,9 @@ fn options_are_checked_like_the_js_class_with_the_same_codes() {
         ("https://example.com/ws".to_owned(), "insecure_url"),
         (format!("{url}?%74oken=abc"), "insecure_url"),
         (format!("{url}#part"), "invalid_options"),
+        // Without a scheme, the page's (this test page is http on loopback: ws), same rules.
+        ("/ws?token=abc".to_owned(), "insecure_url"),
+        ("//example.com/ws".to_owned(), "insecure_url"),
     ] {
         assert_eq!(
             refused(SecureWebSocket::builder(&refused_url).token_url("/t")).code(),
@@ -374,6 +377,9 @@ fn options_are_checked_like_the_js_class_with_the_same_codes() {
             "{refused_url}"
         );
     }
+    // And one that passes them is taken (`ws://127.0.0.1:…/ws`, this page's), not refused as relative.
+    let relative = SecureWebSocket::builder("/ws").token_url("/t").connect::<FromServer>();
+    assert!(relative.is_ok(), "{:?}", relative.map(drop));
     assert_eq!(refused(base()).code(), "invalid_options", "no token source");
     let both = refused(base().token_url("/t").get_token(|| async { Ok("t".to_owned()) }));
     assert_eq!(both.code(), "invalid_options");

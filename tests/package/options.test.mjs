@@ -93,3 +93,31 @@ test('a delay given alone is held to the core default of the other one', () => {
   assert.equal(message({ reconnect: { maxDelayMs: base } }), null);
   assert.equal(message({ reconnect: { maxDelayMs: base - 1 } }), refused);
 });
+
+// A URL without a scheme is the page's, as the WebSocket constructor takes one (WHATWG): `wss:` on
+// an https page, `ws:` on an http one, and then held to the same rules as any other.
+const hrefOn = (page, url, given = options) => {
+  globalThis.location = { href: page };
+  try {
+    return readOptions(url, given)[0];
+  } catch (error) {
+    return error.code;
+  } finally {
+    delete globalThis.location;
+  }
+};
+
+test("a URL without a scheme is the page's: wss on an https page, ws on an http one, under the same rules", () => {
+  assert.equal(hrefOn('https://app.example.com/chat/', '/ws'), 'wss://app.example.com/ws');
+  assert.equal(hrefOn('https://app.example.com/chat/', 'ws'), 'wss://app.example.com/chat/ws');
+  assert.equal(hrefOn('https://app.example.com/', '//api.example.com/ws?room=1'), 'wss://api.example.com/ws?room=1');
+  assert.equal(hrefOn('http://127.0.0.1:8080/', '/ws'), 'ws://127.0.0.1:8080/ws');
+  // Plain ws to a host that is not loopback, and a credential in the query: refused as ever.
+  assert.equal(hrefOn('http://app.example.com/', '/ws'), 'insecure_url');
+  assert.equal(hrefOn('http://app.example.com/', '/ws', { ...options, allowInsecure: true }), 'ws://app.example.com/ws');
+  assert.equal(hrefOn('https://app.example.com/', '/ws?access_token=t'), 'insecure_url');
+  // A scheme given is the one used: an https URL is no WebSocket URL, whatever the page.
+  assert.equal(hrefOn('https://app.example.com/', 'https://app.example.com/ws'), 'insecure_url');
+  // Where there is no page (a server render), a URL without a scheme means nothing.
+  assert.equal(refusal('/ws'), 'invalid_options');
+});

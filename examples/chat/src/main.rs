@@ -103,14 +103,6 @@ fn login_body(username: &str, password: &str) -> String {
     js_sys::JSON::stringify(&body).map(String::from).unwrap_or_default()
 }
 
-/// `ws://` or `wss://` to this page's host: the test server serves the page and the socket.
-fn socket_url() -> String {
-    let location = web_sys::window().map(|w| w.location());
-    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
-    let secure = location.and_then(|l| l.protocol().ok()).is_some_and(|p| p == "https:");
-    format!("{}://{host}/ws", if secure { "wss" } else { "ws" })
-}
-
 #[component]
 fn Chat(user: String) -> impl IntoView {
     let state = RwSignal::new(State::Connecting);
@@ -118,8 +110,7 @@ fn Chat(user: String) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(String::new());
 
-    let connected =
-        SecureWebSocket::builder(&socket_url()).token_url("/api/ws-token").connect::<FromServer>();
+    let connected = SecureWebSocket::builder("/ws").token_url("/api/ws-token").connect::<FromServer>();
     let (ws, mut events) = match connected {
         Ok(session) => session,
         Err(error) => return view! { <p class="error">{error.to_string()}</p> }.into_any(),

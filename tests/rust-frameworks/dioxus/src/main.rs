@@ -94,14 +94,6 @@ async fn login(username: &str, password: &str) -> Result<(), String> {
     }
 }
 
-/// `ws://` or `wss://` to this page's host: the test server serves the page and the socket.
-fn socket_url() -> String {
-    let location = web_sys::window().map(|w| w.location());
-    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
-    let secure = location.and_then(|l| l.protocol().ok()).is_some_and(|p| p == "https:");
-    format!("{}://{host}/ws", if secure { "wss" } else { "ws" })
-}
-
 #[component]
 fn Echo(user: String, on_leave: EventHandler) -> Element {
     let mut state = use_signal(|| State::Connecting);
@@ -113,7 +105,7 @@ fn Echo(user: String, on_leave: EventHandler) -> Element {
     // cancels the component's tasks, which drops the session and closes the socket. What the
     // component keeps is a `Sender`, which sends without keeping the session alive.
     let sender = use_hook(|| {
-        let (ws, mut events) = SecureWebSocket::builder(&socket_url())
+        let (ws, mut events) = SecureWebSocket::builder("/ws")
             .token_url("/api/ws-token")
             .connect::<FromServer>()
             .map_err(|error| error.to_string())?;

@@ -128,14 +128,6 @@ async fn login(username: &str, password: &str) -> Result<(), String> {
     }
 }
 
-/// `ws://` or `wss://` to this page's host: the test server serves the page and the socket.
-fn socket_url() -> String {
-    let location = web_sys::window().map(|w| w.location());
-    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
-    let secure = location.and_then(|l| l.protocol().ok()).is_some_and(|p| p == "https:");
-    format!("{}://{host}/ws", if secure { "wss" } else { "ws" })
-}
-
 /// What the chat shows, made from the session's events (the reducer's actions).
 #[derive(Clone, PartialEq)]
 struct View {
@@ -197,7 +189,7 @@ fn Chat(props: &ChatProps) -> Html {
         use_effect_with((), move |()| {
             // `subscriptions`: the join is sent on every connection that starts a new server
             // session, ahead of anything queued (a resumed session keeps its rooms).
-            let connected = SecureWebSocket::builder(&socket_url())
+            let connected = SecureWebSocket::builder("/ws")
                 .token_url("/api/ws-token")
                 .subscriptions(|| vec![ToServer::JoinRoom { room: ROOM }])
                 .connect::<FromServer>();
