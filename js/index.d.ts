@@ -43,8 +43,9 @@ export interface SecureWebSocket<In extends { type: string } = SecureWebSocketMe
 
 export declare const SecureWebSocket: {
   /**
-   * Connects to `url` (`wss://`, or `ws://` to loopback) with `options`; the first call also
-   * instantiates the wasm (synchronously).
+   * Connects to `url` (`wss://`, or `ws://` to loopback; without a scheme, `'/ws'` say, the page's:
+   * `wss:` on an https page, `ws:` on an http one) with `options`; the first call also instantiates
+   * the wasm (synchronously).
    * @throws {SecureWebSocketError} `invalid_options` or `insecure_url`; `invalid_argument` outside a browser (a server render).
    */
   new <In extends { type: string } = SecureWebSocketMessage, Out = unknown>(
