@@ -10,12 +10,20 @@ export function sessionName(shareAcrossTabs, url) {
   return `${PREFIX}:${JSON.stringify([key, normalised(url)])}`;
 }
 
-// Two spellings of one URL (`WS://Host/ws`, `ws://host/ws`) are one socket. The constructor has
-// checked the URL by now; the fallback only keeps this total.
+// Two spellings of one URL (`WS://Host/ws`, `ws://host/ws`, and `/ws` on that host's page) are one
+// socket: a URL without a scheme is the page's, `ws(s):` for `http(s):`, as options.js reads it.
+// The constructor has checked the URL by now; the fallback only keeps this total.
 function normalised(url) {
   try {
     return new URL(url).href;
   } catch {
-    return String(url);
+    try {
+      const parsed = new URL(url, globalThis.location?.href);
+      const { protocol } = parsed;
+      if (protocol === 'https:' || protocol === 'http:') parsed.protocol = protocol === 'https:' ? 'wss:' : 'ws:';
+      return parsed.href;
+    } catch {
+      return String(url);
+    }
   }
 }
