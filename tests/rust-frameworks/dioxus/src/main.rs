@@ -103,7 +103,9 @@ fn Echo(user: String, on_leave: EventHandler) -> Element {
 
     // Connects once, on mount. The task that reads the events owns the session: unmounting
     // cancels the component's tasks, which drops the session and closes the socket. What the
-    // component keeps is a `Sender`, which sends without keeping the session alive.
+    // component keeps is a `Sender`, which sends without keeping the session alive. (This app is
+    // web only: a fullstack app renders on the server too, where `use_hook` runs and the SDK
+    // refuses to start; there, connect in `use_effect`, which runs only in the browser.)
     let sender = use_hook(|| {
         let (ws, mut events) = SecureWebSocket::builder("/ws")
             .token_url("/api/ws-token")
