@@ -93,13 +93,14 @@ cargo build "${example[@]}" -q
 wasm-bindgen --target web --out-name chat --out-dir examples/chat/pkg \
   target/example/wasm32-unknown-unknown/debug/secure-ws-chat-example.wasm
 serve_and_test target/test-server-example.log examples/chat CHAT_URL tests/example/
-step "the crate in a Yew and a Dioxus app: builds for wasm32, through the wasm-bindgen CLI, end to end in Chromium"
+step "the crate in a Yew and a Dioxus app: lints, builds for wasm32, through the wasm-bindgen CLI, end to end in Chromium"
 # Each its own workspace, lock file and target dir (as the Leptos example), served by a fresh test
 # server and driven as a user would (tests/rust-frameworks/APP.test.mjs): log in, a token_url
 # socket with typed messages, a server-side close and the reconnect, the socket dropped on unmount.
 for app in yew dioxus; do
   dir=tests/rust-frameworks/$app
   cargo fmt --manifest-path "$dir/Cargo.toml" -- --check
+  cargo clippy -q --manifest-path "$dir/Cargo.toml" --target wasm32-unknown-unknown --target-dir "target/$app" -- -D warnings
   cargo build -q --manifest-path "$dir/Cargo.toml" --target wasm32-unknown-unknown --target-dir "target/$app"
   wasm-bindgen --target web --out-name app --out-dir "$dir/pkg" \
     "target/$app/wasm32-unknown-unknown/debug/secure-ws-$app-check.wasm"
