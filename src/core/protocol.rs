@@ -430,20 +430,42 @@ pub(crate) fn push_number(out: &mut String, value: u64) {
 
 /// The length of `value` as [`push_json_string`] writes it, quotes included.
 fn json_string_len(value: &str) -> usize {
-    value.chars().map(|c| json_escape(c).map_or(c.len_utf8(), str::len)).sum::<usize>() + 2
+    value.chars().map(|c| JsonChar::of(c).len()).sum::<usize>() + 2
 }
 
-/// The escape JSON needs for `c` (RFC 8259 §7): a short one, or `\u00XX` for another control
-/// character (its digits written by [`push_json_string`]); none for the rest.
-fn json_escape(c: char) -> Option<&'static str> {
-    match c {
-        '"' => Some("\\\""),
-        '\\' => Some("\\\\"),
-        '\n' => Some("\\n"),
-        '\r' => Some("\\r"),
-        '\t' => Some("\\t"),
-        c if (c as u32) < 0x20 => Some("\\u00XX"),
-        _ => None,
+/// How a JSON string holds a character (RFC 8259 §7): the one rule both [`push_json_string`] and
+/// [`json_string_len`] follow, so a frame's size is known before it is written.
+enum JsonChar {
+    /// As it is.
+    Plain(char),
+    /// A two-character escape: `\"`, `\\`, `\n`, `\r`, `\t`.
+    Short(&'static str),
+    /// Another control character, as `\u00XX`.
+    Control(u8),
+}
+
+impl JsonChar {
+    // Inlined into both callers: each keeps only what it needs of the match (measured: 52 B of
+    // gzip fewer than a call).
+    #[inline(always)]
+    fn of(c: char) -> Self {
+        match c {
+            '"' => Self::Short("\\\""),
+            '\\' => Self::Short("\\\\"),
+            '\n' => Self::Short("\\n"),
+            '\r' => Self::Short("\\r"),
+            '\t' => Self::Short("\\t"),
+            c if (c as u32) < 0x20 => Self::Control(c as u8),
+            c => Self::Plain(c),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Plain(c) => c.len_utf8(),
+            Self::Short(escape) => escape.len(),
+            Self::Control(_) => 6,
+        }
     }
 }
 
@@ -453,19 +475,15 @@ fn json_escape(c: char) -> Option<&'static str> {
 fn push_json_string(out: &mut String, value: &str) {
     out.push('"');
     for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
+        match JsonChar::of(c) {
+            JsonChar::Plain(c) => out.push(c),
+            JsonChar::Short(escape) => out.push_str(escape),
+            JsonChar::Control(byte) => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 0xf] as char);
+                out.push(HEX[usize::from(byte >> 4)] as char);
+                out.push(HEX[usize::from(byte & 0xf)] as char);
             }
-            c => out.push(c),
         }
     }
     out.push('"');
