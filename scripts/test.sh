@@ -84,27 +84,27 @@ cargo clippy --target wasm32-unknown-unknown -p secure-ws --all-features --lib -
 cargo test -q --doc --target wasm32-unknown-unknown -p secure-ws
 # Every public item documented (#![deny(missing_docs)]) and no broken doc link, for docs.rs's target.
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --target wasm32-unknown-unknown -p secure-ws
-step "Leptos example (examples/chat): build for wasm32, lints, end to end in Chromium"
-# Its own target dir: two workspaces in one dir can hand rustc two builds of a shared crate.
-example=(--manifest-path examples/chat/Cargo.toml --target wasm32-unknown-unknown --target-dir target/example)
-cargo fmt --manifest-path examples/chat/Cargo.toml -- --check
-cargo clippy "${example[@]}" -q -- -D warnings
-cargo build "${example[@]}" -q
-wasm-bindgen --target web --out-name chat --out-dir examples/chat/pkg \
-  target/example/wasm32-unknown-unknown/debug/secure-ws-chat-example.wasm
-serve_and_test target/test-server-example.log examples/chat CHAT_URL tests/example/
-step "the crate in a Yew and a Dioxus app: lints, builds for wasm32, through the wasm-bindgen CLI, end to end in Chromium"
-# Each its own workspace, lock file and target dir (as the Leptos example), served by a fresh test
-# server and driven as a user would (tests/rust-frameworks/APP.test.mjs): log in, a token_url
-# socket with typed messages, a server-side close and the reconnect, the socket dropped on unmount.
-for app in yew dioxus; do
-  dir=tests/rust-frameworks/$app
+# rust_app DIR NAME CRATE OUT URL_VAR TESTS: a Rust front-end on the crate, as its users build one:
+# its own workspace and lock file in DIR, and its own target dir, target/NAME (two workspaces in one
+# dir can hand rustc two builds of a shared crate); formatted, linted, built for wasm32, put
+# through the wasm-bindgen CLI into DIR/pkg/OUT.js, served by a fresh test server and driven as a
+# user would by TESTS in Chromium (serve_and_test: and no token in the server's log).
+rust_app() {
+  local dir=$1 name=$2 crate=$3 out=$4 var=$5 tests=$6
+  local build=(--manifest-path "$dir/Cargo.toml" --target wasm32-unknown-unknown --target-dir "target/$name")
   cargo fmt --manifest-path "$dir/Cargo.toml" -- --check
-  cargo clippy -q --manifest-path "$dir/Cargo.toml" --target wasm32-unknown-unknown --target-dir "target/$app" -- -D warnings
-  cargo build -q --manifest-path "$dir/Cargo.toml" --target wasm32-unknown-unknown --target-dir "target/$app"
-  wasm-bindgen --target web --out-name app --out-dir "$dir/pkg" \
-    "target/$app/wasm32-unknown-unknown/debug/secure-ws-$app-check.wasm"
-  serve_and_test "target/test-server-$app.log" "$dir" "${app^^}_URL" "tests/rust-frameworks/$app.test.mjs"
+  cargo clippy -q "${build[@]}" -- -D warnings
+  cargo build -q "${build[@]}"
+  wasm-bindgen --target web --out-name "$out" --out-dir "$dir/pkg" "target/$name/wasm32-unknown-unknown/debug/$crate.wasm"
+  serve_and_test "target/test-server-$name.log" "$dir" "$var" "$tests"
+}
+step "Leptos example (examples/chat): build for wasm32, lints, end to end in Chromium"
+rust_app examples/chat example secure-ws-chat-example chat CHAT_URL tests/example/
+step "the crate in a Yew and a Dioxus app: lints, builds for wasm32, through the wasm-bindgen CLI, end to end in Chromium"
+# Log in, a token_url socket with typed messages, a server-side close and the reconnect, the socket
+# dropped on unmount (tests/rust-frameworks/APP.test.mjs).
+for app in yew dioxus; do
+  rust_app "tests/rust-frameworks/$app" "$app" "secure-ws-$app-check" app "${app^^}_URL" "tests/rust-frameworks/$app.test.mjs"
 done
 step "the crate as users get it: cargo package holds only the library and its docs"
 listed=$(cargo package --list --allow-dirty -p secure-ws)
