@@ -23,11 +23,13 @@ wasm-pack build --release --target web --out-dir pkg/web --out-name secure_ws --
 rm -f pkg/.gitignore pkg/web/.gitignore
 node scripts/inline-wasm.mjs pkg/secure_ws_bg.wasm pkg/secure_ws_wasm.js pkg/secure_ws_bytes.js
 # js/share/ makes the class's errors and keeps its listeners and ready() promises with the class's
-# own events.js (src/api/events.js), through a re-export at a stable path: wasm-bindgen names the
-# snippets' folder with a hash.
-events=(pkg/snippets/*/src/api/events.js)
-[ ${#events[@]} = 1 ] && [ -f "${events[0]}" ] || { echo "build: expected one events.js snippet" >&2; exit 1; }
-echo "export * from './${events[0]#pkg/}';" > pkg/events.js
+# own events.js (src/api/events.js), and reads a socket URL as its options.js does, through
+# re-exports at stable paths: wasm-bindgen names the snippets' folder with a hash.
+for module in events options; do
+  snippet=(pkg/snippets/*/src/api/$module.js)
+  [ ${#snippet[@]} = 1 ] && [ -f "${snippet[0]}" ] || { echo "build: expected one $module.js snippet" >&2; exit 1; }
+  echo "export * from './${snippet[0]#pkg/}';" > "pkg/$module.js"
+done
 # The class itself (src/api/secure-web-socket.js) is a snippet too, beside the modules it imports:
 # re-exported at a stable path in both builds (js/index.js and bench/page import it).
 for dir in pkg pkg/web; do

@@ -2,6 +2,8 @@
 // BroadcastChannel the tabs talk on. It holds the socket URL, so two URLs never share a socket,
 // and the app's key, so two sessions to one URL can be shared separately. Both APIs are scoped to
 // the origin by the browser: another site can never join.
+import { pageUrl } from '../../pkg/options.js';
+
 const PREFIX = 'secure-ws:tabs';
 
 /** `shareAcrossTabs` (`true` or a non-empty key) and the URL → the lock and channel name. */
@@ -11,19 +13,12 @@ export function sessionName(shareAcrossTabs, url) {
 }
 
 // Two spellings of one URL (`WS://Host/ws`, `ws://host/ws`, and `/ws` on that host's page) are one
-// socket: a URL without a scheme is the page's, `ws(s):` for `http(s):`, as options.js reads it.
-// The constructor has checked the URL by now; the fallback only keeps this total.
+// socket: read as the class reads it (options.js's `pageUrl`). The constructor has checked the URL
+// by now; the fallback only keeps this total.
 function normalised(url) {
   try {
-    return new URL(url).href;
+    return pageUrl(url).href;
   } catch {
-    try {
-      const parsed = new URL(url, globalThis.location?.href);
-      const { protocol } = parsed;
-      if (protocol === 'https:' || protocol === 'http:') parsed.protocol = protocol === 'https:' ? 'wss:' : 'ws:';
-      return parsed.href;
-    } catch {
-      return String(url);
-    }
+    return String(url);
   }
 }

@@ -128,22 +128,29 @@ function readShare(share) {
 }
 
 /**
- * The browser's parse of `url`, refused as core::config::check_url refuses it; its `href`. A URL
- * without a scheme (`/ws`, `//host/ws`) is the page's, as the WebSocket constructor takes one: on
- * an https page it is `wss:`, on an http page `ws:` (src/rust_api/url.rs reads it the same way).
+ * The browser's parse of a socket URL: as given when it has a scheme; without one (`/ws`,
+ * `//host/ws`) the page's, as the WebSocket constructor takes it: `wss:` on an https page, `ws:` on
+ * an http one (src/rust_api/url.rs reads it the same way; js/share/'s session names too). Throws
+ * when it is neither (no page to be relative to, on a server).
  */
+export function pageUrl(url) {
+  try {
+    return new URL(url);
+  } catch {
+    const parsed = new URL(url, globalThis.location?.href);
+    const { protocol } = parsed;
+    if (protocol === 'https:' || protocol === 'http:') parsed.protocol = protocol === 'https:' ? 'wss:' : 'ws:';
+    return parsed;
+  }
+}
+
+/** `url` read by `pageUrl`, refused as core::config::check_url refuses it; its `href`. */
 function checkUrl(url, allowInsecure) {
   let parsed;
   try {
-    parsed = new URL(url);
+    parsed = pageUrl(url);
   } catch {
-    try {
-      parsed = new URL(url, globalThis.location?.href);
-      const { protocol } = parsed;
-      if (protocol === 'https:' || protocol === 'http:') parsed.protocol = protocol === 'https:' ? 'wss:' : 'ws:';
-    } catch {
-      refuse('url', 'is not a valid URL');
-    }
+    refuse('url', 'is not a valid URL');
   }
   const { protocol, hostname, href } = parsed;
   if (protocol !== 'ws:' && protocol !== 'wss:') insecure('the URL must start with ws:// or wss://');

@@ -23,7 +23,7 @@ test('the tarball holds the entry, the loader, the glue, the inlined wasm, the t
     'js/index.js', 'js/index.d.ts', 'js/instantiate.js',
     'js/share/errors.js', 'js/share/index.js', 'js/share/names.js', 'js/share/outgoing.js', 'js/share/probe.js',
     'js/share/relay.js', 'js/share/replica.js', 'js/share/shared-socket.js',
-    'pkg/secure_ws_bg.js', 'pkg/secure_ws.d.ts', 'pkg/secure_ws_wasm.js', 'pkg/secure_ws_bytes.js', 'pkg/events.js', 'pkg/secure-web-socket.js',
+    'pkg/secure_ws_bg.js', 'pkg/secure_ws.d.ts', 'pkg/secure_ws_wasm.js', 'pkg/secure_ws_bytes.js', 'pkg/events.js', 'pkg/options.js', 'pkg/secure-web-socket.js',
     'react/index.js', 'react/index.d.ts', 'react/pending.js', 'react/through-ref.js',
   ];
   const snippets = listed.filter((path) => /^pkg\/snippets\/[^/]+\/src\/.+\.js$/.test(path));
