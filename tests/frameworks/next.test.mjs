@@ -3,13 +3,14 @@
 // Built with Turbopack and with webpack (`next build`, `next build --webpack`), served by
 // `next start`, loaded in Chromium: it authenticates against the test server (another origin),
 // the console stays clean, and the page's server-side file trace stays that of a page without
-// secure-ws.
+// secure-ws. And `next dev` (Turbopack), where the App Router renders in React's StrictMode: the
+// package as the dev server bundles it, one socket for the double mount.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium, startTestServer } from '../support/browser.mjs';
-import { WAIT, freePort, prepareApp, run, startProcess, stopProcess, watchConsole } from './support.mjs';
+import { WAIT, connectionsOf, freePort, prepareApp, run, startProcess, stopProcess, watchConsole } from './support.mjs';
 
 let app;
 let browser;
@@ -61,3 +62,25 @@ for (const [bundler, flags] of [['Turbopack', []], ['webpack', ['--webpack']]]) 
     }
   });
 }
+
+test("next dev (Turbopack, StrictMode): the hook authenticates, with one socket for the double mount", async () => {
+  // The dev server reads NEXT_PUBLIC_* from its environment when it compiles the page.
+  const env = { NEXT_PUBLIC_SECURE_WS_SERVER: new URL(origin).host };
+  const dev = await startProcess(join(app, 'node_modules/.bin/next'), ['dev', '-H', '127.0.0.1', '-p', String(nextPort)], app, /Ready in/, env);
+  try {
+    const context = await browser.newContext();
+    const login = await context.request.post(`${origin}/api/login`, { data: { username: 'bob', password: 'bob-pass' } });
+    assert.equal(login.status(), 200);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    // The first request compiles the page: slower than a built app's.
+    await page.goto(`http://127.0.0.1:${nextPort}/`, { timeout: 120_000 });
+    await page.locator('#server[data-class="function"]').waitFor(WAIT);
+    await page.locator('#status[data-message="next"]', { hasText: 'authenticated' }).waitFor(WAIT);
+    assert.equal((await connectionsOf(origin, 'bob')).length, 1, 'one socket was ever opened');
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await stopProcess(dev);
+  }
+});
