@@ -71,7 +71,8 @@ impl JsObject {
 }
 
 /// A server frame as io.js's `openSocket` sorted it (its `handler(kind, value, number)`): `kind`
-/// 2 a [`FrameError`] numbered by `number` (binary, not JSON, not an object, no string `type`), or
+/// 2 a [`FrameError`] numbered by `number` (binary, not JSON, not an object, no string `type`, a
+/// client frame, a protocol frame too long to read), or
 /// 3 + a [`FrameType`] index with the parsed object in `value` (for `msg`, its `data`, and its
 /// `seq` in `number`). Nothing here panics, whatever the server sent.
 pub(crate) fn inbound(kind: u32, value: JsValue, number: f64) -> Result<Inbound<JsObject>, FrameError> {
@@ -84,7 +85,8 @@ pub(crate) fn inbound(kind: u32, value: JsValue, number: f64) -> Result<Inbound<
             1 => FrameError::NotJson,
             2 => FrameError::NotAnObject,
             3 => FrameError::MissingType,
-            _ => FrameError::ClientFrame,
+            4 => FrameError::ClientFrame,
+            _ => FrameError::TooLarge,
         }),
     }
 }

@@ -12,12 +12,17 @@ const TYPES = ['auth_response', 'reauth_response', 'ping', 'pong', 'msg', 'ack',
 // Frames only a client sends (core::protocol::is_client_frame): echoed back by a server or proxy,
 // they would hand the app its own token, so they are refused, inside `msg` too.
 const CLIENT = ['auth', 'reauth'];
+// The longest server protocol frame read, in UTF-16 units (PROTOCOL.md): its strings (an error's
+// message, a user id, a session id) are copied into the wasm's memory, which never shrinks, so a
+// longer one is refused unread. An application message is never copied there and has no limit.
+const PROTOCOL_FRAME_CHARS = 65536;
 
 /**
  * Opens a WebSocket: `handler(0)` open, `handler(1, reason, code)` close, and for each frame one
  * call that classifies it (issue 14: one crossing into the wasm per frame): `handler(2, _, n)` a
  * frame that is not a JSON object with a string `type` (n as core::FrameError: 0 binary, 1 not
- * JSON, 2 not an object, 3 no type, 4 a client frame), or `handler(3 + t, object, seq)` for
+ * JSON, 2 not an object, 3 no type, 4 a client frame, 5 a protocol frame over
+ * PROTOCOL_FRAME_CHARS), or `handler(3 + t, object, seq)` for
  * FrameType t, where a `msg` frame hands over its `data` (undefined unless an application
  * message: an object with a string `type` that names no protocol frame, a client's or the
  * server's, `msg` included) and `seq`. When the handler answers 1, the application
@@ -44,6 +49,8 @@ export function openSocket(url, handler, deliver) {
       // Not a protocol frame the server sends: an application message, unless a client's.
       if (CLIENT.includes(type)) return handler(2, undefined, 4);
       kind = TYPES.length;
+    } else if (kind !== 4 && data.length > PROTOCOL_FRAME_CHARS) {
+      return handler(2, undefined, 5);
     } else if (kind === 4) {
       seq = typeof object.seq === 'number' ? object.seq : NaN;
       object = object.data;

@@ -117,6 +117,9 @@ pub enum FrameError {
     /// A frame only a client sends (`auth`, `reauth`): a server or proxy that echoes them back
     /// would hand the app its own token.
     ClientFrame,
+    /// A protocol frame (not an application message) over 65,536 characters, refused unread: its
+    /// strings would be copied into the wasm's memory, which never shrinks (io.js).
+    TooLarge,
 }
 
 impl FrameError {
@@ -128,6 +131,7 @@ impl FrameError {
             Self::NotAnObject => "frame is not a JSON object".into(),
             Self::MissingType => "frame has no string \"type\"".into(),
             Self::ClientFrame => "a client frame (auth, reauth) came back: not delivered".into(),
+            Self::TooLarge => "a protocol frame over 65,536 characters: not read".into(),
             Self::BadField(field) => {
                 super::error::text(&["control frame has a malformed \"", field, "\""], &[])
             }

@@ -69,3 +69,20 @@ test("a msg whose data is a protocol frame (the server's or a nested msg) hands 
   // An application message whose type merely starts like one is still delivered.
   assert.deepEqual(classify(['{"type":"msg","seq":1,"data":{"type":"auth_responses"}}']).calls, [[MSG, { type: 'auth_responses' }, 1]]);
 });
+
+test('a protocol frame over 65,536 characters is refused unread; an application message or a msg of any size is not', () => {
+  const long = 'x'.repeat(65_536);
+  const error = (message) => JSON.stringify({ type: 'error', code: 'c', message });
+  const frames = [
+    error(long),
+    JSON.stringify({ type: 'auth_response', success: true, userId: long }),
+    // At the limit itself, read.
+    error(long.slice(0, 65_536 - error('').length)),
+    JSON.stringify({ type: 'chat', text: long }),
+    JSON.stringify({ type: 'msg', seq: 1, data: { type: 'chat', text: long } }),
+  ];
+  const { calls } = classify(frames);
+  assert.deepEqual(calls.slice(0, 2), [[FRAME_ERROR, undefined, 5], [FRAME_ERROR, undefined, 5]]);
+  assert.equal(calls[2][0], 3 + 6, 'an error frame of exactly 65,536 characters is read');
+  assert.deepEqual(calls.slice(3).map(([kind, value]) => [kind, value.text.length]), [[APP, long.length], [MSG, long.length]]);
+});
