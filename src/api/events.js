@@ -172,12 +172,16 @@ export function messageText(data) {
   return text;
 }
 
-/** The app's `subscriptions()` as JSON texts, or undefined when it threw or gave what JSON cannot carry. */
+/**
+ * The app's `subscriptions()` as JSON texts, or undefined when it threw or gave what JSON cannot
+ * carry: a promise too (an `async` function's), which `JSON.stringify` would turn into `{}`.
+ */
 export function collect(subscriptions) {
   let texts;
   try {
     // Inside the try too: a revoked Proxy or an array with a throwing getter throws here.
     const value = subscriptions();
+    if (typeof value?.then == 'function') return undefined;
     texts = (Array.isArray(value) ? value : value == null ? [] : [value]).map(stringify);
   } catch {
     return undefined;

@@ -30,9 +30,12 @@ const KNOWN = PLACES.map((_, place) => NUMBERS.filter((n) => n[1] === place).map
 KNOWN[0].push('tokenUrl', 'getToken', 'reconnect', 'allowInsecure', 'heartbeat', 'subscriptions');
 // Query parameters that would put a credential in the URL (core::config::CREDENTIAL_PARAMS).
 const CREDENTIAL_PARAMS = [
-  'token', 'access_token', 'access-token', 'auth_token', 'id_token', 'refresh_token', 'jwt', 'authorization', 'auth',
-  'api_key', 'apikey',
+  'token', 'access_token', 'access-token', 'auth_token', 'id_token', 'refresh_token', 'session_token', 'jwt',
+  'authorization', 'auth', 'bearer', 'api_key', 'apikey', 'password', 'passwd', 'secret', 'client_secret',
+  'signature', 'sig', 'x-amz-security-token', 'x-amz-signature', 'x-amz-credential',
 ];
+// The hosts plain `ws:` (and an `http:` tokenUrl) may go to without allowInsecure (core::config::LOOPBACK_HOSTS).
+const LOOPBACK = ['127.0.0.1', '[::1]', 'localhost'];
 
 // The internal option of a tab that leads a shared connection (js/share/): a symbol key, so no
 // JSON options object and no spread of the app's own can carry it by accident, and it is not in
@@ -53,8 +56,16 @@ const insecure = (problem) => refuse('url', problem, 'insecure_url');
  */
 function object(value, option, known) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse(option, 'must be an object');
-  for (const key of Object.keys(value)) if (!known.includes(key)) refuse(option, `unknown option '${key}'`);
-  return Object.assign(Object.create(null), value);
+  let keys, copy;
+  try {
+    keys = Object.keys(value);
+    copy = Object.assign(Object.create(null), value);
+  } catch {
+    // A getter or a Proxy trap that throws: a named error, as for any option that cannot be used.
+    refuse(option, 'could not be read (a getter or proxy threw)');
+  }
+  for (const key of keys) if (!known.includes(key)) refuse(option, `unknown option '${key}'`);
+  return copy;
 }
 
 function typed(value, option, type) {
@@ -71,7 +82,8 @@ export function readOptions(url, given) {
   const tokenUrl = typed(options.tokenUrl, 'tokenUrl', 'string');
   const getToken = typed(options.getToken, 'getToken', 'function');
   if ((tokenUrl === undefined) === (getToken === undefined)) refuse('tokenUrl', 'give exactly one of tokenUrl or getToken');
-  const href = checkUrl(url, typed(options.allowInsecure, 'allowInsecure', 'boolean'));
+  const allowInsecure = typed(options.allowInsecure, 'allowInsecure', 'boolean');
+  const href = checkUrl(url, allowInsecure);
   const nested = [options];
   for (const [n, key] of [[1, 'reconnect'], [2, 'heartbeat']]) {
     if (options[key] !== undefined) nested[n] = object(options[key], key, KNOWN[n]);
@@ -90,7 +102,8 @@ export function readOptions(url, given) {
   });
   relate(numbers);
   const share = options[SHARE] === undefined ? undefined : readShare(options[SHARE]);
-  return [href, tokenUrl ?? getToken, typed(options.subscriptions, 'subscriptions', 'function'), ...numbers, share];
+  const source = tokenUrl === undefined ? getToken : checkTokenUrl(tokenUrl, allowInsecure);
+  return [href, source, typed(options.subscriptions, 'subscriptions', 'function'), ...numbers, share];
 }
 
 /**
@@ -163,8 +176,33 @@ function checkUrl(url, allowInsecure) {
       insecure('the URL must not carry a credential; the SDK sends the token in the first message');
     }
   }
-  if (protocol === 'ws:' && !['127.0.0.1', '[::1]', 'localhost'].includes(hostname) && !allowInsecure) {
+  if (protocol === 'ws:' && !LOOPBACK.includes(hostname) && !allowInsecure) {
     insecure('ws:// is only allowed to 127.0.0.1, [::1] or localhost; use wss:// or set allowInsecure');
   }
   return parsed.href;
+}
+
+/**
+ * `tokenUrl` resolved against the page, as `fetch` would resolve it then; its `href`. Refused when
+ * no fetch could use it (empty, not http(s), a user name or password in it) or when it would carry
+ * the token in the clear: plain http to a host that is not loopback, as for `ws:`, unless
+ * `allowInsecure`. With no page (a server render), a relative one is left to the constructor's
+ * own error.
+ */
+function checkTokenUrl(tokenUrl, allowInsecure) {
+  if (tokenUrl === '') refuse('tokenUrl', 'must not be empty');
+  let parsed;
+  try {
+    parsed = new URL(tokenUrl, globalThis.location?.href);
+  } catch {
+    if (globalThis.location === undefined) return tokenUrl;
+    refuse('tokenUrl', 'is not a valid URL');
+  }
+  const { protocol, hostname, href } = parsed;
+  if (protocol !== 'https:' && protocol !== 'http:') refuse('tokenUrl', 'must start with https:// or http://');
+  if (parsed.username || parsed.password) refuse('tokenUrl', 'must not contain a user name or password', 'insecure_url');
+  if (protocol === 'http:' && !LOOPBACK.includes(hostname) && !allowInsecure) {
+    refuse('tokenUrl', 'http:// is only allowed to 127.0.0.1, [::1] or localhost; use https:// or set allowInsecure', 'insecure_url');
+  }
+  return href;
 }

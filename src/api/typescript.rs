@@ -11,7 +11,10 @@ export type ConnectionState = 'connecting' | 'authenticating' | 'authenticated' 
 
 /** Options of `new SecureWebSocket(url, options)`. Exactly one of `tokenUrl` / `getToken` is required. */
 export interface SecureWebSocketOptions {
-  /** Credentialed `POST` that answers `{ wsToken, expiresIn }`; 401/403 ends the session. */
+  /**
+   * Credentialed `POST` that answers `{ wsToken, expiresIn }`; 401/403 ends the session. Resolved
+   * against the page; `https:`, or `http:` to loopback only unless `allowInsecure`.
+   */
   tokenUrl?: string;
   /**
    * Alternative to `tokenUrl`: returns a fresh token. `signal` aborts when the SDK gives up on the
@@ -35,13 +38,14 @@ export interface SecureWebSocketOptions {
   maxQueuedMessages?: number;
   /** Default 10240 (UTF-8 bytes of the JSON text). Larger `send()` throws `message_too_large`. */
   maxMessageBytes?: number;
-  /** Default false: `ws://` only to 127.0.0.1, [::1] or localhost. */
+  /** Default false: `ws://`, and an `http://` `tokenUrl`, only to 127.0.0.1, [::1] or localhost. */
   allowInsecure?: boolean;
   /** Off by default. Sends `{"type":"ping"}` every `intervalMs`; no pong within `timeoutMs` → reconnect. */
   heartbeat?: { intervalMs: number; timeoutMs: number };
   /**
    * Messages that set up a new session (join rooms, re-subscribe): called on every authentication
-   * that starts one, and sent before anything that was queued. Return an array (or one message).
+   * that starts one, and sent before anything that was queued. Return an array (or one message),
+   * not a promise: an `async` function is refused (an `invalid_message` error, nothing sent).
    */
   subscriptions?: () => unknown[] | unknown;
   /**

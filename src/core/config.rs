@@ -138,11 +138,23 @@ pub(crate) const CREDENTIAL_PARAMS: &[&str] = &[
     "auth_token",
     "id_token",
     "refresh_token",
+    "session_token",
     "jwt",
     "authorization",
     "auth",
+    "bearer",
     "api_key",
     "apikey",
+    "password",
+    "passwd",
+    "secret",
+    "client_secret",
+    // Presigned and shared-access URLs (AWS, Azure): a signature is a credential.
+    "signature",
+    "sig",
+    "x-amz-security-token",
+    "x-amz-signature",
+    "x-amz-credential",
 ];
 
 /// The hosts plain `ws://` may go to without `allow_insecure`, as `URL.hostname` writes them.

@@ -75,7 +75,10 @@ impl Builder {
 
     /// `tokenUrl`: tokens come from a credentialed `POST` to this URL (relative to the page, or
     /// absolute), answering `{"wsToken": T, "expiresIn": SECONDS}`; 401/403 ends the session with
-    /// [`Error::Unauthorized`]. Give this or [`get_token`](Self::get_token), not both.
+    /// [`Error::Unauthorized`]. Give this or [`get_token`](Self::get_token), not both. `connect`
+    /// refuses one that is empty or not `http(s):` ([`Error::InvalidOptions`]), and one with a user
+    /// name or password, or plain `http:` to a host other than loopback without
+    /// [`allow_insecure`](Self::allow_insecure) ([`Error::InsecureUrl`]): its answer carries the token.
     pub fn token_url(self, url: impl Into<String>) -> Self {
         self.tokens(Tokens::Url(url.into()))
     }

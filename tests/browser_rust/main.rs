@@ -396,6 +396,15 @@ fn options_are_checked_like_the_js_class_with_the_same_codes() {
     let too_long = refused(base().token_url("/t").auth_timeout(Duration::from_secs(30 * 24 * 3600)));
     assert!(matches!(&too_long, Error::InvalidOptions(e) if e.option == "authTimeoutMs"), "{too_long:?}");
     assert_eq!(refused(base().token_url("/t").max_queued_messages(0)).code(), "invalid_options");
+    // The token URL as the class checks it: one fetch can use, never the token in the clear.
+    for (token_url, code) in [
+        ("", "invalid_options"),
+        ("javascript:void 0", "invalid_options"),
+        ("https://user:secret@example.com/t", "insecure_url"),
+        ("http://example.com/t", "insecure_url"),
+    ] {
+        assert_eq!(refused(base().token_url(token_url)).code(), code, "{token_url:?}");
+    }
     // The driver never starts for refused options, so a valid builder after them still connects.
     let (ws, _events) = base().token_url("/t").connect::<FromServer>().expect("valid");
     ws.close();

@@ -96,10 +96,10 @@ test('a delay given alone is held to the core default of the other one', () => {
 
 // A URL without a scheme is the page's, as the WebSocket constructor takes one (WHATWG): `wss:` on
 // an https page, `ws:` on an http one, and then held to the same rules as any other.
-const hrefOn = (page, url, given = options) => {
+const hrefOn = (page, url, given = options, at = 0) => {
   globalThis.location = { href: page };
   try {
-    return readOptions(url, given)[0];
+    return readOptions(url, given)[at];
   } catch (error) {
     return error.code;
   } finally {
@@ -120,4 +120,46 @@ test("a URL without a scheme is the page's: wss on an https page, ws on an http 
   assert.equal(hrefOn('https://app.example.com/', 'https://app.example.com/ws'), 'insecure_url');
   // Where there is no page (a server render), a URL without a scheme means nothing.
   assert.equal(refusal('/ws'), 'invalid_options');
+});
+
+test('presigned and password-like query parameters are credentials too', () => {
+  for (const query of ['password=p', 'passwd=p', 'secret=s', 'client_secret=s', 'session_token=t', 'bearer=t', 'sig=s',
+    'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=c&X-Amz-Signature=s', 'X-Amz-Security-Token=t', 'signature=s']) {
+    assert.equal(refusal(`wss://example.com/ws?${query}`), 'insecure_url', query);
+  }
+});
+
+test('plain ws only to loopback as the URL parser writes it: no look-alike host passes', () => {
+  for (const url of ['ws://localhost./ws', 'ws://127.0.0.2/ws', 'ws://[::ffff:127.0.0.1]/ws', 'ws://sub.localhost/ws',
+    'ws://127.0.0.1.nip.io/ws', 'ws://0.0.0.0/ws', 'ws://[::]/ws']) {
+    assert.equal(refusal(url), 'insecure_url', url);
+  }
+  // Spellings the parser writes as loopback are loopback.
+  for (const url of ['ws://LOCALHOST/ws', 'ws://[0:0:0:0:0:0:0:1]/ws', 'ws://2130706433/ws']) {
+    assert.equal(refusal(url), null, url);
+  }
+});
+
+test('options whose getter or proxy throws are refused as invalid_options, never a bare TypeError', () => {
+  const throwing = { get getToken() { throw new TypeError('boom'); } };
+  const proxy = new Proxy({}, { ownKeys() { throw new RangeError('boom'); } });
+  const nested = { getToken: () => 't', reconnect: { get baseDelayMs() { throw new Error('boom'); } } };
+  for (const given of [throwing, proxy, nested]) {
+    assert.throws(() => readOptions('wss://example.com/ws', given), (error) => error.code === 'invalid_options' && /could not be read/.test(error.message));
+  }
+});
+
+const tokenUrlOn = (page, tokenUrl, extra = {}) => hrefOn(page, 'wss://api.example.com/ws', { tokenUrl, ...extra }, 1);
+
+test('tokenUrl is resolved against the page, and refused where no fetch could use it or it would carry the token in the clear', () => {
+  assert.equal(tokenUrlOn('https://app.example.com/chat/', '/api/ws-token'), 'https://app.example.com/api/ws-token');
+  assert.equal(tokenUrlOn('https://app.example.com/chat/', 'https://auth.example.com/t?x=1'), 'https://auth.example.com/t?x=1');
+  assert.equal(tokenUrlOn('http://127.0.0.1:8080/', '/api/ws-token'), 'http://127.0.0.1:8080/api/ws-token');
+  assert.equal(tokenUrlOn('https://app.example.com/', ''), 'invalid_options');
+  assert.equal(tokenUrlOn('https://app.example.com/', 'javascript:void 0'), 'invalid_options');
+  assert.equal(tokenUrlOn('https://app.example.com/', 'ftp://app.example.com/t'), 'invalid_options');
+  assert.equal(tokenUrlOn('https://app.example.com/', 'https://user:secret@app.example.com/t'), 'insecure_url');
+  assert.equal(tokenUrlOn('https://app.example.com/', 'http://app.example.com/t'), 'insecure_url');
+  assert.equal(tokenUrlOn('https://app.example.com/', 'http://app.example.com/t', { allowInsecure: true }), 'http://app.example.com/t');
+  assert.equal(tokenUrlOn('http://192.168.1.20:3000/', '/api/ws-token'), 'insecure_url');
 });
