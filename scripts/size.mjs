@@ -27,9 +27,10 @@ export const BUDGET_GZIP_BYTES = 23 * 1024;
  * the token unused, 29,464 B with a send kept while the socket is closing, 29,460 B after the diff's review,
  * 29,534 B with URLs without a scheme taken as the page's, 29,471 B after the final read, 29,541 B
  * with a protocol frame over 65,536 characters refused unread, 29,776 B with a client review's fixes
- * to the options (README, "Performance": the step table).
+ * to the options, 29,827 B with the subscriptions on top of the queue bound while unacknowledged
+ * (README, "Performance": the step table).
  */
-export const CEILING_GZIP_BYTES = 29_780;
+export const CEILING_GZIP_BYTES = 29_830;
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 

@@ -6,7 +6,8 @@
 //!             ▲ `ack(n)` removes these   ▲ `next_unsent()`
 //! ```
 //!
-//! Both parts count against `maxQueuedMessages`: a full outbox makes `send()` throw, never drop.
+//! The app's sends in both parts count against `maxQueuedMessages` (the subscriptions come on top):
+//! a full outbox makes `send()` throw, never drop.
 //!
 //! A `Vec`, not a `VecDeque`, whose generic code cost ~500 B of the npm bundle's gzip (issue
 //! 14). Messages leave from the front in batches (an acknowledgement, or [`Outbox::forget_sent`]
@@ -84,9 +85,11 @@ impl<P: Clone> Outbox<P> {
         }
     }
 
-    /// Accepts a message from `send()`, or says why it cannot: a full outbox is an error.
+    /// Accepts a message from `send()`, or says why it cannot: a full outbox is an error. Only the
+    /// app's sends count: the subscriptions come on top, sent or not (counted only when the bound
+    /// is reached, so a send pays for no scan until then).
     pub fn push(&mut self, message: P, receipt: bool) -> Result<MessageId, SendError> {
-        if self.len() >= self.limit {
+        if self.len() >= self.limit && self.owed().iter().filter(|entry| !entry.setup).count() >= self.limit {
             return Err(SendError::QueueFull { limit: self.limit });
         }
         Ok(self.push_unbounded(message, receipt))

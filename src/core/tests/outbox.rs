@@ -28,8 +28,9 @@ impl Model {
         self.next_id - 1
     }
 
+    /// Bounded by the app's own sends: the subscriptions (`setup`) come on top.
     fn push(&mut self, message: u32, receipt: bool) -> Option<u64> {
-        (self.entries.len() < self.limit).then(|| {
+        (self.entries.iter().filter(|entry| !entry.3).count() < self.limit).then(|| {
             let id = self.id();
             self.entries.push((id, None, receipt, false, message));
             id

@@ -964,6 +964,21 @@ fn subscriptions_come_on_top_of_the_queue_bound_which_still_holds_the_apps_sends
 }
 
 #[test]
+fn subscriptions_sent_and_awaiting_their_acknowledgement_leave_the_apps_bound_whole() {
+    // On an exactly-once session the subscriptions stay owed until acknowledged: with
+    // `maxQueuedMessages: 2` and two of them in flight, the app still has room for two sends.
+    let config = Config { subscriptions: true, max_queued_messages: 2, ..no_jitter() };
+    let mut h = Harness::new(config);
+    h.subscriptions = vec![r#"{"type":"join","room":"a"}"#.into(), r#"{"type":"join","room":"b"}"#.into()];
+    super::resume::connect_resumable(&mut h, false, 0);
+    assert_eq!(h.core.queued_count(), 2, "the two subscriptions, sent and not yet acknowledged");
+    h.send(r#"{"type":"a"}"#.into()).expect("the app's first send fits its own bound");
+    h.send(r#"{"type":"b"}"#.into()).expect("and its second");
+    assert_eq!(h.send(r#"{"type":"c"}"#.into()), Err(SendError::QueueFull { limit: 2 }), "the bound still holds");
+    assert_eq!(h.core.queued_count(), 4);
+}
+
+#[test]
 fn a_subscription_over_the_size_limit_is_an_error_and_the_others_go_out_in_order() {
     let config = Config { subscriptions: true, max_message_bytes: 16, ..no_jitter() };
     let mut h = Harness::new(config);
