@@ -352,6 +352,9 @@ struct Live {
     reauth_at: Option<Millis>,
     /// A re-authentication under way: token fetch and `reauth_response` must finish by then.
     reauth_deadline: Option<Millis>,
+    /// Re-authentications in a row that got no token: the next is tried after the reconnect
+    /// backoff's delay for this count, so a fleet of clients does not retry in step.
+    reauth_failures: u32,
     /// When to send the next heartbeat ping.
     ping_at: Option<Millis>,
     /// The pong for the last ping must arrive by then.
@@ -1188,6 +1191,7 @@ impl<M, P: Payload> SessionCore<M, P> {
                     since: now,
                     reauth_at: self.next_reauth(now, refresh_at),
                     reauth_deadline: None,
+                    reauth_failures: 0,
                     ping_at: self.config.heartbeat.map(|h| now.saturating_add(h.interval_ms)),
                     pong_deadline: None,
                     pending_refresh: None,
@@ -1279,6 +1283,7 @@ impl<M, P: Payload> SessionCore<M, P> {
         match verdict {
             Verdict::Accepted { .. } => {
                 live.reauth_deadline = None;
+                live.reauth_failures = 0;
                 let next = self.next_reauth(now, refresh_at);
                 if let Phase::Authenticated(live) = &mut self.phase {
                     live.reauth_at = next;
@@ -1335,10 +1340,13 @@ impl<M, P: Payload> SessionCore<M, P> {
                 self.abort_socket(now, close_code::TOKEN_UNAVAILABLE, "token unavailable", Next::Retry);
             }
             Phase::Authenticated(live) if live.reauth_deadline.is_some() => {
-                // The connection itself is fine: try the re-auth again shortly rather than
-                // tearing down a working socket over a hiccup of the token endpoint.
+                // The connection itself is fine: try the re-auth again rather than tearing down a
+                // working socket over a hiccup of the token endpoint; backing off as a reconnect
+                // does (with its jitter), so that clients do not hammer a failing endpoint in step.
                 live.reauth_deadline = None;
-                live.reauth_at = Some(now.saturating_add(self.config.reauth_timeout_ms));
+                let delay = self.backoff.delay(live.reauth_failures).max(MIN_REAUTH_GAP_MS);
+                live.reauth_failures = live.reauth_failures.saturating_add(1);
+                live.reauth_at = Some(now.saturating_add(delay));
                 self.emit(Event::Error(SdkError::new(ErrorCode::TokenUnavailable, message)));
             }
             _ => {}

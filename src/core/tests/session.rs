@@ -441,6 +441,46 @@ fn a_transient_token_failure_is_retried_with_backoff() {
     assert!(shape(&h.drain()).contains(&"fetch"));
 }
 
+/// A live connection whose re-auth gets no token (the endpoint fails) keeps its socket and asks
+/// again: after the reconnect backoff's delay for the failures in a row, never sooner than a
+/// second, and from the start once a re-auth succeeds, so that clients do not retry in step.
+fn reauth_retry_gaps(config: Config, failures: usize) -> (Harness, Vec<Millis>) {
+    let mut h = Harness::new(Config { reauth_interval_ms: 60_000, ..config });
+    h.authenticate();
+    assert_eq!(h.fire_next_timeout(), 60_000, "the periodic re-auth");
+    h.drain();
+    let mut gaps = Vec::new();
+    for _ in 0..failures {
+        h.token_result(Err(TokenError::Unavailable("HTTP 503".into())));
+        assert_eq!(error_codes(&h.drain()), ["token_unavailable"]);
+        gaps.push(h.fire_next_timeout());
+        assert!(shape(&h.drain()).contains(&"fetch"), "asked again");
+    }
+    assert_eq!(h.core.state(), State::Authenticated, "the working socket stays");
+    (h, gaps)
+}
+
+#[test]
+fn a_reauth_without_a_token_is_retried_with_the_reconnect_backoff() {
+    let (mut h, gaps) = reauth_retry_gaps(no_jitter(), 7);
+    assert_eq!(gaps, [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    // Success starts the count again.
+    h.give_token(None);
+    h.drain();
+    h.frame(json!({"type": "reauth_response", "success": true}));
+    assert_eq!(h.fire_next_timeout(), 60_000);
+    h.drain();
+    h.token_result(Err(TokenError::Unavailable("HTTP 503".into())));
+    h.drain();
+    assert_eq!(h.fire_next_timeout(), 1000, "the first failure after a success");
+    // With jitter (the default): drawn under the same ceilings, at least a second apart.
+    let (_, gaps) = reauth_retry_gaps(Config::default(), 6);
+    for (gap, ceiling) in gaps.iter().zip([1000, 2000, 4000, 8000, 16000, 30000]) {
+        assert!((1000..=ceiling).contains(gap), "gap {gap} outside [1000, {ceiling}]: {gaps:?}");
+    }
+    assert_ne!(gaps, [1000, 2000, 4000, 8000, 16000, 30000], "jittered");
+}
+
 #[test]
 fn a_reconnect_abandons_the_token_request_in_flight_and_makes_a_fresh_one() {
     let mut h = Harness::new(no_jitter());
