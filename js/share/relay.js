@@ -77,14 +77,16 @@ export class Relay {
   }
 
   /**
-   * Closes the socket without telling the app, keeping the server's session (close 4015) for the
-   * next leader. What the socket still writes is announced first.
+   * Closes the socket without telling the app: keeping the server's session (close 4015) for the
+   * next leader, or (`ending`: no tab is left to take it) ending it as the class's close() does
+   * (1000). What the socket still writes is announced first.
    */
-  stop() {
+  stop(ending) {
     if (this.#stopped) return;
     // Before #stop(): what the socket still writes is announced while not stopped. No event
     // reaches #onEvent meanwhile: the class delivers a close's events after the call returns.
-    this.#ws._handOver();
+    if (ending) this.#ws.close();
+    else this.#ws._handOver();
     this.#stop();
   }
 

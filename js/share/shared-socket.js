@@ -164,7 +164,12 @@ export class SharedSecureWebSocket {
     this.#registry.p[1] = handler;
   }
 
-  /** Ends this tab's participation only; a leader hands the socket to another tab. */
+  /**
+   * Ends this tab's participation only: a leader hands the socket to another tab. With no other
+   * tab to take it (none is known, or the socket is the tab's own: `unshared`), it ends the
+   * session as the class's close() does (close 1000). Its `close` and `state` events come in a
+   * microtask, as the class's do.
+   */
   close() {
     this.#end(null, true);
   }
@@ -490,9 +495,12 @@ export class SharedSecureWebSocket {
     }
   }
 
-  /** Gives the socket and the lock up; this tab's unconfirmed sends stay in its outbox. */
-  #leave() {
-    this.#relay?.stop();
+  /**
+   * Gives the socket and the lock up; this tab's unconfirmed sends stay in its outbox. `ending`
+   * (close()): when no other tab could take the session over, it ends at the server too.
+   */
+  #leave(ending) {
+    this.#relay?.stop(ending && (this.#sharing === 'unshared' || this.#followers.size === 0));
     this.#relay = null;
     this.#post({ t: 'bye' });
     this.#lockRequest?.abort();
@@ -534,7 +542,9 @@ export class SharedSecureWebSocket {
   /** Ends this tab's participation: `error` ended the whole session, `leaving` is close(). */
   #end(error, leaving) {
     if (this.#ended) return;
-    if (leaving) this.#leave();
+    // What the app sees of its own close(), as of the class's: 1000 if a socket was up.
+    const closing = leaving && (this.#state === 'authenticating' || this.#state === 'authenticated');
+    if (leaving) this.#leave(true);
     else {
       this.#relay?.stop();
       this.#relay = null;
@@ -557,7 +567,13 @@ export class SharedSecureWebSocket {
     for (const entry of this.#outbox.splice(0)) entry.receipt?.reject(rejection);
     if (this.#state !== 'closed') {
       this.#state = 'closed';
-      this.#emit('state', 'closed');
+      const told = () => {
+        if (closing) this.#emit('close', { code: 1000, reason: 'closed by client', willReconnect: false });
+        this.#emit('state', 'closed');
+      };
+      // The app's close() returns before its events, as the class's does.
+      if (leaving) queueMicrotask(told);
+      else told();
     }
     settle(this.#registry, 1, rejection);
   }
