@@ -37,7 +37,9 @@ pub enum Error {
     /// Dropped; the connection stays up.
     InvalidFrame(String),
     /// `invalid_frame` too: an application message that did not deserialize into the app's
-    /// message type, with serde's explanation. Dropped; the connection stays up.
+    /// message type, with serde's explanation. Dropped; the connection stays up. The message's
+    /// own strings of 16 characters or more are elided from it (`…`): a server that echoes a
+    /// token in a message cannot put it in an error text an app logs.
     Deserialize(String),
     /// `queue_full`: `send` while `max_queued_messages` are already waiting.
     QueueFull {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use js_sys::Reflect;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::Error;
 use crate::core::State;
@@ -72,7 +72,9 @@ impl<T: DeserializeOwned> Event<T> {
             },
             2 => match serde_wasm_bindgen::from_value(payload.clone()) {
                 Ok(message) => Self::Message(message),
-                Err(error) => Self::Error(Error::Deserialize(error.to_string())),
+                Err(error) => {
+                    Self::Error(Error::Deserialize(without_long_strings(error.to_string(), payload)))
+                }
             },
             3 => Self::Reconnecting {
                 attempt: number("attempt") as u32,
@@ -95,4 +97,33 @@ pub(super) fn state(name: &str) -> State {
         [State::Connecting, State::Authenticating, State::Authenticated, State::Reconnecting, State::Closed];
     // The class names no other; a name it might add later reads as the end, where nothing is sent.
     ALL.into_iter().find(|state| state.as_str() == name).unwrap_or(State::Closed)
+}
+
+/// serde's explanation with every string of the message itself (its values and keys) that is 16
+/// characters or longer replaced by `…`, wherever it appears: serde quotes them (`invalid type:
+/// string "…"`, ``unknown field `…` ``), and a server chooses them, so a server that echoes a
+/// token in a message could otherwise put it in an error text an app logs (the core looks for a
+/// token's quotes from 16 bytes on too). Shorter ones, a typo'd `type` say, stay, to be read.
+fn without_long_strings(mut reason: String, message: &JsValue) -> String {
+    let mut found = Vec::new();
+    // Walked with a list, not recursion: a message nested thousands deep must not exhaust the stack.
+    let mut pending = vec![message.clone()];
+    while let Some(value) = pending.pop() {
+        if let Some(text) = value.as_string() {
+            if text.chars().count() >= 16 {
+                found.push(text);
+            }
+        } else if value.is_object() {
+            for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
+                let pair: js_sys::Array = entry.unchecked_into();
+                pending.extend([pair.get(0), pair.get(1)]);
+            }
+        }
+    }
+    // Longest first: a string that holds another is replaced whole.
+    found.sort_by_key(|text| core::cmp::Reverse(text.len()));
+    for text in found {
+        reason = reason.replace(&text, "…");
+    }
+    reason
 }

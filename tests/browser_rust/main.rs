@@ -144,6 +144,19 @@ async fn a_frame_that_does_not_fit_the_type_is_an_error_event_and_the_connection
         "{error:?}"
     );
 
+    // A long string of the message (a token, echoed) is never in the error text; short ones are.
+    let token = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu";
+    server_sends("rust-misfit", &format!(r#"{{"type":"echo","n":"{token}"}}"#)).await;
+    server_sends("rust-misfit", &format!(r#"{{"type":"{token}"}}"#)).await;
+    for _ in 0..2 {
+        let (error, _) =
+            next_matching(&mut events, "a misfit quoting a token", |e| matches!(e, Event::Error(_))).await;
+        let Event::Error(error) = error else { unreachable!() };
+        let Error::Deserialize(reason) = &error else { panic!("{error:?}") };
+        assert!(!format!("{error} {error:?}").contains(&token[..16]), "{reason}");
+        assert!(reason.contains('…'), "{reason}");
+    }
+
     server_sends("rust-misfit", "not json").await;
     let (error, _) = next_matching(&mut events, "an invalid frame", |e| matches!(e, Event::Error(_))).await;
     assert!(matches!(error, Event::Error(Error::InvalidFrame(_))), "{error:?}");

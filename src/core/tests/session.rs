@@ -1014,7 +1014,11 @@ fn subscriptions_sent_and_awaiting_their_acknowledgement_leave_the_apps_bound_wh
     assert_eq!(h.core.queued_count(), 2, "the two subscriptions, sent and not yet acknowledged");
     h.send(r#"{"type":"a"}"#.into()).expect("the app's first send fits its own bound");
     h.send(r#"{"type":"b"}"#.into()).expect("and its second");
-    assert_eq!(h.send(r#"{"type":"c"}"#.into()), Err(SendError::QueueFull { limit: 2 }), "the bound still holds");
+    assert_eq!(
+        h.send(r#"{"type":"c"}"#.into()),
+        Err(SendError::QueueFull { limit: 2 }),
+        "the bound still holds"
+    );
     assert_eq!(h.core.queued_count(), 4);
 }
 
