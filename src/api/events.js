@@ -181,7 +181,7 @@ export function collect(subscriptions) {
   try {
     // Inside the try too: a revoked Proxy or an array with a throwing getter throws here.
     const value = subscriptions();
-    if (typeof value?.then == 'function') return undefined;
+    if (typeof value?.then === 'function') return undefined;
     texts = (Array.isArray(value) ? value : value == null ? [] : [value]).map(stringify);
   } catch {
     return undefined;
