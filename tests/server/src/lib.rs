@@ -85,15 +85,19 @@ pub async fn serve(config: ServerConfig, on_bound: impl FnOnce(SocketAddr)) -> s
 pub async fn serve_state(state: Arc<AppState>, on_bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", state.config.port))?;
     let addr = listener.local_addr()?;
-    if let Some(tls) = &state.config.tls {
-        let certificate = tls::certificate(tls)?;
-        state.set_certificate_pem(certificate.cert_pem.clone());
-        state.set_self_origin(format!("https://{addr}"));
-        on_bound(addr);
-        spawn_session_sweeper(&state);
-        return tls::serve(state, listener, &certificate).await;
-    }
-    state.set_self_origin(format!("http://{addr}"));
+    let transport = match &state.config.tls {
+        Some(tls) => {
+            let certificate = tls::certificate(tls)?;
+            let acceptor = tls::acceptor(&certificate)?;
+            state.set_certificate_pem(certificate.cert_pem);
+            state.set_self_origin(format!("https://{addr}"));
+            serve::Transport::Tls(acceptor)
+        }
+        None => {
+            state.set_self_origin(format!("http://{addr}"));
+            serve::Transport::Plain
+        }
+    };
     on_bound(addr);
     spawn_session_sweeper(&state);
     listener.set_nonblocking(true)?;
@@ -109,7 +113,8 @@ pub async fn serve_state(state: Arc<AppState>, on_bound: impl FnOnce(SocketAddr)
             let state = state.clone();
             async move { state.restart.notified().await }
         };
-        serve::serve_until(&state, listener, app(state.clone()), slots.clone(), restart).await;
+        let app = app(state.clone());
+        serve::serve_until(&state, listener, app, transport.clone(), slots.clone(), restart).await;
         state.log("listener restarted");
     }
 }

@@ -1,6 +1,8 @@
-//! The plain-http server loop, on hyper directly so that the HTTP/1 limits a gateway needs can be
-//! set: a header-read timeout (slowloris), a request-head size limit (431), and a global cap on
-//! open connections. Each accepted stream is wrapped so `/test/drop` can reset it.
+//! The server loop, on hyper directly so that the HTTP/1 limits a gateway needs can be set: a
+//! header-read timeout (slowloris), a request-head size limit (431), and a global cap on open
+//! connections. Each accepted stream is wrapped so `/test/drop` can reset it. Plain http and TLS
+//! share it: under TLS the handshake (bounded by the same timeout) comes first, and only HTTP/1.1
+//! is spoken, so no limit is left behind by a protocol that has none of them.
 
 use std::{
     io,
@@ -74,11 +76,21 @@ impl AsyncWrite for TrackedStream {
     }
 }
 
+/// What an accepted stream carries: HTTP as it is, or HTTP inside TLS.
+#[derive(Clone)]
+pub enum Transport {
+    /// Plain http.
+    Plain,
+    /// https: the handshake first (ALPN `http/1.1` only), within the header-read timeout.
+    Tls(tokio_rustls::TlsAcceptor),
+}
+
 /// Serves `app` on `listener` until `stop` completes; connections already open keep running.
 pub async fn serve_until(
     state: &Arc<AppState>,
     listener: TcpListener,
     app: Router,
+    transport: Transport,
     slots: Arc<Semaphore>,
     stop: impl std::future::Future<Output = ()>,
 ) {
@@ -103,7 +115,7 @@ pub async fn serve_until(
         };
         let _ = stream.set_nodelay(true);
         let abort = AbortFlag::default();
-        let io = TokioIo::new(TrackedStream { inner: stream, abort: abort.clone(), _slot: slot });
+        let stream = TrackedStream { inner: stream, abort: abort.clone(), _slot: slot };
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
@@ -111,14 +123,27 @@ pub async fn serve_until(
             app.clone().oneshot(request)
         });
         let limits = state.config.http;
+        let transport = transport.clone();
         tokio::spawn(async move {
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read_timeout)
-                .max_buf_size(limits.max_header_bytes)
-                .serve_connection(io, service)
-                .with_upgrades()
-                .await;
+            let http1 = {
+                let mut builder = hyper::server::conn::http1::Builder::new();
+                builder
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(limits.header_read_timeout)
+                    .max_buf_size(limits.max_header_bytes);
+                builder
+            };
+            match transport {
+                Transport::Plain => {
+                    let _ = http1.serve_connection(TokioIo::new(stream), service).with_upgrades().await;
+                }
+                Transport::Tls(acceptor) => {
+                    let handshake = tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream));
+                    if let Ok(Ok(tls)) = handshake.await {
+                        let _ = http1.serve_connection(TokioIo::new(tls), service).with_upgrades().await;
+                    }
+                }
+            }
         });
     }
 }

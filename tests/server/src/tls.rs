@@ -1,11 +1,12 @@
 //! https/wss: a certificate generated at start (rcgen) or read from PEM files, served with
-//! rustls on ring.
+//! rustls on ring by the same server loop as plain http (`serve.rs`).
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
-use axum_server::tls_rustls::RustlsConfig;
+use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+use tokio_rustls::TlsAcceptor;
 
-use crate::{config::Tls, state::AppState};
+use crate::config::Tls;
 
 /// The certificate chain and private key, as PEM.
 pub struct Certificate {
@@ -28,49 +29,20 @@ pub fn certificate(tls: &Tls) -> std::io::Result<Certificate> {
     Ok(Certificate { cert_pem: generated.cert.pem(), key_pem: generated.signing_key.serialize_pem() })
 }
 
-/// Serves `state` over TLS on `listener` until the process ends, rebinding after a restart.
-pub async fn serve(
-    state: Arc<AppState>,
-    listener: std::net::TcpListener,
-    certificate: &Certificate,
-) -> std::io::Result<()> {
-    // ring, not the default aws-lc-rs (see Cargo.toml); a second install attempt is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = RustlsConfig::from_pem(
-        certificate.cert_pem.clone().into_bytes(),
-        certificate.key_pem.clone().into_bytes(),
-    )
-    .await?;
-    let addr = listener.local_addr()?;
-    let mut listener = Some(listener);
-    loop {
-        let listener = match listener.take() {
-            Some(listener) => listener,
-            None => std::net::TcpListener::bind(addr)?,
-        };
-        listener.set_nonblocking(true)?;
-        let handle = axum_server::Handle::new();
-        let restart = {
-            let (state, handle) = (state.clone(), handle.clone());
-            tokio::spawn(async move {
-                state.restart.notified().await;
-                handle.graceful_shutdown(None);
-            })
-        };
-        let mut server = axum_server::from_tcp_rustls(listener, config.clone())?;
-        // The same HTTP/1 limits as the plain server (see `serve.rs`).
-        let limits = state.config.http;
-        server
-            .http_builder()
-            .http1()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout)
-            .max_buf_size(limits.max_header_bytes);
-        server
-            .handle(handle)
-            .serve(crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
-            .await?;
-        restart.abort();
-        state.log("listener restarted");
-    }
+/// The TLS acceptor for `certificate`: rustls on ring, offering only HTTP/1.1 (ALPN), the one
+/// protocol the server loop speaks and limits (see `serve.rs`).
+pub fn acceptor(certificate: &Certificate) -> std::io::Result<TlsAcceptor> {
+    let invalid =
+        |error: rustls::pki_types::pem::Error| std::io::Error::new(std::io::ErrorKind::InvalidData, error);
+    let chain = CertificateDer::pem_slice_iter(certificate.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid)?;
+    let key = PrivateKeyDer::from_pem_slice(certificate.key_pem.as_bytes()).map_err(invalid)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_no_client_auth().with_single_cert(chain, key))
+        .map_err(std::io::Error::other)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
