@@ -134,7 +134,8 @@ impl Default for Limits {
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
     /// A client must send its complete request head within this (`HEADER_READ_TIMEOUT_MS`,
-    /// default 10000): slowloris clients cannot hold connections open.
+    /// default 10000), and its body within this after the head (408): slowloris clients cannot
+    /// hold connections open.
     pub header_read_timeout: Duration,
     /// Largest request head in bytes (`MAX_HEADER_BYTES`, default 16384, at least 8192); larger → 431.
     pub max_header_bytes: usize,

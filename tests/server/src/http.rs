@@ -185,6 +185,43 @@ pub async fn audit_and_cors(State(state): State<Arc<AppState>>, request: Request
     response
 }
 
+/// Reads the request body whole before the handler runs, within `HEADER_READ_TIMEOUT_MS` of the
+/// head's end and at most `MAX_BODY_BYTES`: the header-read timeout alone ends with the head, so a
+/// body announced and never sent (or trickled a byte at a time) would hold the connection, and a
+/// slot of the global cap, for ever. Too slow → 408 and the connection closed; too big → 413.
+pub async fn read_body_in_time(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    use axum::body::{Body, HttpBody};
+    use futures_util::StreamExt;
+    let limits = state.config.http;
+    let (parts, body) = request.into_parts();
+    let too_large =
+        || (StatusCode::PAYLOAD_TOO_LARGE, Json(json!({"error": "body_too_large"}))).into_response();
+    if body.size_hint().lower() > limits.max_body_bytes as u64 {
+        return too_large();
+    }
+    let read = async {
+        let (mut data, mut bytes) = (body.into_data_stream(), Vec::new());
+        while let Some(chunk) = data.next().await {
+            let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
+            if bytes.len() + chunk.len() > limits.max_body_bytes {
+                return Err(StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    };
+    match tokio::time::timeout(limits.header_read_timeout, read).await {
+        Ok(Ok(bytes)) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(Err(StatusCode::PAYLOAD_TOO_LARGE)) => too_large(),
+        Ok(Err(status)) => status.into_response(),
+        Err(_) => {
+            state.log("request body not received in time");
+            let close = [(header::CONNECTION, "close")];
+            (StatusCode::REQUEST_TIMEOUT, close, Json(json!({"error": "request_timeout"}))).into_response()
+        }
+    }
+}
+
 /// Whether the request carries an `Origin` that is not allowed (a cross-site page, `null` from a
 /// sandboxed frame or a redirect, or a header that is not text). Login and logout refuse those with
 /// the token endpoint's allowlist: a foreign page must not log a visitor in (into an account of

@@ -70,6 +70,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         router = router.fallback_service(page_headers.service(ServeDir::new(dir)));
     }
     router
+        .layer(middleware::from_fn_with_state(state.clone(), http::read_body_in_time))
         .layer(DefaultBodyLimit::max(state.config.http.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), http::audit_and_cors))
         .with_state(state)

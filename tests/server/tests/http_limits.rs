@@ -50,6 +50,47 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     assert!(started.elapsed() < Duration::from_secs(2), "dropped after the header-read timeout");
 }
 
+/// A login request whose head is complete and whose body (100 bytes announced) has one byte.
+const BODY_CUT_SHORT: &[u8] =
+    b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_body_gets_408_and_is_disconnected() {
+    // Before: the header-read timeout ended with the head; a body that never came held the
+    // connection (and one of the global cap's slots) for ever.
+    let server = TestServer::start_with(|c| c.http.header_read_timeout = Duration::from_millis(200)).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(BODY_CUT_SHORT).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let answer = until_closed(&mut slow).await;
+    assert!(answer.starts_with(b"HTTP/1.1 408 "), "{}", String::from_utf8_lossy(&answer));
+    assert!(started.elapsed() < Duration::from_secs(2), "dropped after the timeout");
+}
+
+#[tokio::test]
+async fn a_body_trickled_a_byte_at_a_time_gets_408_too() {
+    // The bound is on the whole body, not on the pause between two of its bytes.
+    let server = TestServer::start_with(|c| c.http.header_read_timeout = Duration::from_millis(300)).await;
+    let slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (mut reader, mut writer) = slow.into_split();
+    writer.write_all(BODY_CUT_SHORT).await.unwrap();
+    let trickle = tokio::spawn(async move {
+        // The attack itself: one more byte every 50 ms, far less than the timeout apart.
+        let mut every = tokio::time::interval(Duration::from_millis(50));
+        for _ in 0..98 {
+            every.tick().await;
+            if writer.write_all(b" ").await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), reader.read_to_end(&mut received)).await;
+    trickle.abort();
+    assert!(read.is_ok(), "the server ended the connection within 5 s");
+    assert!(received.starts_with(b"HTTP/1.1 408 "), "{}", String::from_utf8_lossy(&received));
+}
+
 #[tokio::test]
 async fn connections_over_the_global_cap_are_closed_at_once() {
     let server = TestServer::start_with(|c| c.http.max_connections = 2).await;
