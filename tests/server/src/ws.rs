@@ -549,6 +549,12 @@ impl ConnectionLogic {
         let id = self.id;
         let user = claims.user_id.clone();
         let mut shared = state.shared();
+        // Checked again under the lock that marks the connection as the login's: a logout since
+        // `authenticate` (which let the lock go) found no connection of that login to close.
+        if shared.sessions.by_handle(&claims.sess, now.into()).is_none() {
+            drop(shared);
+            return self.reject(state, "login session ended");
+        }
         let user_connections =
             shared.connections.values().filter(|c| c.user.as_deref() == Some(&user)).count();
         if user_connections >= state.config.limits.connections_per_user {
@@ -628,12 +634,13 @@ impl ConnectionLogic {
         now: Instant,
     ) -> Vec<Action> {
         let claims = token.and_then(|t| state.tokens.verify(t)).filter(|c| c.user_id == user);
+        // One hold of the lock from the login session's check to the connection's new
+        // `login_session`, so a logout cannot fall in between and miss this socket.
+        let mut shared = state.shared();
         let accepted = claims.filter(|claims| {
-            let mut shared = state.shared();
             shared.sessions.by_handle(&claims.sess, now.into()).is_some()
                 && shared.spent_tokens.spend(claims, now_secs())
         });
-        let mut shared = state.shared();
         if let Some(claims) = accepted {
             self.token_deadline = Some(token_deadline(&claims, state.config.limits.token_expiry_grace, now));
             if let Some(connection) = shared.connections.get_mut(&self.id) {

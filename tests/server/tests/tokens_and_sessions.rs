@@ -1,8 +1,8 @@
 //! What a ws token is worth: one use (auth or reauth), only while the login that minted it
 //! lasts, and only until it expires, even on a live socket. Covers: a token used twice, a token
 //! replayed as reauth, a token minted before logout, logout closing only that login's sockets,
-//! a socket whose token expires without reauth (4003) and one kept alive by reauth, and login
-//! sessions (cookies) that expire.
+//! a logout while an auth is under way, a socket whose token expires without reauth (4003) and
+//! one kept alive by reauth, and login sessions (cookies) that expire.
 
 mod common;
 
@@ -75,6 +75,33 @@ async fn logout_closes_the_sockets_of_that_login_only() {
     send(&mut sockets[1], json!({"type": "echo", "still": "here"})).await;
     assert_eq!(recv(&mut sockets[1]).await["still"], "here", "the other login's socket stays");
     assert_eq!(server.token_response(Some(&phone), Some(ORIGIN)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_logout_while_an_auth_is_under_way_leaves_no_socket_open() {
+    // Before: the token's login session was checked (and the token spent), then the lock let go
+    // before the connection was marked as that login's; a logout in between closed nothing, and
+    // the auth then succeeded: a socket of a logged-out session, open until its token expired.
+    // The delayed-auth fault widens that gap so the logout lands in it every time.
+    let server = TestServer::start().await;
+    let (_, cookie) = server.login("alice", "alice-pass").await;
+    let token = token_of(&server, &cookie).await;
+    server.post("/test/faults", json!({"user": "alice", "delayAuth": 1, "delayAuthMs": 1000})).await;
+    let mut socket = server.connect(Some(ORIGIN)).await.unwrap();
+    send(&mut socket, json!({"type": "auth", "token": token})).await;
+    // The token is spent once its checks passed: the auth is then only waiting for the delay.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while server.state.shared().spent_tokens.is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the auth was checked within 5 s");
+        tokio::task::yield_now().await;
+    }
+    let logout = server.http.post(server.url("/api/logout")).header("Cookie", &cookie).send().await.unwrap();
+    assert_eq!(logout.status(), 204);
+    assert_eq!(
+        recv(&mut socket).await,
+        json!({"type": "auth_response", "success": false, "error": "invalid token"})
+    );
+    assert_eq!(close_code(&mut socket).await, 4003);
 }
 
 #[tokio::test]
