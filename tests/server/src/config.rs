@@ -155,6 +155,10 @@ pub struct HttpLimits {
     pub login_window: Duration,
     /// How long a login session (the cookie) lasts (`SESSION_TTL_SECS`, default 3600).
     pub session_ttl: Duration,
+    /// Live login sessions one user may hold (`MAX_LOGIN_SESSIONS_PER_USER`, default 64): a login
+    /// beyond it ends that user's oldest session, as if it had expired. Without a bound, a user
+    /// who logs in in a loop holds a session per login for `SESSION_TTL_SECS`: memory without end.
+    pub max_login_sessions_per_user: usize,
     /// WebSocket tokens one user may mint per minute (`TOKENS_PER_MINUTE`, default 60, burst as
     /// many): more → 429 with `Retry-After`. Every connection needs a token, so this bounds how
     /// fast a user can reconnect.
@@ -172,6 +176,7 @@ impl Default for HttpLimits {
             login_failures_per_ip: 20,
             login_window: Duration::from_secs(60),
             session_ttl: Duration::from_secs(3600),
+            max_login_sessions_per_user: 64,
             tokens_per_minute: 60,
         }
     }
@@ -327,6 +332,9 @@ impl ServerConfig {
         }
         if let Some(secs) = number("SESSION_TTL_SECS")? {
             http.session_ttl = Duration::from_secs(secs);
+        }
+        if let Some(n) = number("MAX_LOGIN_SESSIONS_PER_USER")? {
+            http.max_login_sessions_per_user = (n as usize).max(1);
         }
         if let Some(n) = number("TOKENS_PER_MINUTE")? {
             http.tokens_per_minute = u32::try_from(n).map_err(|_| "TOKENS_PER_MINUTE is too large")?;

@@ -79,7 +79,10 @@ pub async fn login(
     let (session, _) = {
         let mut shared = state.shared();
         shared.login_throttle.clear(&user_key);
-        shared.sessions.open(&login.username, limits.session_ttl, now)
+        let opened = shared.sessions.open(&login.username, limits.session_ttl, now);
+        // A bounded number per user, the oldest ending first: logging in in a loop holds nothing.
+        shared.sessions.keep_newest(&login.username, limits.max_login_sessions_per_user);
+        opened
     };
     state.log(&format!("login user={}", login.username));
     // Rounded up: a cookie with Max-Age=0 would be deleted at once.

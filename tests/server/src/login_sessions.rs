@@ -3,7 +3,7 @@
 //! token never holds the cookie and logout can revoke every token the session minted.
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::{BTreeSet, HashMap, VecDeque},
     time::{Duration, Instant},
 };
 
@@ -22,12 +22,13 @@ pub struct LoginSession {
     pub ignore_next_resume: bool,
 }
 
-/// Every live login session, by cookie and by handle.
+/// Every live login session, by cookie and by handle, and each user's cookies, oldest first.
 #[derive(Debug, Default)]
 pub struct LoginSessions {
     by_cookie: HashMap<String, LoginSession>,
     cookie_by_handle: HashMap<String, String>,
     expiry: BTreeSet<(Instant, String)>,
+    by_user: HashMap<String, VecDeque<String>>,
 }
 
 /// An unguessable value: two v4 UUIDs are 244 random bits from the OS generator.
@@ -51,7 +52,17 @@ impl LoginSessions {
         self.by_cookie.insert(cookie.clone(), session);
         self.cookie_by_handle.insert(handle.clone(), cookie.clone());
         self.expiry.insert((expires, cookie.clone()));
+        self.by_user.entry(user.to_owned()).or_default().push_back(cookie.clone());
         (cookie, handle)
+    }
+
+    /// Ends `user`'s oldest sessions until at most `at_most` are left, as if they had expired
+    /// (their tokens are refused from now on). Returns how many ended.
+    pub fn keep_newest(&mut self, user: &str, at_most: usize) -> usize {
+        let excess = self.by_user.get(user).map_or(0, |cookies| cookies.len().saturating_sub(at_most));
+        let oldest: Vec<String> =
+            self.by_user.get(user).into_iter().flatten().take(excess).cloned().collect();
+        oldest.iter().filter(|cookie| self.close(cookie).is_some()).count()
     }
 
     /// The live session behind a cookie value.
@@ -72,7 +83,17 @@ impl LoginSessions {
         let session = self.by_cookie.remove(cookie)?;
         self.cookie_by_handle.remove(&session.handle);
         self.expiry.remove(&(session.expires, cookie.to_owned()));
+        self.unindex(&session.user, cookie);
         Some(session)
+    }
+
+    fn unindex(&mut self, user: &str, cookie: &str) {
+        if let Some(cookies) = self.by_user.get_mut(user) {
+            cookies.retain(|c| c != cookie);
+            if cookies.is_empty() {
+                self.by_user.remove(user);
+            }
+        }
     }
 
     /// How many sessions are live.
@@ -91,6 +112,7 @@ impl LoginSessions {
             self.expiry.remove(&first);
             if let Some(session) = self.by_cookie.remove(&first.1) {
                 self.cookie_by_handle.remove(&session.handle);
+                self.unindex(&session.user, &first.1);
             }
         }
     }
@@ -114,5 +136,20 @@ mod tests {
         assert!(sessions.close(&cookie).is_some());
         assert!(sessions.by_handle(&handle, start).is_none(), "closed");
         assert!(sessions.is_empty());
+    }
+
+    #[test]
+    fn a_user_keeps_the_newest_sessions_and_the_index_empties_with_them() {
+        let mut sessions = LoginSessions::default();
+        let start = Instant::now();
+        let opened: Vec<_> = (0..3).map(|_| sessions.open("alice", Duration::from_secs(10), start)).collect();
+        let bobs = sessions.open("bob", Duration::from_secs(10), start);
+        assert_eq!(sessions.keep_newest("alice", 2), 1);
+        assert!(sessions.by_cookie(&opened[0].0, start).is_none(), "the oldest ended");
+        assert!(sessions.by_handle(&opened[0].1, start).is_none());
+        assert!(sessions.by_cookie(&opened[2].0, start).is_some());
+        assert_eq!(sessions.keep_newest("alice", 2), 0);
+        assert!(sessions.by_cookie(&bobs.0, start + Duration::from_secs(10)).is_none(), "all expired");
+        assert!(sessions.is_empty() && sessions.by_user.is_empty(), "nothing left behind");
     }
 }

@@ -2,7 +2,7 @@
 //! lasts, and only until it expires, even on a live socket. Covers: a token used twice, a token
 //! replayed as reauth, a token minted before logout, logout closing only that login's sockets,
 //! a logout while an auth is under way, a socket whose token expires without reauth (4003) and
-//! one kept alive by reauth, and login sessions (cookies) that expire.
+//! one kept alive by reauth, login sessions (cookies) that expire, and the bound on one user's.
 
 mod common;
 
@@ -141,6 +141,27 @@ async fn a_reauth_before_expiry_keeps_the_socket_open() {
     tokio::time::sleep_until(first_expiry + Duration::from_millis(400)).await;
     send(&mut socket, json!({"type": "echo", "after": "expiry of the first token"})).await;
     assert_eq!(recv(&mut socket).await["after"], "expiry of the first token");
+}
+
+#[tokio::test]
+async fn a_user_holds_a_bounded_number_of_login_sessions_the_oldest_ends_first() {
+    // Before: every successful login was kept for SESSION_TTL_SECS, however many: a user logging
+    // in in a loop (thousands a second) grew the server's memory without bound.
+    let server = TestServer::start_with(|c| c.http.max_login_sessions_per_user = 2).await;
+    let mut cookies = Vec::new();
+    for _ in 0..3 {
+        cookies.push(server.login("alice", "alice-pass").await.1);
+    }
+    let (_, bobs) = server.login("bob", "bob-pass").await;
+    assert_eq!(
+        server.token_response(Some(&cookies[0]), Some(ORIGIN)).await.status(),
+        401,
+        "the oldest ended"
+    );
+    for cookie in [&cookies[1], &cookies[2], &bobs] {
+        assert_eq!(server.token_response(Some(cookie), Some(ORIGIN)).await.status(), 200);
+    }
+    assert_eq!(server.state.shared().sessions.len(), 3, "two of alice's, one of bob's");
 }
 
 #[tokio::test]
