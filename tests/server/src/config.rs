@@ -99,7 +99,8 @@ pub struct Limits {
     /// that falls further behind is closed 4013 (too slow) instead of growing server memory.
     pub outgoing_queue: usize,
     /// How long one frame may take to be written (`WRITE_TIMEOUT_MS`, default 10000); longer → the
-    /// connection is dropped as dead.
+    /// connection is dropped as dead. Any connection, HTTP included, whose write waits this long
+    /// without progress is dropped too (`serve::TrackedStream`).
     pub write_timeout: Duration,
     /// After sending a Close frame, how long the server keeps reading for the peer's Close before
     /// dropping the connection (`CLOSE_TIMEOUT_MS`, default 2000; RFC 6455 closing handshake).

@@ -5,6 +5,7 @@
 //! is spoken, so no limit is left behind by a protocol that has none of them.
 
 use std::{
+    future::Future,
     io,
     pin::Pin,
     sync::{atomic::Ordering, Arc},
@@ -25,11 +26,39 @@ use tower::ServiceExt;
 use crate::{state::AppState, ws::AbortFlag};
 
 /// A TCP stream that holds one of the connection slots while it lives and, when its connection
-/// was aborted by `/test/drop`, resets instead of closing (SO_LINGER 0: an RST, no FIN).
+/// was aborted by `/test/drop`, resets instead of closing (SO_LINGER 0: an RST, no FIN). A write
+/// the peer leaves waiting (it reads nothing) fails after `WRITE_TIMEOUT_MS` without progress:
+/// hyper times no write out, so a client that pipelines requests and never reads the answers
+/// would otherwise hold the connection, its buffers and its slot for ever (slow read).
 pub struct TrackedStream {
     inner: TcpStream,
     abort: AbortFlag,
     _slot: OwnedSemaphorePermit,
+    write_timeout: Duration,
+    /// Running since a write was left waiting; gone once one makes progress.
+    write_stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl TrackedStream {
+    /// What a write that got `written` answers: progress ends a stall; a wait that has lasted
+    /// the write timeout becomes an error.
+    fn stall_bound<T>(&mut self, cx: &mut Context<'_>, written: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if written.is_ready() {
+            self.write_stalled = None;
+            return written;
+        }
+        let timeout = self.write_timeout;
+        let stalled = self.write_stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                // Closed with a reset: a FIN would queue behind the unread data, and the kernel
+                // would keep that (orphaned) socket and its buffers long after the task is gone.
+                let _ = socket2::SockRef::from(&self.inner).set_linger(Some(Duration::ZERO));
+                Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "write stalled")))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 impl Drop for TrackedStream {
@@ -52,11 +81,13 @@ impl AsyncRead for TrackedStream {
 
 impl AsyncWrite for TrackedStream {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.stall_bound(cx, written)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let flushed = Pin::new(&mut self.inner).poll_flush(cx);
+        self.stall_bound(cx, flushed)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -68,7 +99,8 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.stall_bound(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -115,7 +147,13 @@ pub async fn serve_until(
         };
         let _ = stream.set_nodelay(true);
         let abort = AbortFlag::default();
-        let stream = TrackedStream { inner: stream, abort: abort.clone(), _slot: slot };
+        let stream = TrackedStream {
+            inner: stream,
+            abort: abort.clone(),
+            _slot: slot,
+            write_timeout: state.config.limits.write_timeout,
+            write_stalled: None,
+        };
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));

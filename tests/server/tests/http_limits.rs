@@ -115,6 +115,46 @@ async fn connections_over_the_global_cap_are_closed_at_once() {
     }
 }
 
+#[tokio::test]
+async fn a_client_that_stops_reading_its_responses_is_disconnected() {
+    // Slow read: requests pipelined, answers never read. Before: once the socket buffers were
+    // full the server waited on its write for ever (nothing times a write out), holding the
+    // connection, its buffers and a slot of the global cap; here the only slot.
+    let server = TestServer::start_with(|c| {
+        c.http.max_connections = 1;
+        c.limits.write_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(server.addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let pipelined = b"OPTIONS /api/ws-token HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+    let attack = tokio::spawn(async move {
+        // Until the server stops reading (this write then waits) or drops the connection.
+        while writer.write_all(&pipelined).await.is_ok() {}
+    });
+    // The first answer's first bytes: the slot is the attacker's. Nothing more is read.
+    let mut first = [0; 12];
+    reader.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 204");
+    // The slot comes back once the server gives up on the stalled write.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let answered = loop {
+        let login = server
+            .http
+            .post(server.url("/api/login"))
+            .json(&json!({"username": "alice", "password": "alice-pass"}));
+        match login.send().await {
+            Ok(response) => break response.status(),
+            Err(_) if tokio::time::Instant::now() < deadline => tokio::task::yield_now().await,
+            Err(error) => panic!("the stalled connection kept the only slot: {error}"),
+        }
+    };
+    attack.abort();
+    assert_eq!(answered, 200);
+}
+
 async fn login_status(server: &TestServer, user: &str, password: &str) -> reqwest::Response {
     let body = json!({"username": user, "password": password});
     server.http.post(server.url("/api/login")).json(&body).send().await.unwrap()
