@@ -1,12 +1,13 @@
 // The packed tarball in a fresh Vite 8 + React + TypeScript app: it type-checks (typed messages,
-// no casts), builds with no wasm plugin, and authenticates. The hook's behaviour is pinned in the
-// development build, where React's StrictMode mounts every component twice.
+// no casts), builds with no wasm plugin, and authenticates, built and under the dev server (its
+// dependency optimizer bundles the package). The hook's behaviour is pinned in the development
+// build, where React's StrictMode mounts every component twice.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlsHeaders, launchChromium, startTestServer } from '../support/browser.mjs';
-import { WAIT, connectionsOf, prepareApp, run, watchConsole } from './support.mjs';
+import { WAIT, connectionsOf, freePort, prepareApp, run, startProcess, stopProcess, watchConsole } from './support.mjs';
 
 let app;
 let browser;
@@ -154,6 +155,27 @@ test('a new url discards what the old socket had not sent: it never reaches the 
   // The browser's own report of the refused connection is expected; nothing else.
   assert.deepEqual(problems.filter((problem) => !problem.includes('127.0.0.1:9')), []);
   await page.close();
+});
+
+test('under the dev server (`vite`, its optimizer bundling the package): one socket for the double mount, authenticated, a clean console', async () => {
+  server?.kill();
+  const port = await freePort();
+  const devOrigin = `http://127.0.0.1:${port}`;
+  let origin;
+  ({ server, origin } = await startTestServer(['--test-controls'], { env: { ALLOWED_ORIGINS: devOrigin } }));
+  // --force: the optimizer bundles the package anew, not from an earlier run's cache.
+  const dev = await startProcess(join(app, 'node_modules/.bin/vite'), ['--config', 'vite.dev.config.ts', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--force'], app, /ready in/i, { SECURE_WS_TEST_SERVER: origin });
+  try {
+    const page = await browser.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${devOrigin}/?case=quick`);
+    await page.locator('#status[data-message="the packaged app"]', { hasText: 'authenticated' }).waitFor(WAIT);
+    assert.equal((await connectionsOf(origin, 'alice')).length, 1, 'one socket was ever opened');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await stopProcess(dev);
+  }
 });
 
 test('`socket` is state: the render after the socket is made shows it, with no other change', async () => {
