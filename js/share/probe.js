@@ -1,6 +1,7 @@
 // A follower holds no wasm session, yet its constructor must throw what the wasm constructor
 // throws for the same options. (Its on() knows the class's events: both use events.js's
 // `subscribe`, and the leader relays every type of `EVENT_TYPES`.)
+import { checkTokenUrl } from '../../pkg/options.js';
 
 /**
  * Checks `options` exactly as the wasm constructor does, by constructing one that makes no
@@ -30,4 +31,6 @@ export function probe(WasmSocket, url, options) {
   }
   socket.close();
   socket.free();
+  // The one check the stand-in token source skipped, last as the class makes it.
+  if (typeof options.tokenUrl === 'string' && options.getToken === undefined) checkTokenUrl(options.tokenUrl, options.allowInsecure);
 }

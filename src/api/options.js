@@ -187,9 +187,9 @@ function checkUrl(url, allowInsecure) {
  * no fetch could use it (empty, not http(s), a user name or password in it) or when it would carry
  * the token in the clear: plain http to a host that is not loopback, as for `ws:`, unless
  * `allowInsecure`. With no page (a server render), a relative one is left to the constructor's
- * own error.
+ * own error. (js/share/'s probe checks a follower's with it too.)
  */
-function checkTokenUrl(tokenUrl, allowInsecure) {
+export function checkTokenUrl(tokenUrl, allowInsecure) {
   if (tokenUrl === '') refuse('tokenUrl', 'must not be empty');
   let parsed;
   try {
