@@ -69,6 +69,8 @@ export class SharedSecureWebSocket {
   #registry = createRegistry();
   /** The leader's followers (from `hello`, `follow`, `send`; gone at `bye`): who must hear an end. */
   #followers = new Set();
+  /** Tabs that stepped down frozen or hidden (`bye` with `away`): they keep the session to resume. */
+  #away = new Set();
   /** The code of the last `error` this tab's handlers were given. */
   #lastErrorCode = null;
   #onLifecycle = (event) => this.#stepDown(event);
@@ -365,11 +367,11 @@ export class SharedSecureWebSocket {
     if (message.to !== undefined && message.to !== this.#tab) return;
     switch (message.t) {
       case 'hello':
-        this.#followers.add(message.from);
+        this.#joined(message.from);
         if (this.#relay && this.#sharing === 'leader') this.#post(this.#announcement());
         break;
       case 'follow':
-        this.#followers.add(message.from);
+        this.#joined(message.from);
         break;
       case 'leader':
         if (this.#relay) break;
@@ -400,11 +402,13 @@ export class SharedSecureWebSocket {
         if (this.#fromLeader(message)) this.#acked(message.seq);
         break;
       case 'send':
-        this.#followers.add(message.from);
+        this.#joined(message.from);
         if (this.#relay) this.#relay.submit(message.from, message.id, message.text);
         break;
       case 'bye':
         this.#followers.delete(message.from);
+        if (message.away === true) this.#away.add(message.from);
+        else this.#away.delete(message.from);
         if (message.from === this.#awaiting) this.#lastWord();
         // The leader left: sends wait in the outbox for the next one. (A follower's bye needs
         // nothing: the relay keeps what it took from it, to take nothing twice.)
@@ -485,7 +489,7 @@ export class SharedSecureWebSocket {
     if (this.#ended || this.#sharing === 'unshared') return;
     if (event.type === 'freeze' || event.type === 'pagehide') {
       const wasLeader = this.#relay !== null;
-      this.#leave();
+      this.#leave(false, true);
       this.#sharing = 'follower';
       this.#leader = null;
       if (wasLeader) this.#apply('state', 'reconnecting', { state: 'reconnecting' });
@@ -495,14 +499,23 @@ export class SharedSecureWebSocket {
     }
   }
 
+  /** Tab `tab` takes part (it said `hello`, `follow` or sent): back, if it had stepped down. */
+  #joined(tab) {
+    this.#followers.add(tab);
+    this.#away.delete(tab);
+  }
+
   /**
    * Gives the socket and the lock up; this tab's unconfirmed sends stay in its outbox. `ending`
-   * (close()): when no other tab could take the session over, it ends at the server too.
+   * (close()): when no other tab could take the session over (none follows, none stepped down
+   * frozen or hidden to resume it later), it ends at the server too. `away`: this tab steps down
+   * frozen or hidden and will resume the session itself when it runs again.
    */
-  #leave(ending) {
-    this.#relay?.stop(ending && (this.#sharing === 'unshared' || this.#followers.size === 0));
+  #leave(ending, away) {
+    const alone = this.#sharing === 'unshared' || (this.#followers.size === 0 && this.#away.size === 0);
+    this.#relay?.stop(ending && alone);
     this.#relay = null;
-    this.#post({ t: 'bye' });
+    this.#post({ t: 'bye', away });
     this.#lockRequest?.abort();
     this.#lockRequest = null;
     this.#releaseLock?.();

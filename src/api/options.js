@@ -141,6 +141,13 @@ function readShare(share) {
 }
 
 /**
+ * What a relative URL is relative to, as the browser's `WebSocket` and `fetch` resolve one: the
+ * document's base URL (a `<base href>`; an about:srcdoc frame's parent), else (a worker) its
+ * `location`; undefined where there is no page (a server render).
+ */
+const pageBase = () => globalThis.document?.baseURI ?? globalThis.location?.href;
+
+/**
  * The browser's parse of a socket URL: as given when it has a scheme; without one (`/ws`,
  * `//host/ws`) the page's, as the WebSocket constructor takes it: `wss:` on an https page, `ws:` on
  * an http one (src/rust_api/url.rs reads it the same way; js/share/'s session names too). Throws
@@ -150,7 +157,7 @@ export function pageUrl(url) {
   try {
     return new URL(url);
   } catch {
-    const parsed = new URL(url, globalThis.location?.href);
+    const parsed = new URL(url, pageBase());
     const { protocol } = parsed;
     if (protocol === 'https:' || protocol === 'http:') parsed.protocol = protocol === 'https:' ? 'wss:' : 'ws:';
     return parsed;
@@ -183,19 +190,19 @@ function checkUrl(url, allowInsecure) {
 }
 
 /**
- * `tokenUrl` resolved against the page, as `fetch` would resolve it then; its `href`. Refused when
- * no fetch could use it (empty, not http(s), a user name or password in it) or when it would carry
- * the token in the clear: plain http to a host that is not loopback, as for `ws:`, unless
- * `allowInsecure`. With no page (a server render), a relative one is left to the constructor's
- * own error. (js/share/'s probe checks a follower's with it too.)
+ * `tokenUrl` resolved against the page (`pageBase`), as `fetch` would resolve it then; its `href`.
+ * Refused when no fetch could use it (empty, not http(s), a user name or password in it) or when
+ * it would carry the token in the clear: plain http to a host that is not loopback, as for `ws:`,
+ * unless `allowInsecure`. With no page (a server render), a relative one is left to the
+ * constructor's own error. (js/share/'s probe checks a follower's with it too.)
  */
 export function checkTokenUrl(tokenUrl, allowInsecure) {
   if (tokenUrl === '') refuse('tokenUrl', 'must not be empty');
   let parsed;
   try {
-    parsed = new URL(tokenUrl, globalThis.location?.href);
+    parsed = new URL(tokenUrl, pageBase());
   } catch {
-    if (globalThis.location === undefined) return tokenUrl;
+    if (pageBase() === undefined) return tokenUrl;
     refuse('tokenUrl', 'is not a valid URL');
   }
   const { protocol, hostname, href } = parsed;

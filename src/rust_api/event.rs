@@ -100,18 +100,22 @@ pub(super) fn state(name: &str) -> State {
 }
 
 /// serde's explanation with every string of the message itself (its values and keys) that is 16
-/// characters or longer replaced by `…`, wherever it appears: serde quotes them (`invalid type:
-/// string "…"`, ``unknown field `…` ``), and a server chooses them, so a server that echoes a
-/// token in a message could otherwise put it in an error text an app logs (the core looks for a
-/// token's quotes from 16 bytes on too). Shorter ones, a typo'd `type` say, stay, to be read.
+/// characters or longer replaced by `…`, wherever it appears, as written or as Rust's `Debug`
+/// escapes it: serde quotes them (`invalid type: string "…"` escaped, ``unknown variant `…` ``
+/// as is), and a server chooses them, so a server that echoes a token in a message could
+/// otherwise put it in an error text an app logs (the core looks for a token's quotes from 16
+/// bytes on too). Shorter ones, a typo'd `type` say, stay, to be read. A string longer than the
+/// explanation cannot be in it, and is never copied into wasm memory.
 fn without_long_strings(mut reason: String, message: &JsValue) -> String {
     let mut found = Vec::new();
     // Walked with a list, not recursion: a message nested thousands deep must not exhaust the stack.
     let mut pending = vec![message.clone()];
     while let Some(value) = pending.pop() {
-        if let Some(text) = value.as_string() {
-            if text.chars().count() >= 16 {
-                found.push(text);
+        if let Some(text) = value.dyn_ref::<js_sys::JsString>() {
+            // UTF-16 units: never more than the UTF-8 bytes the text takes in the explanation.
+            let units = text.length() as usize;
+            if (16..=reason.len()).contains(&units) {
+                found.extend(text.as_string());
             }
         } else if value.is_object() {
             for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
@@ -123,7 +127,8 @@ fn without_long_strings(mut reason: String, message: &JsValue) -> String {
     // Longest first: a string that holds another is replaced whole.
     found.sort_by_key(|text| core::cmp::Reverse(text.len()));
     for text in found {
-        reason = reason.replace(&text, "…");
+        let escaped = format!("{text:?}");
+        reason = reason.replace(&escaped[1..escaped.len() - 1], "…").replace(&text, "…");
     }
     reason
 }

@@ -7,10 +7,17 @@ use wasm_bindgen::JsValue;
 
 use crate::core::config::{self, ConfigError, UrlParts};
 
-/// `url` resolved against the page's (or worker's) `location`, its `http(s):` made `ws(s):`.
+/// `url` resolved as the `WebSocket` constructor resolves it: against the document's base URL (a
+/// `<base href>`; an about:srcdoc frame's parent), else (a worker) its `location`; its `http(s):`
+/// made `ws(s):` (options.js's `pageUrl` does the same).
 fn on_this_page(url: &str) -> Result<web_sys::Url, JsValue> {
-    let location = Reflect::get(&js_sys::global(), &JsValue::from_str("location"))?;
-    let base = Reflect::get(&location, &JsValue::from_str("href"))?.as_string().ok_or(JsValue::NULL)?;
+    let global = js_sys::global();
+    let field = |object: &JsValue, key: &str| Reflect::get(object, &JsValue::from_str(key)).ok();
+    let base = field(&global, "document")
+        .and_then(|document| field(&document, "baseURI"))
+        .and_then(|base| base.as_string())
+        .or_else(|| field(&global, "location").and_then(|location| field(&location, "href"))?.as_string())
+        .ok_or(JsValue::NULL)?;
     let parsed = web_sys::Url::new_with_base(url, &base)?;
     match parsed.protocol().as_str() {
         "https:" => parsed.set_protocol("wss:"),

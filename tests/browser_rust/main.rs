@@ -157,6 +157,13 @@ async fn a_frame_that_does_not_fit_the_type_is_an_error_event_and_the_connection
         assert!(reason.contains('…'), "{reason}");
     }
 
+    // One that serde writes escaped (quotes, a backslash, a line break: its `Debug` form) is elided too.
+    server_sends("rust-misfit", r#"{"type":"echo","n":"sk_live_\"quoted\"\\back\nline_4f8a9b2c1d"}"#).await;
+    let (error, _) =
+        next_matching(&mut events, "a misfit quoting an escaped token", |e| matches!(e, Event::Error(_)))
+            .await;
+    assert!(!format!("{error:?}").contains("4f8a9b2c1d"), "{error:?}");
+
     server_sends("rust-misfit", "not json").await;
     let (error, _) = next_matching(&mut events, "an invalid frame", |e| matches!(e, Event::Error(_))).await;
     assert!(matches!(error, Event::Error(Error::InvalidFrame(_))), "{error:?}");

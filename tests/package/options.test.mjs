@@ -163,3 +163,26 @@ test('tokenUrl is resolved against the page, and refused where no fetch could us
   assert.equal(tokenUrlOn('https://app.example.com/', 'http://app.example.com/t', { allowInsecure: true }), 'http://app.example.com/t');
   assert.equal(tokenUrlOn('http://192.168.1.20:3000/', '/api/ws-token'), 'insecure_url');
 });
+
+/** readOptions' `at` on a page at `href` whose document base URL is `baseURI` (a `<base href>`). */
+const onPage = (href, baseURI, url, given, at) => {
+  globalThis.location = { href };
+  globalThis.document = { baseURI };
+  try {
+    return readOptions(url, given)[at];
+  } catch (error) {
+    return error.code;
+  } finally {
+    delete globalThis.location;
+    delete globalThis.document;
+  }
+};
+
+test('relative URLs resolve as fetch and WebSocket resolve them: against the document base URL, not location', () => {
+  // An Angular app's <base href="/">, its router at /orders/42.
+  assert.equal(onPage('https://app.example/orders/42', 'https://app.example/', 'ws', { tokenUrl: 'api/ws-token' }, 0), 'wss://app.example/ws');
+  assert.equal(onPage('https://app.example/orders/42', 'https://app.example/', 'ws', { tokenUrl: 'api/ws-token' }, 1), 'https://app.example/api/ws-token');
+  // An about:srcdoc frame: its base is its parent's.
+  assert.equal(onPage('about:srcdoc', 'https://app.example/embed', '/ws', { tokenUrl: '/api/ws-token' }, 1), 'https://app.example/api/ws-token');
+  assert.equal(onPage('about:srcdoc', 'https://app.example/embed', '/ws', { tokenUrl: '/api/ws-token' }, 0), 'wss://app.example/ws');
+});

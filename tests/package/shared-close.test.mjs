@@ -2,7 +2,8 @@
 // sockets: as the class's close() when no other tab can take the session (the tab's own socket,
 // `unshared`, where Web Locks are missing; or a leader no follower has joined): close 1000, so the
 // server ends the session, with a `close` event and `state: closed` after close() returns. A leader
-// that has a follower hands the session over (4015) instead.
+// that has a follower, or one whose follower stepped down frozen or hidden and will resume the
+// session, hands it over (4015) instead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,6 +11,10 @@ import { repo } from '../support/browser.mjs';
 import { StandInSocket, until } from './stand-in.mjs';
 
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
+const { sessionName } = await import(join(repo, 'js/share/names.js'));
+// The page listeners each socket registers (js/share/'s Page Lifecycle ones among them), in order.
+const pageListeners = [];
+globalThis.addEventListener = (type, listener) => pageListeners.push([type, listener]);
 // Which code each socket was closed with (the stand-in's own close ignores it).
 StandInSocket.prototype.close = function (code, reason) {
   this.closedWith = [code, reason];
@@ -114,6 +119,43 @@ test('a leader that no tab follows ends the session on close() (1000); one with 
     await until(() => follower.sharing === 'leader');
     follower.free();
   } finally {
+    uninstall();
+  }
+});
+
+test('a leader whose one follower stepped down hidden (pagehide: bye, away) hands over (4015): that tab resumes the session', async () => {
+  const uninstall = installWebLocks();
+  const options = { getToken: () => 'token', shareAcrossTabs: 'away-test' };
+  const url = 'ws://127.0.0.1:1/away';
+  const open = [];
+  let observer;
+  try {
+    const made = StandInSocket.made.length;
+    const leader = new SecureWebSocket(url, options);
+    open.push(leader);
+    await until(() => StandInSocket.made.length > made);
+    const socket = StandInSocket.last;
+    await authenticate(leader, socket);
+    const before = pageListeners.length;
+    const follower = new SecureWebSocket(url, options);
+    open.push(follower);
+    // The follower's own pagehide listener: the last registered (its probe's socket registers first).
+    const [, hide] = pageListeners.slice(before).findLast(([type]) => type === 'pagehide');
+    await until(() => follower.state === 'authenticated');
+    assert.equal(follower.sharing, 'follower');
+    // Opened after the leader's channel: Node hands a message to channels in the order they were
+    // opened, so once this one has the follower's bye, the leader has had it.
+    observer = new BroadcastChannel(sessionName('away-test', url));
+    const byes = [];
+    observer.onmessage = ({ data }) => data?.t === 'bye' && byes.push(data);
+    hide({ type: 'pagehide', persisted: true });
+    await until(() => byes.length === 1);
+    assert.equal(byes[0].away, true);
+    leader.close();
+    assert.deepEqual(socket.closedWith, [4015, 'handed over to another tab'], 'kept for the tab that comes back');
+  } finally {
+    for (const ws of open) ws.free();
+    observer?.close();
     uninstall();
   }
 });
