@@ -7,19 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
-import { StandInSocket, until } from './stand-in.mjs';
+import { StandInSocket, authenticate, until } from './stand-in.mjs';
 
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
-
-/** Opens the latest socket and authenticates it, at most once (no session granted). */
-async function authenticate(ws) {
-  const socket = StandInSocket.made.at(-1);
-  socket.open();
-  await until(() => socket.sent.length === 1);
-  socket.frame({ type: 'auth_response', success: true });
-  await ws.ready();
-  return socket;
-}
 
 test('a send while the socket is closing goes out on the next connection, at most once too', async () => {
   const ws = new SecureWebSocket('ws://127.0.0.1:1/ws', { getToken: () => 'token', reconnect: { baseDelayMs: 0 } });

@@ -96,14 +96,17 @@ test('a delay given alone is held to the core default of the other one', () => {
 
 // A URL without a scheme is the page's, as the WebSocket constructor takes one (WHATWG): `wss:` on
 // an https page, `ws:` on an http one, and then held to the same rules as any other.
-const hrefOn = (page, url, given = options, at = 0) => {
+// `page` is the page's `location`; `baseURI`, when given, its document's base URL (a `<base href>`).
+const hrefOn = (page, url, given = options, at = 0, baseURI) => {
   globalThis.location = { href: page };
+  if (baseURI) globalThis.document = { baseURI };
   try {
     return readOptions(url, given)[at];
   } catch (error) {
     return error.code;
   } finally {
     delete globalThis.location;
+    delete globalThis.document;
   }
 };
 
@@ -164,25 +167,11 @@ test('tokenUrl is resolved against the page, and refused where no fetch could us
   assert.equal(tokenUrlOn('http://192.168.1.20:3000/', '/api/ws-token'), 'insecure_url');
 });
 
-/** readOptions' `at` on a page at `href` whose document base URL is `baseURI` (a `<base href>`). */
-const onPage = (href, baseURI, url, given, at) => {
-  globalThis.location = { href };
-  globalThis.document = { baseURI };
-  try {
-    return readOptions(url, given)[at];
-  } catch (error) {
-    return error.code;
-  } finally {
-    delete globalThis.location;
-    delete globalThis.document;
-  }
-};
-
 test('relative URLs resolve as fetch and WebSocket resolve them: against the document base URL, not location', () => {
   // An Angular app's <base href="/">, its router at /orders/42.
-  assert.equal(onPage('https://app.example/orders/42', 'https://app.example/', 'ws', { tokenUrl: 'api/ws-token' }, 0), 'wss://app.example/ws');
-  assert.equal(onPage('https://app.example/orders/42', 'https://app.example/', 'ws', { tokenUrl: 'api/ws-token' }, 1), 'https://app.example/api/ws-token');
+  assert.equal(hrefOn('https://app.example/orders/42', 'ws', { tokenUrl: 'api/ws-token' }, 0, 'https://app.example/'), 'wss://app.example/ws');
+  assert.equal(hrefOn('https://app.example/orders/42', 'ws', { tokenUrl: 'api/ws-token' }, 1, 'https://app.example/'), 'https://app.example/api/ws-token');
   // An about:srcdoc frame: its base is its parent's.
-  assert.equal(onPage('about:srcdoc', 'https://app.example/embed', '/ws', { tokenUrl: '/api/ws-token' }, 1), 'https://app.example/api/ws-token');
-  assert.equal(onPage('about:srcdoc', 'https://app.example/embed', '/ws', { tokenUrl: '/api/ws-token' }, 0), 'wss://app.example/ws');
+  assert.equal(hrefOn('about:srcdoc', '/ws', { tokenUrl: '/api/ws-token' }, 1, 'https://app.example/embed'), 'https://app.example/api/ws-token');
+  assert.equal(hrefOn('about:srcdoc', '/ws', { tokenUrl: '/api/ws-token' }, 0, 'https://app.example/embed'), 'wss://app.example/ws');
 });

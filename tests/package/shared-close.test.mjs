@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
-import { StandInSocket, until } from './stand-in.mjs';
+import { StandInSocket, authenticate, until } from './stand-in.mjs';
 
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
 const { sessionName } = await import(join(repo, 'js/share/names.js'));
@@ -54,14 +54,6 @@ function installWebLocks() {
     },
   };
   return () => delete globalThis.navigator;
-}
-
-/** `ws`'s socket opened and authenticated by the stand-in server. */
-async function authenticate(ws, socket) {
-  socket.open();
-  await until(() => socket.sent.length === 1);
-  socket.frame({ type: 'auth_response', success: true });
-  await ws.ready();
 }
 
 /** Closes `ws`, recording its events: those inside close() and those after it returned. */

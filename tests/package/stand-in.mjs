@@ -49,3 +49,30 @@ export async function until(condition) {
   for (let turn = 0; turn < 1000 && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
   if (!condition()) throw new Error(`the condition never held: ${condition}`);
 }
+
+/**
+ * Authenticates `ws` on `socket` (by default the last one made) as a server would: opens it, waits
+ * for the `auth` frame, answers `answer` (a success by default) and awaits `ready()`. Returns the socket.
+ */
+export async function authenticate(ws, socket = StandInSocket.last, answer = { type: 'auth_response', success: true }) {
+  socket.open();
+  await until(() => socket.sent.length === 1);
+  socket.frame(answer);
+  await ws.ready();
+  return socket;
+}
+
+/**
+ * The wasm instance's memory as the package instantiates it (js/instantiate.js): `.memory` once the
+ * first socket is made. Call before the first construction.
+ */
+export function watchWasmMemory() {
+  const watched = { memory: null };
+  const Instance = WebAssembly.Instance;
+  WebAssembly.Instance = function (module, imports) {
+    const instance = new Instance(module, imports);
+    watched.memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
+    return instance;
+  };
+  return watched;
+}

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
-import { StandInSocket, until } from './stand-in.mjs';
+import { StandInSocket, authenticate, until } from './stand-in.mjs';
 
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
 
@@ -15,11 +15,7 @@ async function subscribed(subscriptions) {
   const ws = new SecureWebSocket('ws://127.0.0.1:1/ws', { getToken: () => 'token', subscriptions });
   ws.on('error', (error) => errors.push(error.code));
   await until(() => StandInSocket.last);
-  const socket = StandInSocket.last;
-  socket.open();
-  await until(() => socket.sent.length === 1);
-  socket.frame({ type: 'auth_response', success: true });
-  await ws.ready();
+  const socket = await authenticate(ws);
   ws.send({ type: 'after' });
   ws.free();
   return { sent: socket.sent.slice(1), errors };

@@ -9,22 +9,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
-import { StandInSocket, until } from './stand-in.mjs';
+import { StandInSocket, authenticate, until, watchWasmMemory } from './stand-in.mjs';
 
-// The instance's memory, as the package instantiates it (js/instantiate.js).
-let memory;
-const Instance = WebAssembly.Instance;
-WebAssembly.Instance = function (module, imports) {
-  const instance = new Instance(module, imports);
-  memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
-  return instance;
-};
+const wasm = watchWasmMemory();
 
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
 
 /** Which of `needles` (byte strings) the wasm's memory holds. */
 function foundIn(needles) {
-  const bytes = Buffer.from(memory.buffer);
+  const bytes = Buffer.from(wasm.memory.buffer);
   return needles.filter((needle) => bytes.includes(needle));
 }
 
@@ -45,11 +38,7 @@ test('after auth, a re-authentication, a server quoting both tokens and close(),
   const given = [...tokens];
   const ws = new SecureWebSocket('ws://127.0.0.1:1/ws', { getToken: () => given.shift(), reauthIntervalMs: 1 });
   await until(() => StandInSocket.last);
-  const socket = StandInSocket.last;
-  socket.open();
-  await until(() => socket.sent.length === 1);
-  socket.frame({ type: 'auth_response', success: true });
-  await ws.ready();
+  const socket = await authenticate(ws);
   const errors = [];
   ws.on('error', (error) => errors.push(error.message));
   // A server that quotes the token back: the texts the SDK withholds are zeroed too.

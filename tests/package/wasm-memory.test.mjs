@@ -6,32 +6,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repo } from '../support/browser.mjs';
-import { StandInSocket, until } from './stand-in.mjs';
+import { StandInSocket, authenticate, until, watchWasmMemory } from './stand-in.mjs';
 
-// The instance's memory, as the package instantiates it (js/instantiate.js).
-let memory;
-const Instance = WebAssembly.Instance;
-WebAssembly.Instance = function (module, imports) {
-  const instance = new Instance(module, imports);
-  memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
-  return instance;
-};
+const wasm = watchWasmMemory();
 
 const { SecureWebSocket } = await import(join(repo, 'js/index.js'));
 
 test("a server's 8 MB error frame is refused unread: the wasm memory does not grow, the connection lives on", async () => {
   const ws = new SecureWebSocket('ws://127.0.0.1:1/ws', { getToken: () => 'token-for-the-memory-test' });
   await until(() => StandInSocket.last);
-  const socket = StandInSocket.last;
-  socket.open();
-  await until(() => socket.sent.length === 1);
-  socket.frame({ type: 'auth_response', success: true, userId: 'alice' });
-  await ws.ready();
+  const socket = await authenticate(ws, StandInSocket.last, { type: 'auth_response', success: true, userId: 'alice' });
   const errors = [];
   const messages = [];
   ws.on('error', (error) => errors.push([error.code, error.serverCode ?? error.message]));
   ws.on('message', (message) => messages.push(message.type));
-  const before = memory.buffer.byteLength;
+  const before = wasm.memory.buffer.byteLength;
 
   const huge = 'é'.repeat(4 * 1024 * 1024);
   socket.frame({ type: 'error', code: 'verbose', message: huge });
@@ -47,6 +36,6 @@ test("a server's 8 MB error frame is refused unread: the wasm memory does not gr
   ]);
   assert.deepEqual(messages, ['chat']);
   assert.equal(ws.state, 'authenticated');
-  assert.equal(memory.buffer.byteLength, before, 'the wasm memory grew');
+  assert.equal(wasm.memory.buffer.byteLength, before, 'the wasm memory grew');
   ws.free();
 });
