@@ -131,7 +131,7 @@ export SECURE_WS_TARBALL
 node --test tests/package/
 step "TypeScript: the package's typings, as the demo and its typecheck.ts use them"
 (cd www && npx --yes tsc -p .)
-step "the packed package in fresh apps: webpack 5, esbuild, Rollup, a plain page, Vite 8, Next.js 16 (Turbopack, webpack)"
+step "the packed package in fresh apps: webpack 5, esbuild, Rollup, a plain page, Vite 8 (build and dev server), Next.js 16 (Turbopack, webpack, next dev)"
 # Apps and their dependencies are cached in $TMPDIR/secure-ws-frameworks, keyed by each lock file.
 NEXT_TELEMETRY_DISABLED=1 node --test --test-concurrency=1 tests/frameworks/
 # ---- end of packaging and frameworks -------------------------------------------------------------
