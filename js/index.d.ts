@@ -20,7 +20,8 @@ export type SecureWebSocketEvents<In extends { type: string } = SecureWebSocketM
 export interface SecureWebSocket<In extends { type: string } = SecureWebSocketMessage, Out = unknown>
   extends Omit<WasmSecureWebSocket, 'send' | 'sendWithReceipt' | 'on' | 'onMessage'> {
   /**
-   * Sends a JSON-serialisable value; queued until authenticated.
+   * Sends an application message: a JSON-serialisable object with a string `type` that names no
+   * protocol frame (else `invalid_message`); queued until authenticated.
    * @throws {SecureWebSocketError} `queue_full`, `message_too_large`, `invalid_message` or `closed`.
    */
   send(data: Out): void;

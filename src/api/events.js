@@ -3,6 +3,7 @@
 // function the garbage collector owns (nothing leaks however often a React effect subscribes),
 // and so that the wasm carries no event names, payload keys or message text (issue 14): the wasm
 // passes a kind and plain values, and the objects users see are made here.
+import { PROTOCOL_TYPES } from '../browser/io.js';
 
 /** The event types, in the order of `emit`'s kinds; js/share/ relays and accepts the same. */
 export const EVENT_TYPES = ['state', 'authenticated', 'message', 'reconnecting', 'close', 'error', 'resync'];
@@ -163,18 +164,32 @@ export function stringify(data) {
 }
 
 /**
+ * An application message's JSON text (SPEC: a JSON object with a string `type`, and, PROTOCOL.md,
+ * one that names no protocol frame), or undefined. Anything else the server would refuse, or take
+ * for the frame it names; on an exactly-once session a refused message would be sent again after
+ * every reconnect.
+ */
+function applicationText(data) {
+  const text = stringify(data);
+  return text?.[0] === '{' && typeof data.type === 'string' && !PROTOCOL_TYPES.includes(data.type) ? text : undefined;
+}
+
+/**
  * `send()`'s argument as JSON text, or the `invalid_message` error thrown: the class's check, and a
  * shared socket's follower's (js/share/outgoing.js), which must throw where the class would.
  */
 export function messageText(data) {
-  const text = stringify(data);
-  if (text === undefined) throw sdkError('invalid_message', 'send() needs a JSON-serialisable value');
+  const text = applicationText(data);
+  if (text === undefined) {
+    throw sdkError('invalid_message', 'send() needs a JSON-serialisable object with a string type that names no protocol frame');
+  }
   return text;
 }
 
 /**
- * The app's `subscriptions()` as JSON texts, or undefined when it threw or gave what JSON cannot
- * carry: a promise too (an `async` function's), which `JSON.stringify` would turn into `{}`.
+ * The app's `subscriptions()` as JSON texts, or undefined when it threw or gave what is no
+ * application message (`applicationText`): a promise too (an `async` function's), which
+ * `JSON.stringify` would turn into `{}`.
  */
 export function collect(subscriptions) {
   let texts;
@@ -182,7 +197,7 @@ export function collect(subscriptions) {
     // Inside the try too: a revoked Proxy or an array with a throwing getter throws here.
     const value = subscriptions();
     if (typeof value?.then === 'function') return undefined;
-    texts = (Array.isArray(value) ? value : value == null ? [] : [value]).map(stringify);
+    texts = (Array.isArray(value) ? value : value == null ? [] : [value]).map(applicationText);
   } catch {
     return undefined;
   }

@@ -41,7 +41,8 @@ export class SecureWebSocket {
   }
 
   /**
-   * Sends a JSON-serialisable value; queued until authenticated.
+   * Sends an application message: a JSON-serialisable object with a string `type` that names no
+   * protocol frame (else `invalid_message`); queued until authenticated.
    * @throws {Error} with `code` `'queue_full'`, `'message_too_large'`, `'invalid_message'` or `'closed'`.
    */
   send(data) {

@@ -110,7 +110,8 @@ export interface SecureWebSocket {
   /** `'at-most-once'` until a server grants a resumable session, then `'exactly-once'`. */
   readonly delivery: 'at-most-once' | 'exactly-once';
   /**
-   * Sends a JSON-serialisable value; queued until authenticated.
+   * Sends an application message: a JSON-serialisable object with a string `type` that names no
+   * protocol frame (else `invalid_message`); queued until authenticated.
    * @throws {SecureWebSocketError} `queue_full`, `message_too_large`, `invalid_message` or `closed`.
    */
   send(data: unknown): void;

@@ -12,6 +12,9 @@ const TYPES = ['auth_response', 'reauth_response', 'ping', 'pong', 'msg', 'ack',
 // Frames only a client sends (core::protocol::is_client_frame): echoed back by a server or proxy,
 // they would hand the app its own token, so they are refused, inside `msg` too.
 const CLIENT = ['auth', 'reauth'];
+// Every type the protocol gives a frame (PROTOCOL.md): no application message may have one, either
+// way (events.js refuses such a send; a server, or an echo of it, would take it for that frame).
+export const PROTOCOL_TYPES = [...TYPES, ...CLIENT];
 // The longest server protocol frame read, in UTF-16 units (PROTOCOL.md): its strings (an error's
 // message, a user id, a session id) are copied into the wasm's memory, which never shrinks, so a
 // longer one is refused unread. An application message is never copied there and has no limit.
@@ -57,7 +60,7 @@ export function openSocket(url, handler, deliver) {
       // Only an application message is wrapped: a protocol frame inside is never one (SPEC: an
       // `auth_response` never surfaces as a message). Of JSON values, only an object has a `type`.
       const inner = object?.type;
-      if (typeof inner !== 'string' || TYPES.includes(inner) || CLIENT.includes(inner)) object = undefined;
+      if (typeof inner !== 'string' || PROTOCOL_TYPES.includes(inner)) object = undefined;
     }
     if (handler(3 + kind, object, seq) === 1) deliver(object);
   };

@@ -153,8 +153,10 @@ impl SecureWebSocket {
     ///
     /// # Errors
     /// [`Error::QueueFull`], [`Error::MessageTooLarge`], [`Error::Closed`], or
-    /// [`Error::InvalidMessage`] when serde cannot turn it into JSON (a map with non-string keys,
-    /// an integer beyond 2⁵³). Nothing is ever dropped silently.
+    /// [`Error::InvalidMessage`] when it is no application message (SPEC: a JSON object with a
+    /// string `type`, one that names no protocol frame such as `ping` or `error`: a unit struct, a
+    /// number or a struct without `type` is refused) or serde cannot turn it into JSON (a map with
+    /// non-string keys, an integer beyond 2⁵³). Nothing is ever dropped silently.
     pub fn send<M: Serialize + ?Sized>(&self, message: &M) -> Result<(), Error> {
         send(&self.class, message)
     }

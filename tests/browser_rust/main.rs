@@ -444,6 +444,15 @@ fn send_refuses_with_results_carrying_the_js_codes() {
     assert_eq!(ws.send(&Msg { r#type: "abcd" }), Ok(()), "exactly the limit");
     let unrepresentable = ws.send(&u64::MAX).unwrap_err();
     assert!(matches!(unrepresentable, Error::InvalidMessage(_)), "{unrepresentable:?}");
+    // No application message (SPEC: an object with a string `type`, naming no protocol frame):
+    // refused at once, never queued (an exactly-once session would resend it after every reconnect).
+    #[derive(Serialize)]
+    struct Untyped {
+        n: u8,
+    }
+    for refused in [ws.send(&()), ws.send(&7), ws.send(&Untyped { n: 1 }), ws.send(&Msg { r#type: "ping" })] {
+        assert!(matches!(&refused, Err(Error::InvalidMessage(_))), "{refused:?}");
+    }
     assert_eq!(ws.send(&Msg { r#type: "😀" }), Ok(()), "a surrogate pair is 4 bytes: 15 in all");
     let full = ws.send(&Msg { r#type: "a" }).unwrap_err();
     assert_eq!(full.code(), "queue_full");

@@ -44,3 +44,23 @@ test('the same function subscribed twice is two subscriptions, each unsubscribed
   dispatch(registry, 'message', {});
   assert.equal(count, 1);
 });
+
+test('send() takes only an application message: a JSON object with a string type that names no protocol frame', async () => {
+  const { messageText } = await import(join(repo, 'src/api/events.js'));
+  const code = (data) => {
+    try {
+      messageText(data);
+      return 'ok';
+    } catch (error) {
+      return error.code;
+    }
+  };
+  const refused = [null, 42, 'hello', [{ type: 'echo' }], {}, { n: 1 }, { type: 7 }, undefined, { type: 'echo', n: 1n }];
+  for (const [i, data] of refused.entries()) assert.equal(code(data), 'invalid_message', `case ${i}`);
+  // Every frame type of the protocol, either way: a server (or an echo) would take it for that frame.
+  for (const type of ['auth', 'reauth', 'auth_response', 'reauth_response', 'ping', 'pong', 'msg', 'ack', 'error']) {
+    assert.equal(code({ type }), 'invalid_message', type);
+  }
+  for (const data of [{ type: 'echo' }, { type: 'pings' }, { type: 'Ping' }, { type: '' }]) assert.equal(code(data), 'ok', data.type);
+  assert.equal(messageText({ type: 'echo', n: 1 }), '{"type":"echo","n":1}');
+});

@@ -35,3 +35,11 @@ test('an async subscriptions() (a promise) is reported as invalid_message and no
   assert.deepEqual(sent, ['{"type":"after"}']);
   assert.deepEqual(errors, ['invalid_message']);
 });
+
+test('a subscription that is no application message (a protocol type, no type) is reported, and none of them is sent', async () => {
+  for (const bad of [{ type: 'ping' }, { room: 'a' }, 'join']) {
+    const { sent, errors } = await subscribed(() => [{ type: 'join', room: 'a' }, bad]);
+    assert.deepEqual(sent, ['{"type":"after"}'], JSON.stringify(bad));
+    assert.deepEqual(errors, ['invalid_message']);
+  }
+});

@@ -42,8 +42,10 @@ pub enum Inbound {
     Msg {
         /// N.
         seq: u64,
-        /// The application message.
-        data: Value,
+        /// The application message; `None` when `data` is none (not an object with a string
+        /// `type`, or one naming a protocol frame). Such a `msg` still counts: its number was
+        /// used, and a session that skipped it would take the next for a gap (4012).
+        data: Option<Value>,
     },
     /// Any other object with a string `type`.
     App(Value),
@@ -56,8 +58,7 @@ pub enum FrameError {
     NotJson,
     /// Not an object with a string `type`.
     NoType,
-    /// An `ack` or `msg` without a whole-number `seq`, or a `msg` whose `data` is not an
-    /// application message.
+    /// An `ack` or `msg` without a whole-number `seq`.
     BadSequenced,
 }
 
@@ -84,12 +85,10 @@ pub fn classify_value(frame: Value) -> Result<Inbound, FrameError> {
         "ack" => Inbound::Ack { seq: seq()? },
         "msg" => {
             let seq = seq()?;
-            let data = frame.get("data").cloned().unwrap_or(Value::Null);
-            let data_kind = data.get("type").and_then(Value::as_str).ok_or(FrameError::BadSequenced)?;
-            if PROTOCOL_TYPES.contains(&data_kind) {
-                return Err(FrameError::BadSequenced);
-            }
-            Inbound::Msg { seq, data }
+            let data = frame.get("data").filter(|data| {
+                data.get("type").and_then(Value::as_str).is_some_and(|kind| !PROTOCOL_TYPES.contains(&kind))
+            });
+            Inbound::Msg { seq, data: data.cloned() }
         }
         _ => Inbound::App(frame),
     })
@@ -126,7 +125,7 @@ mod tests {
         assert_eq!(classify(r#"{"type":"ack","seq":3}"#), Ok(Inbound::Ack { seq: 3 }));
         assert_eq!(
             classify(r#"{"type":"msg","seq":1,"data":{"type":"echo"}}"#),
-            Ok(Inbound::Msg { seq: 1, data: json!({"type": "echo"}) })
+            Ok(Inbound::Msg { seq: 1, data: Some(json!({"type": "echo"})) })
         );
         assert_eq!(classify(r#"{"type":"echo"}"#), Ok(Inbound::App(json!({"type": "echo"}))));
     }
@@ -137,10 +136,12 @@ mod tests {
         assert_eq!(classify("[1]"), Err(FrameError::NoType));
         assert_eq!(classify(r#"{"type":7}"#), Err(FrameError::NoType));
         assert_eq!(classify(r#"{"type":"ack","seq":-1}"#), Err(FrameError::BadSequenced));
-        assert_eq!(
-            classify(r#"{"type":"msg","seq":1,"data":{"type":"auth"}}"#),
-            Err(FrameError::BadSequenced)
-        );
-        assert_eq!(classify(r#"{"type":"msg","seq":1,"data":"x"}"#), Err(FrameError::BadSequenced));
+        assert_eq!(classify(r#"{"type":"msg","data":{"type":"echo"}}"#), Err(FrameError::BadSequenced));
+        // Numbered, with no application message: it counts, and carries none.
+        for data in [r#"{"type":"auth"}"#, r#""x""#, "null", r#"{"no":"type"}"#] {
+            let text = format!(r#"{{"type":"msg","seq":1,"data":{data}}}"#);
+            assert_eq!(classify(&text), Ok(Inbound::Msg { seq: 1, data: None }), "{text}");
+        }
+        assert_eq!(classify(r#"{"type":"msg","seq":1}"#), Ok(Inbound::Msg { seq: 1, data: None }));
     }
 }

@@ -318,7 +318,14 @@ impl ConnectionLogic {
     }
 
     /// A sequenced application message of the session.
-    fn on_msg(&mut self, state: &AppState, user: &str, seq: u64, data: Value, now: Instant) -> Vec<Action> {
+    fn on_msg(
+        &mut self,
+        state: &AppState,
+        user: &str,
+        seq: u64,
+        data: Option<Value>,
+        now: Instant,
+    ) -> Vec<Action> {
         let fresh = {
             let mut shared = state.shared();
             let Some(session) = self.attached_session(&mut shared) else {
@@ -340,7 +347,17 @@ impl ConnectionLogic {
         };
         // A duplicate (a resend after a resume) is dropped, but acknowledged again so the client
         // stops resending it.
-        let actions = if fresh { self.on_app(state, user, data, None, now) } else { vec![] };
+        let actions = match data {
+            Some(data) if fresh => self.on_app(state, user, data, None, now),
+            // Numbered but no application message: counted (and acknowledged) all the same, so
+            // the session lives on; the client hears why nothing came of it.
+            None if fresh => {
+                let message = "msg data must be an object with a string type that names no protocol frame";
+                self.emit(&state.shared(), error_frame("invalid_message", message));
+                vec![]
+            }
+            _ => vec![],
+        };
         self.unacked_in += 1;
         if self.unacked_in >= ACK_EVERY {
             self.send_ack(state);

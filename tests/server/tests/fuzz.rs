@@ -111,7 +111,7 @@ proptest! {
 
     #[test]
     fn classifying_any_text_never_panics(text in frame_text()) {
-        if let Ok(Inbound::App(value) | Inbound::Msg { data: value, .. }) = frames::classify(&text) {
+        if let Ok(Inbound::App(value) | Inbound::Msg { data: Some(value), .. }) = frames::classify(&text) {
             let _ = chat::parse(&value);
         }
     }

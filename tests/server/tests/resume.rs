@@ -91,6 +91,32 @@ async fn duplicates_are_dropped_but_acknowledged_and_a_gap_closes_4012() {
 }
 
 #[tokio::test]
+async fn a_msg_without_an_application_message_is_refused_but_counted_and_the_session_lives_on() {
+    // A client that numbered something that is no application message (null, a number, an object
+    // without a `type`, a protocol frame's type): refused, yet its number was used, so the next
+    // message is no gap and both are acknowledged.
+    let server = TestServer::start().await;
+    let (mut socket, _) = server.resumable("alice", NEW()).await;
+    let refused = [json!(null), json!(42), json!({"no": "type"}), json!({"type": "ping"})];
+    for (seq, data) in (1..).zip(refused.iter()) {
+        send(&mut socket, msg(seq, data.clone())).await;
+        let error = recv(&mut socket).await;
+        assert_eq!(
+            (error["type"].as_str(), error["code"].as_str()),
+            (Some("error"), Some("invalid_message")),
+            "{data}"
+        );
+    }
+    send(&mut socket, msg(5, json!({"type": "echo", "n": 5}))).await;
+    assert_eq!(
+        next_msg(&mut socket).await,
+        (1, json!({"type": "echo", "n": 5})),
+        "no 4012: the session lives on"
+    );
+    assert_eq!(recv(&mut socket).await, json!({"type": "ack", "seq": 5}), "every number acknowledged");
+}
+
+#[tokio::test]
 async fn a_resume_replays_the_gap_exactly_once_and_keeps_the_rooms() {
     let server = TestServer::start().await;
     let (mut alice, session) = in_room(&server, "alice").await;
