@@ -105,6 +105,9 @@ serve_and_test() {
 
 # npm_wasm_flags: for the npm wasm's release builds (build.sh, size-report.sh); never for a Rust
 # app's build of the crate, nor for the tests' wasm.
+# - `--cfg secure_ws_npm`: what only the npm wasm may have, talc as its global allocator and
+#   `no_std` (src/lib.rs, Cargo.toml's `js`), so that no feature of the crate can give them to a
+#   Rust app.
 # - `core` and `alloc` rebuilt from source with panics that abort on the spot (`-Zbuild-std`,
 #   `-Cpanic=immediate-abort`, `-Zlocation-detail=none`): the npm wasm's panic handler only traps
 #   (src/lib.rs), yet every call that could panic in the prebuilt `alloc` and in wasm-bindgen still
@@ -117,5 +120,5 @@ serve_and_test() {
 # bytes do not depend on where cargo keeps its sources.
 npm_wasm_flags() {
   export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=core,alloc
-  export RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+  export RUSTFLAGS="${RUSTFLAGS:-} --cfg secure_ws_npm -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 }

@@ -69,12 +69,14 @@ unset USERS ALLOWED_ORIGINS
 # without `js`, as a Rust app depends on the crate. Its browser suite (tests/browser_rust) runs in
 # the browser loop above, against the same server.
 step "Rust API: clippy on wasm32 (as a Rust app builds it, and with every feature), doc tests"
-# A library must not choose a Rust app's global allocator: talc comes only with `js`. (The same
-# listing with `js` must show it, or this check could not see it at all.)
+# A library must not choose a Rust app's global allocator: talc comes only with the npm build's
+# `--cfg secure_ws_npm`, with no feature, all of them on included. (The same listing with that cfg
+# must show it, or this check could not see it at all.)
 normal_deps() { cargo tree -q --target wasm32-unknown-unknown -p secure-ws -e normal --prefix none "$@"; }
-grep -q '^talc ' <<<"$(normal_deps --features js)" || { echo "cargo tree shows no talc even with js" >&2; exit 1; }
-if grep -q '^talc ' <<<"$(normal_deps)"; then
-  echo "the default features link talc: a Rust app would get the crate's allocator" >&2; exit 1
+grep -q '^talc ' <<<"$(RUSTFLAGS="--cfg secure_ws_npm" normal_deps --no-default-features --features js)" ||
+  { echo "cargo tree shows no talc even for the npm build" >&2; exit 1; }
+if grep -q '^talc ' <<<"$(normal_deps --all-features)"; then
+  echo "a feature links talc: a Rust app would get the crate's allocator" >&2; exit 1
 fi
 cargo clippy --target wasm32-unknown-unknown -p secure-ws --no-default-features --features js-class --lib -q -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p secure-ws --lib --test browser_rust -q -- -D warnings
