@@ -233,3 +233,5 @@ impl fmt::Display for ConfigError {
         write!(f, "{}: {}", self.option, self.problem)
     }
 }
+
+impl core::error::Error for ConfigError {}

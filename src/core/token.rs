@@ -57,6 +57,29 @@ pub enum TokenError {
     Invalid(&'static str),
 }
 
+impl TokenError {
+    /// [`TokenError::Unavailable`] with `why` as its text, for `map_err` in a `get_token` that
+    /// calls something fallible: `fetch(..).await.map_err(TokenError::unavailable)?`. The text
+    /// must not hold a token.
+    pub fn unavailable(why: impl fmt::Display) -> Self {
+        let mut text = String::new();
+        let _ = fmt::write(&mut text, format_args!("{why}"));
+        Self::Unavailable(text)
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unauthorized => f.write_str("the user is not logged in"),
+            Self::Unavailable(why) => write!(f, "no token to be had: {why}"),
+            Self::Invalid(why) => write!(f, "not a usable token: {why}"),
+        }
+    }
+}
+
+impl core::error::Error for TokenError {}
+
 /// What the session keeps of a token it sent, to tell whether a server quoted it back, in whole
 /// or in part, in a text the app sees and may log (a rejection's reason, an error, a close reason,
 /// a user id): 32-bit hashes of 16-byte stretches of the token, at most 32 of them. Not the token:

@@ -46,8 +46,10 @@ pub(super) struct Callbacks {
 
 /// Options for a [`SecureWebSocket`], from [`SecureWebSocket::builder`].
 ///
-/// Every option of the JavaScript class, with the same defaults, checked by
-/// [`connect`](Self::connect) with the same rules and error codes. Durations are
+/// Every option of the JavaScript class but `shareAcrossTabs` (the Rust API shares no socket
+/// across tabs), with the same defaults, checked by [`connect`](Self::connect) with the same rules
+/// and error codes. A setter given a bad value makes `connect` fail, even if a later call of the
+/// same setter gives a good one. Durations are
 /// [`Duration`]s and are counted in whole milliseconds.
 #[derive(Clone)]
 #[must_use = "a builder does nothing until `connect` is called"]
@@ -85,9 +87,14 @@ impl Builder {
 
     /// `getToken`: tokens come from this async function, called for every connection and
     /// re-authentication. Return [`TokenError::Unauthorized`] to end the session (like a 401);
-    /// any other error is retried with backoff. Give this or [`token_url`](Self::token_url).
+    /// any other error is retried with backoff ([`TokenError::unavailable`] turns any error into
+    /// one: `call().await.map_err(TokenError::unavailable)?`). Give this or
+    /// [`token_url`](Self::token_url).
     ///
-    /// The function is dropped with the session.
+    /// The function is dropped with the session. Return an error rather than panic: on wasm a
+    /// panic is a trap, which the session can only take for a request that never answers (it
+    /// gives up after `auth_timeout` and asks again), and whatever the panicked future held is
+    /// never dropped.
     pub fn get_token<F, Fut>(self, get_token: F) -> Self
     where
         F: Fn() -> Fut + 'static,

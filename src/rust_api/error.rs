@@ -37,7 +37,9 @@ pub enum Error {
     /// Dropped; the connection stays up.
     InvalidFrame(String),
     /// `invalid_frame` too: an application message that did not deserialize into the app's
-    /// message type, with serde's explanation. Dropped; the connection stays up. The message's
+    /// message type, with serde's explanation (messages are read from the JS values the browser's
+    /// `JSON.parse` made: an integer above 2⁵³ is a float there, and a map's keys are strings, so a
+    /// `u64` past 2⁵³ or a map with integer keys does not deserialize). Dropped; the connection stays up. The message's
     /// own strings of 16 characters or more are elided from it (`…`): a server that echoes a
     /// token in a message cannot put it in an error text an app logs.
     Deserialize(String),
@@ -59,7 +61,8 @@ pub enum Error {
     InvalidArgument(String),
     /// `closed`: `send` after `close()`, or `ready` on a session that ended without an error.
     Closed,
-    /// `unconfirmed`: the message went out where no acknowledgement can come (at-most-once).
+    /// `unconfirmed`: the message went out where no acknowledgement can come (at-most-once). The
+    /// JavaScript class's `sendWithReceipt` code: no call of the Rust API answers it.
     Unconfirmed(String),
     /// An `error` frame from the server, with the server's own code and message.
     Server {

@@ -75,8 +75,7 @@ use wasm_bindgen_futures::JsFuture;
 
 pub use self::{builder::Builder, error::Error, event::Event, events::Events};
 use self::{builder::Callbacks, class::Class, events::Hub};
-use crate::core::Delivery;
-pub use crate::core::{ConfigError, State, TokenError};
+pub use crate::core::{ConfigError, Delivery, State, TokenError};
 
 /// An authenticated, self-healing WebSocket session, for Rust code.
 ///
@@ -247,7 +246,10 @@ fn send<M: Serialize + ?Sized>(class: &Class, message: &M) -> Result<(), Error> 
 /// ```
 ///
 /// Two `Sender`s are equal when they send on the same session, as the props of a Yew or Dioxus
-/// component must be comparable.
+/// component must be comparable. Like the session, it holds JavaScript values, so it is neither
+/// `Send` nor `Sync`: where a framework asks for them (Leptos 0.8's `StoredValue::new`, context,
+/// `Callback`), keep it in local storage (`StoredValue::new_local`, as examples/chat keeps the
+/// session) or a `send_wrapper::SendWrapper`.
 #[derive(Clone)]
 pub struct Sender {
     class: Class,

@@ -115,3 +115,19 @@ fn a_long_text_is_scanned_once() {
     text.push_str(&token[4_000..4_400]);
     assert!(fingerprint.found_in(&text));
 }
+
+#[test]
+fn token_and_config_errors_are_standard_errors_a_get_token_can_use_with_question_marks() {
+    fn boxed(
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> Box<dyn std::error::Error + Send + Sync> {
+        Box::new(error)
+    }
+    let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "the endpoint timed out");
+    let error = TokenError::unavailable(io);
+    assert_eq!(error, TokenError::Unavailable("the endpoint timed out".into()));
+    assert_eq!(boxed(error).to_string(), "no token to be had: the endpoint timed out");
+    assert_eq!(TokenError::Unauthorized.to_string(), "the user is not logged in");
+    let config = crate::core::ConfigError::new("authTimeoutMs", "must be greater than 0");
+    assert_eq!(boxed(config).to_string(), "authTimeoutMs: must be greater than 0");
+}
