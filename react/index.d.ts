@@ -41,8 +41,10 @@ export interface UseSecureWebSocket<In extends { type: string } = SecureWebSocke
 
 /**
  * One `SecureWebSocket` per mounted component, made in an effect (only in the browser), closed and
- * freed on unmount; StrictMode's double mount opens one. A new `url` replaces the socket; new
- * `options` or `handlers` objects do not. `In`: the server's messages; `Out`: what the app sends.
+ * freed on unmount; StrictMode's double mount opens one. A new `url` replaces the socket (from its
+ * first render, `state` is `connecting` and `socket` null); new `options` or `handlers` objects do
+ * not, nor changed values of options that are not functions (they take effect with the next
+ * socket). `In`: the server's messages; `Out`: what the app sends.
  */
 export function useSecureWebSocket<In extends { type: string } = SecureWebSocketMessage, Out = unknown>(
   url: string,

@@ -41,8 +41,11 @@ export function useSecureWebSocket(url, options, handlers) {
     optionsRef.current = options;
     handlersRef.current = handlers;
   });
-  const [socket, setSocket] = useState(null);
-  const [state, setState] = useState('connecting');
+  // The socket and its state, with the url they belong to: from the first render for a new url,
+  // `state` is `connecting` and `socket` null, before the effect that replaces the old one has run
+  // (an effect keyed on `state` must not see the old socket's `authenticated` and send twice).
+  const [live, setLive] = useState({ url, socket: null, state: 'connecting' });
+  const { socket, state } = live.url === url ? live : { socket: null, state: 'connecting' };
   const [lastMessage, setLastMessage] = useState(null);
   const [error, setError] = useState(null);
   const [queuedCount, setQueuedCount] = useState(0);
@@ -67,7 +70,7 @@ export function useSecureWebSocket(url, options, handlers) {
         current.ended = true;
         current.pending = [];
         setError(e);
-        setState('closed');
+        setLive({ url, socket: null, state: 'closed' });
         setQueuedCount(0);
         return;
       }
@@ -79,7 +82,7 @@ export function useSecureWebSocket(url, options, handlers) {
           try {
             offs.push(
               ws.on(type, (payload) => {
-                if (type === 'state') setState(payload);
+                if (type === 'state') setLive((shown) => (shown.socket === ws ? { ...shown, state: payload } : shown));
                 else if (type === 'message') setLastMessage(payload);
                 else if (type === 'error') setError(payload);
                 setQueuedCount(ws.queuedCount);
@@ -91,13 +94,13 @@ export function useSecureWebSocket(url, options, handlers) {
           }
         }
       };
+      // Before listen(): an unknown handler key it reports must stay reported.
+      setError(null);
       current.listen();
       const queued = current.pending;
       current.pending = [];
       current.socket = ws;
-      setSocket(ws);
-      setState(ws.state);
-      setError(null);
+      setLive({ url, socket: ws, state: ws.state });
       try {
         for (const text of queued) sendCounted(ws, JSON.parse(text), setQueuedCount);
       } catch (e) {
@@ -114,7 +117,8 @@ export function useSecureWebSocket(url, options, handlers) {
         ws.close();
         ws.free();
       }
-      setSocket(null);
+      // Hidden (an <Activity>) or unmounted: shown again, it connects anew.
+      setLive({ url, socket: null, state: 'connecting' });
     };
   }, [url]);
 

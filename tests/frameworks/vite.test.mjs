@@ -178,6 +178,25 @@ test('under the dev server (`vite`, its optimizer bundling the package): one soc
   }
 });
 
+test("a new url's first render shows `connecting`, not the old socket's state: an effect keyed on the state and the room sends its hello once", async () => {
+  const { page, problems } = await open('dist-dev', 'room');
+  await page.locator('#status[data-echoes="hello a"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  await page.getByRole('button', { name: 'room b' }).click();
+  await page.locator('#status[data-room="b"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  // Sent after the effect of the authenticated render: once its echo is back, every hello is.
+  await page.getByRole('button', { name: 'marker' }).click();
+  await page.locator('#status[data-echoes$=",marker"]').waitFor(WAIT);
+  assert.equal(await page.locator('#status').getAttribute('data-echoes'), 'hello a,hello b,marker');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a handler under a name the SDK has no event for, given from the first render, is reported in `error`', async () => {
+  const { page } = await open('dist-dev', 'typo');
+  await page.locator('#status[data-error="invalid_argument"]', { hasText: 'authenticated' }).waitFor(WAIT);
+  await page.close();
+});
+
 test('`socket` is state: the render after the socket is made shows it, with no other change', async () => {
   const { page } = await open('dist-dev', 'socket-state');
   await page.locator('#status[data-socket="connecting"]').waitFor({ timeout: 3_000 });

@@ -8,10 +8,12 @@ import { Latest } from './Latest';
 import { Leave } from './Leave';
 import { Limits } from './Limits';
 import { Quick } from './Quick';
+import { Room } from './Room';
+import { Typo } from './Typo';
 import { SocketState } from './SocketState';
 import { Url } from './Url';
 
-const cases = { quick: Quick, early: Early, latest: Latest, limits: Limits, 'socket-state': SocketState, leave: Leave, hidden: Hidden, url: Url };
+const cases = { quick: Quick, early: Early, latest: Latest, limits: Limits, 'socket-state': SocketState, leave: Leave, hidden: Hidden, url: Url, room: Room, typo: Typo };
 const Case = cases[(new URLSearchParams(location.search).get('case') ?? 'quick') as keyof typeof cases];
 
 await fetch('/api/login', {
