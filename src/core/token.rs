@@ -1,6 +1,6 @@
 //! The WebSocket token: held in memory only, zeroed when dropped, never printed.
 
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use core::fmt;
 
 use zeroize::Zeroizing;
@@ -62,9 +62,7 @@ impl TokenError {
     /// calls something fallible: `fetch(..).await.map_err(TokenError::unavailable)?`. The text
     /// must not hold a token.
     pub fn unavailable(why: impl fmt::Display) -> Self {
-        let mut text = String::new();
-        let _ = fmt::write(&mut text, format_args!("{why}"));
-        Self::Unavailable(text)
+        Self::Unavailable(why.to_string())
     }
 }
 
